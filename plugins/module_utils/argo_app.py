@@ -1,0 +1,112 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, mlops.gitops developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Finding the Argo CD Application that owns an object, the way Argo CD itself tracks resources.
+
+Argo CD writes ``argocd.argoproj.io/tracking-id: <app>:<group>/<kind>:<ns>/<name>`` (annotation
+tracking, the default since 3.0) or the ``app.kubernetes.io/instance`` label (label tracking). The
+application part is the plain name for Applications in the control-plane namespace and
+``<ns>_<name>`` for "apps in any namespace". Argo CD ignores a tracking id whose object part does
+not name the object it sits on (one copied from another manifest); so do we.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+from ansible_collections.mlops.gitops.plugins.module_utils import nvj
+
+APP_API_VERSION = "argoproj.io/v1alpha1"
+APP_KIND = "Application"
+DEFAULT_ARGOCD_NAMESPACE = "argocd"
+
+# An Application name is an object name (DNS subdomain); a namespace is a DNS label.
+_APP_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
+_NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+
+
+def split_app_name(value, control_namespace):
+    """``ns_name`` (apps in any namespace) → (ns, name); a plain name lives in the control plane.
+
+    Neither part can contain ``_``, so the first one separates them, as in Argo CD.
+    """
+    if "_" in value:
+        namespace, _, name = value.partition("_")
+        if namespace and name:
+            return namespace, name
+    return control_namespace, value
+
+
+def parse_app_name(value, control_namespace=DEFAULT_ARGOCD_NAMESPACE):
+    """``name`` or ``ns_name`` → (ns, name), or None when it cannot name an Application."""
+    if not isinstance(value, str) or not value:
+        return None
+    namespace, name = split_app_name(value, control_namespace)
+    if not _APP_NAME.match(name) or not _NAMESPACE.match(namespace or ""):
+        return None
+    return namespace, name
+
+
+def parse_tracking_id(value):
+    """``<app>:<group>/<kind>:<ns>/<name>`` → dict, or None when it is not of that form.
+
+    Same rules as Argo CD's ParseAppInstanceValue: exactly three ``:`` parts, each of the last two
+    split by exactly one ``/``; the group (core API) and namespace (cluster-scoped) may be empty.
+    """
+    if not isinstance(value, str):
+        return None
+    parts = value.split(":")
+    if len(parts) != 3 or not parts[0]:
+        return None
+    app, group_kind, ns_name = parts
+    if group_kind.count("/") != 1 or ns_name.count("/") != 1:
+        return None
+    group, _, kind = group_kind.partition("/")
+    namespace, _, name = ns_name.partition("/")
+    if not kind or not name:
+        return None
+    return {"app": app, "group": group, "kind": kind, "namespace": namespace, "name": name}
+
+
+def _group_of(obj):
+    api_version = obj.get("apiVersion") or ""
+    return api_version.rpartition("/")[0] if "/" in api_version else ""
+
+
+def _matches(tracking, obj):
+    """Argo CD's isSelfReferencedObj: the tracking id must name this very object."""
+    meta = nvj.metadata(obj)
+    namespace = meta.get("namespace") or ""
+    return (
+        tracking["kind"] == obj.get("kind")
+        and tracking["group"] == _group_of(obj)
+        and tracking["name"] == meta.get("name")
+        and (tracking["namespace"] == namespace or namespace == "")
+    )
+
+
+def find_parent(obj, control_namespace=DEFAULT_ARGOCD_NAMESPACE):
+    """The parent Application of ``obj`` as ``{"namespace", "name", "source"}``, or None.
+
+    Order: the ``argocd.argoproj.io/tracking-id`` annotation (annotation tracking), then the
+    ``app.kubernetes.io/instance`` label (label tracking), then ``app.kubernetes.io/part-of``.
+    A source that is malformed, names another object or cannot name an Application is skipped.
+    """
+    tracking = parse_tracking_id(nvj.annotations(obj).get(nvj.ANN_TRACKING_ID))
+    if tracking and _matches(tracking, obj):
+        parsed = parse_app_name(tracking["app"], control_namespace)
+        if parsed:
+            return {"namespace": parsed[0], "name": parsed[1], "source": "tracking-id"}
+    obj_labels = nvj.labels(obj)
+    for key, source in ((nvj.LABEL_INSTANCE, "instance-label"), (nvj.LABEL_PART_OF, "part-of-label")):
+        parsed = parse_app_name(obj_labels.get(key), control_namespace)
+        if parsed:
+            return {"namespace": parsed[0], "name": parsed[1], "source": source}
+    return None
+
+
+def app_ref(namespace, name):
+    """``Application ns/name`` for messages."""
+    return "{} {}/{}".format(APP_KIND, namespace, name)

@@ -1,0 +1,305 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, mlops.gitops developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one thin layer between this collection and the Kubernetes API.
+
+Every module and the reconcile action plugin talk to the cluster through ``KubeApi``. It is
+built from kubernetes.core's own client (``get_api_client``), so the auth options, the
+``K8S_AUTH_*`` variables, kubeconfig/in-cluster config and the ansible-operator proxy all work
+exactly as they do for ``kubernetes.core.k8s``. Requests go through the dynamic client's raw
+``request`` and come back as plain dicts: NVJ statuses carry notebook cell outputs, so building
+``ResourceInstance`` trees for them would cost time and memory for nothing.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import time
+
+try:
+    from kubernetes.dynamic.exceptions import DynamicApiError, ResourceNotFoundError
+except ImportError:  # reported by the caller through missing_requirements()
+    DynamicApiError = ResourceNotFoundError = None
+
+MERGE = "application/merge-patch+json"
+JSON_PATCH = "application/json-patch+json"
+STRATEGIC = "application/strategic-merge-patch+json"
+
+# Retried once more after a short pause; everything else is the caller's to handle.
+TRANSIENT_CODES = (429, 500, 502, 503, 504)
+
+
+class KubeError(Exception):
+    """An API error with the parts a user needs: status code, reason, server message, target."""
+
+    def __init__(self, status, reason, message, target=None, verb=None):
+        self.status = status
+        self.reason = reason
+        self.server_message = message
+        self.target = target
+        self.verb = verb
+        text = message or reason or "request failed"
+        if target and verb:
+            text = "{0} {1}: {2}".format(verb, target, text)
+        super(KubeError, self).__init__("{0} (HTTP {1})".format(text, status))
+
+    @property
+    def not_found(self):
+        return self.status == 404
+
+    @property
+    def conflict(self):
+        return self.status == 409
+
+    @property
+    def forbidden(self):
+        return self.status == 403
+
+    @property
+    def transient(self):
+        return self.status in TRANSIENT_CODES or self.status is None
+
+
+def _error_from(exc, target, verb):
+    status = getattr(exc, "status", None)
+    reason, message = getattr(exc, "reason", None), None
+    body = getattr(exc, "body", None)
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", "replace")
+    if body:
+        try:
+            parsed = json.loads(body)
+            reason = parsed.get("reason") or reason
+            message = parsed.get("message")
+        except (ValueError, AttributeError):
+            message = str(body)[:500]
+    if status is None:
+        message = message or str(exc)
+    return KubeError(status, reason, message, target=target, verb=verb)
+
+
+def describe(kind, name, namespace=None):
+    """``Kind ns/name`` as used in every message of this collection."""
+    return "{0} {1}{2}".format(kind, namespace + "/" if namespace else "", name)
+
+
+class KubeApi:
+    """Plain-dict access to any resource by apiVersion and kind.
+
+    ``counts`` tallies the requests made by verb, which the reconcile result reports.
+    """
+
+    def __init__(self, dynamic_client, request_timeout=30, retries=1):
+        self.client = dynamic_client
+        self.request_timeout = request_timeout
+        self.retries = retries
+        self.counts = {}
+        self._resources = {}
+
+    # -- construction -------------------------------------------------------------------
+    @classmethod
+    def from_module(cls, module):
+        """Build from an AnsibleModule whose argspec includes kubernetes.core's AUTH_ARG_SPEC."""
+        from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
+
+        # get_api_client(module=...) needs kubernetes.core's AnsibleK8SModule (.requires,
+        # .server_side_dry_run); the same params as keywords work with a plain AnsibleModule.
+        return cls.from_auth(**dict((key, module.params.get(key)) for key in AUTH_ARG_SPEC))
+
+    @classmethod
+    def from_auth(cls, **auth):
+        """Build from auth keyword arguments (kubeconfig, context, host, api_key, ...) or K8S_AUTH_*."""
+        from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import get_api_client
+
+        params = dict((k, v) for k, v in auth.items() if v is not None)
+        return cls(get_api_client(**params).client)
+
+    # -- discovery ----------------------------------------------------------------------
+    def resource(self, api_version, kind):
+        key = (api_version, kind)
+        if key not in self._resources:
+            try:
+                self._resources[key] = self.client.resources.get(api_version=api_version, kind=kind)
+            except ResourceNotFoundError:
+                raise KubeError(
+                    404,
+                    "NotFound",
+                    "the server has no resource of kind {0} in {1}; is its CRD installed?".format(kind, api_version),
+                )
+            except DynamicApiError as exc:
+                raise _error_from(exc, "{0} {1}".format(api_version, kind), "discover")
+        return self._resources[key]
+
+    def has_resource(self, api_version, kind):
+        try:
+            self.resource(api_version, kind)
+            return True
+        except KubeError as exc:
+            if exc.not_found:
+                return False
+            raise
+
+    def _path(self, api_version, kind, name=None, namespace=None, subresource=None):
+        res = self.resource(api_version, kind)
+        path = res.path(name=name, namespace=namespace if res.namespaced else None)
+        if subresource:
+            path = path + "/" + subresource
+        return path
+
+    # -- raw request --------------------------------------------------------------------
+    def request(self, method, path, verb, target, body=None, query=None, content_type=None):
+        attempt = 0
+        while True:
+            self.counts[verb] = self.counts.get(verb, 0) + 1
+            try:
+                resp = self.client.request(
+                    method,
+                    path,
+                    body=body,
+                    query_params=list(query or []),
+                    content_type=content_type,
+                    serialize=False,
+                    _request_timeout=self.request_timeout,
+                )
+                data = resp.data
+                return json.loads(data) if data else None
+            except DynamicApiError as exc:
+                err = _error_from(exc, target, verb)
+            except Exception as exc:  # connection refused, timeout, TLS
+                if DynamicApiError is None:
+                    raise
+                err = KubeError(None, "ConnectionError", str(exc), target=target, verb=verb)
+            if err.transient and attempt < self.retries:
+                attempt += 1
+                time.sleep(0.2 * attempt)
+                continue
+            raise err
+
+    # -- verbs --------------------------------------------------------------------------
+    def get(self, api_version, kind, name, namespace=None):
+        """The object as a dict, or None when it does not exist."""
+        target = describe(kind, name, namespace)
+        try:
+            return self.request("GET", self._path(api_version, kind, name, namespace), "get", target)
+        except KubeError as exc:
+            if exc.not_found:
+                return None
+            raise
+
+    def list(self, api_version, kind, namespace=None, label_selector=None, field_selector=None, page_size=500):
+        """Yield every object, one page (``limit``/``continue``) in memory at a time."""
+        path = self._path(api_version, kind, namespace=namespace)
+        token = None
+        while True:
+            query = [("limit", page_size)]
+            if token:
+                query.append(("continue", token))
+            if label_selector:
+                query.append(("labelSelector", label_selector))
+            if field_selector:
+                query.append(("fieldSelector", field_selector))
+            page = self.request("GET", path, "list", "{0} in {1}".format(kind, namespace or "all namespaces"), query=query)
+            token = (page.get("metadata") or {}).get("continue")
+            items = page.get("items") or []
+            del page
+            for item in items:
+                yield item
+            if not token:
+                return
+
+    def create(self, api_version, kind, body, namespace=None):
+        name = (body.get("metadata") or {}).get("name") or (body.get("metadata") or {}).get("generateName", "")
+        path = self._path(api_version, kind, namespace=namespace)
+        return self.request("POST", path, "create", describe(kind, name, namespace), body=body)
+
+    def patch(self, api_version, kind, name, patch, namespace=None, patch_type=MERGE, subresource=None):
+        path = self._path(api_version, kind, name, namespace, subresource)
+        return self.request("PATCH", path, "patch", describe(kind, name, namespace), body=patch, content_type=patch_type)
+
+    def replace(self, api_version, kind, body, namespace=None):
+        name = body["metadata"]["name"]
+        path = self._path(api_version, kind, name, namespace)
+        return self.request("PUT", path, "update", describe(kind, name, namespace), body=body)
+
+    def delete(self, api_version, kind, name, namespace=None, uid=None):
+        """Delete; True when deleted, False when it was already gone. ``uid`` guards against a namesake."""
+        body = None
+        if uid:
+            body = {"apiVersion": "v1", "kind": "DeleteOptions", "preconditions": {"uid": uid}}
+        try:
+            self.request(
+                "DELETE", self._path(api_version, kind, name, namespace), "delete", describe(kind, name, namespace), body=body
+            )
+            return True
+        except KubeError as exc:
+            if exc.not_found:
+                return False
+            raise
+
+    # -- watch (appended for the wave wait) ---------------------------------------------
+    def snapshot(self, api_version, kind, namespace=None, label_selector=None, page_size=500):
+        """``(items, resourceVersion)``: every object and the list's version, where a watch resumes."""
+        path = self._path(api_version, kind, namespace=namespace)
+        target = "{0} in {1}".format(kind, namespace or "all namespaces")
+        items, token, version = [], None, None
+        while True:
+            query = [("limit", page_size)]
+            if token:
+                query.append(("continue", token))
+            if label_selector:
+                query.append(("labelSelector", label_selector))
+            page = self.request("GET", path, "list", target, query=query)
+            meta = page.get("metadata") or {}
+            version = version or meta.get("resourceVersion")
+            items.extend(page.get("items") or [])
+            token = meta.get("continue")
+            if not token:
+                return items, version
+
+    def watch(self, api_version, kind, namespace=None, resource_version=None, timeout_seconds=60, label_selector=None):
+        """Yield ``(type, object)`` watch events (plain dicts) until the server ends the stream after
+        ``timeoutSeconds``. An ``ERROR`` event raises KubeError: 410 means the version expired, so list
+        again (``snapshot``) and watch from the new version; status None means the stream broke."""
+        from kubernetes.watch.watch import iter_resp_lines
+
+        path = self._path(api_version, kind, namespace=namespace)
+        target = "{0} in {1}".format(kind, namespace or "all namespaces")
+        query = [("watch", "true"), ("timeoutSeconds", max(1, int(timeout_seconds))), ("allowWatchBookmarks", "true")]
+        if resource_version:
+            query.append(("resourceVersion", resource_version))
+        if label_selector:
+            query.append(("labelSelector", label_selector))
+        self.counts["watch"] = self.counts.get("watch", 0) + 1
+        try:
+            resp = self.client.request(
+                "GET",
+                path,
+                query_params=query,
+                serialize=False,
+                _request_timeout=(self.request_timeout, max(1, int(timeout_seconds)) + self.request_timeout),
+            )
+        except DynamicApiError as exc:
+            raise _error_from(exc, target, "watch") from exc
+        except Exception as exc:  # connection refused, TLS
+            raise KubeError(None, "ConnectionError", str(exc), target=target, verb="watch") from exc
+        try:
+            for line in iter_resp_lines(resp):
+                if not line:
+                    continue
+                event = json.loads(line)
+                obj = event.get("object") or {}
+                if event.get("type") == "ERROR":
+                    raise KubeError(obj.get("code"), obj.get("reason"), obj.get("message"), target=target, verb="watch")
+                yield event.get("type"), obj
+        except (ValueError, OSError) as exc:
+            raise KubeError(None, "StreamBroken", str(exc), target=target, verb="watch") from exc
+        except Exception as exc:
+            if isinstance(exc, KubeError) or not exc.__class__.__module__.startswith("urllib3"):
+                raise
+            raise KubeError(None, "StreamBroken", str(exc), target=target, verb="watch") from exc
+        finally:
+            resp.close()
+            if hasattr(resp, "release_conn"):
+                resp.release_conn()

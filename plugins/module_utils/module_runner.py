@@ -1,0 +1,69 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, mlops.gitops developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What every module of this collection shares: kubernetes.core's auth options, the API client,
+and turning API errors into a failed task that names the object and the fix."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+try:
+    import kubernetes  # noqa: F401 pylint: disable=unused-import
+
+    HAS_KUBERNETES = True
+    KUBERNETES_IMPORT_ERROR = None
+except ImportError:
+    HAS_KUBERNETES = False
+    KUBERNETES_IMPORT_ERROR = traceback.format_exc()
+
+from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
+from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi, KubeError
+
+FIX_BY_STATUS = {
+    401: "check the credentials in your kubeconfig or K8S_AUTH_* variables",
+    403: "grant the controller's service account this verb (see docs/operator.md for the ClusterRole)",
+    404: "check the name and namespace, and that the CRD is installed",
+    409: "another writer changed the object; run again",
+    None: "check that the API server is reachable (kubeconfig, K8S_AUTH_HOST)",
+}
+
+
+def argument_spec(own):
+    """kubernetes.core's auth options plus the module's own."""
+    spec = copy.deepcopy(AUTH_ARG_SPEC)
+    spec.update(own)
+    return spec
+
+
+def build_module(own_spec, **kwargs):
+    module = AnsibleModule(argument_spec=argument_spec(own_spec), supports_check_mode=True, **kwargs)
+    if not HAS_KUBERNETES:
+        module.fail_json(msg=missing_required_lib("kubernetes"), exception=KUBERNETES_IMPORT_ERROR)
+    return module
+
+
+def error_message(exc):
+    fix = FIX_BY_STATUS.get(exc.status)
+    return "{0}{1}".format(exc, "; " + fix if fix else "")
+
+
+def run(module, execute):
+    """Build the client, call ``execute(module, api) -> result dict``, exit or fail with a clear message."""
+    try:
+        api = KubeApi.from_module(module)
+        result = execute(module, api)
+    except KubeError as exc:
+        module.fail_json(msg=error_message(exc), status=exc.status, reason=exc.reason)
+    except Exception as exc:  # kubeconfig errors come from kubernetes.core as CoreException
+        if exc.__class__.__name__ in ("CoreException", "ConfigException"):
+            module.fail_json(msg="Could not connect to the Kubernetes API: {0}".format(exc))
+        raise
+    if result.get("failed"):
+        module.fail_json(**result)
+    module.exit_json(**result)

@@ -1,0 +1,138 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, mlops.gitops developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""NotebookValidationJob facts shared by every feature: names, annotation keys, phases, time."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import datetime
+import hashlib
+
+GROUP = "mlops.mlops.dev"
+VERSION = "v1alpha1"
+API_VERSION = GROUP + "/" + VERSION
+KIND = "NotebookValidationJob"
+PLURAL = "notebookvalidationjobs"
+
+# Annotations this collection reads (ADR-048) ...
+ANN_TRIGGER = "mlops.dev/on-success-trigger"
+ANN_BLOCK_WAVE = "mlops.dev/block-wave"
+ANN_SYNC_WAVE = "argocd.argoproj.io/sync-wave"
+ANN_TRACKING_ID = "argocd.argoproj.io/tracking-id"
+LABEL_INSTANCE = "app.kubernetes.io/instance"
+LABEL_PART_OF = "app.kubernetes.io/part-of"
+# ... and writes on the NVJ ...
+ANN_TRIGGER_STATUS = "mlops.dev/trigger-status"
+ANN_WAVE_COMPLETE = "mlops.dev/wave-complete"
+ANN_COMPLETION_TIME = "mlops.dev/completion-time"
+ANN_WAVE_FAILED = "mlops.dev/wave-failed"
+ANN_FAILURE_TIME = "mlops.dev/failure-time"
+# ... and on the parent Application.
+ANN_NOTEBOOK_STATUS = "mlops.dev/notebook-status"
+ANN_NOTEBOOK_SUMMARY = "mlops.dev/notebook-summary"
+# Flat values for Argo CD notification triggers (expr cannot parse JSON): counts as decimal strings,
+# and markers that change with each new failure / each new all-succeeded state, for `oncePer`.
+ANN_NOTEBOOK_TOTAL = "mlops.dev/notebook-total"
+ANN_NOTEBOOK_SUCCEEDED = "mlops.dev/notebook-succeeded"
+ANN_NOTEBOOK_FAILED = "mlops.dev/notebook-failed"
+ANN_NOTEBOOK_RUNNING = "mlops.dev/notebook-running"
+ANN_NOTEBOOK_LAST_FAILURE = "mlops.dev/notebook-last-failure"  # "<ns>/<name>@<completion time>" of the newest failure
+ANN_NOTEBOOK_LAST_SUCCESS = "mlops.dev/notebook-last-success"  # same, newest success
+
+SUCCEEDED = "Succeeded"
+FAILED = "Failed"
+TERMINAL_PHASES = (SUCCEEDED, FAILED)
+RUNNING_PHASES = ("Initializing", "Building", "BuildComplete", "ValidationRunning", "Pending", "Running")
+
+# Field manager / reporting component used on every write and Event.
+COMPONENT = "mlops-gitops"
+
+
+def metadata(obj):
+    return obj.get("metadata") or {}
+
+
+def annotations(obj):
+    return metadata(obj).get("annotations") or {}
+
+
+def labels(obj):
+    return metadata(obj).get("labels") or {}
+
+
+def status(obj):
+    value = obj.get("status")
+    return value if isinstance(value, dict) else {}
+
+
+def phase(obj):
+    """The job's phase, or None when the Go operator has not written a status yet."""
+    value = status(obj).get("phase")
+    return value if isinstance(value, str) and value else None
+
+
+def is_terminal(obj):
+    return phase(obj) in TERMINAL_PHASES
+
+
+def ref(obj):
+    """``NotebookValidationJob ns/name`` for messages."""
+    meta = metadata(obj)
+    return "{0} {1}/{2}".format(obj.get("kind") or KIND, meta.get("namespace"), meta.get("name"))
+
+
+def completion_time(obj):
+    """When the job reached its terminal phase: completionTime, else the last condition change."""
+    st = status(obj)
+    if st.get("completionTime"):
+        return str(st["completionTime"])
+    times = [c.get("lastTransitionTime") for c in st.get("conditions") or [] if isinstance(c, dict)]
+    times = [t for t in times if t]
+    return max(times) if times else None
+
+
+def completion_key(obj):
+    """Identifies one terminal completion: the same job run reconciled again has the same key,
+    a re-run (or a deleted and re-created namesake) has a new one."""
+    return "{0}/{1}/{2}".format(metadata(obj).get("uid", ""), phase(obj) or "", completion_time(obj) or "")
+
+
+def short_hash(text, length=10):
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
+
+
+def now():
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def rfc3339(moment):
+    return moment.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_time(value):
+    """RFC3339 → aware datetime, or None when absent or malformed."""
+    if not value or not isinstance(value, str):
+        return None
+    text = value.strip().replace("Z", "+00:00")
+    if "." in text:
+        head, _, tail = text.partition(".")
+        frac = "".join(ch for ch in tail if ch.isdigit())
+        offset = tail[len(frac):]
+        text = head + "." + frac[:6].ljust(6, "0") + offset
+    try:
+        moment = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.timezone.utc)
+    return moment
+
+
+def duration_seconds(obj):
+    start = parse_time(status(obj).get("startTime"))
+    end = parse_time(completion_time(obj))
+    if start and end and end >= start:
+        return int((end - start).total_seconds())
+    return None

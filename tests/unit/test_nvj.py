@@ -1,0 +1,66 @@
+"""NVJ facts every feature relies on: phases, the completion key, time parsing."""
+
+import datetime
+
+import pytest
+
+from ansible_collections.mlops.gitops.plugins.module_utils import nvj
+
+
+def job(phase=None, uid="u-1", completion="2026-01-24T22:30:00Z", conditions=None, start=None):
+    status = {}
+    if phase:
+        status["phase"] = phase
+    if completion:
+        status["completionTime"] = completion
+    if conditions:
+        status["conditions"] = conditions
+    if start:
+        status["startTime"] = start
+    return {"kind": nvj.KIND, "metadata": {"name": "j", "namespace": "ns", "uid": uid}, "status": status}
+
+
+def test_phase_and_terminal():
+    assert nvj.phase(job("Succeeded")) == "Succeeded" and nvj.is_terminal(job("Succeeded"))
+    assert nvj.is_terminal(job("Failed"))
+    assert not nvj.is_terminal(job("ValidationRunning"))
+    assert nvj.phase({"metadata": {}}) is None
+    assert nvj.phase({"status": "garbage"}) is None
+    assert nvj.phase({"status": {"phase": 3}}) is None
+
+
+def test_completion_key_identifies_one_completion():
+    first = job("Succeeded")
+    assert nvj.completion_key(first) == nvj.completion_key(job("Succeeded"))
+    assert nvj.completion_key(first) != nvj.completion_key(job("Succeeded", completion="2026-01-25T00:00:00Z"))
+    assert nvj.completion_key(first) != nvj.completion_key(job("Succeeded", uid="u-2"))
+    assert nvj.completion_key(first) != nvj.completion_key(job("Failed"))
+
+
+def test_completion_time_falls_back_to_newest_condition():
+    conds = [{"type": "A", "lastTransitionTime": "2026-01-24T10:00:00Z"},
+             {"type": "B", "lastTransitionTime": "2026-01-24T11:00:00Z"}]
+    assert nvj.completion_time(job("Failed", completion=None, conditions=conds)) == "2026-01-24T11:00:00Z"
+    assert nvj.completion_time(job("Failed", completion=None)) is None
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2026-01-24T22:30:00Z", datetime.datetime(2026, 1, 24, 22, 30, tzinfo=datetime.timezone.utc)),
+        ("2026-01-24T22:30:00.123456789Z", datetime.datetime(2026, 1, 24, 22, 30, 0, 123456, tzinfo=datetime.timezone.utc)),
+        ("2026-01-24T23:30:00+01:00", datetime.datetime(2026, 1, 24, 22, 30, tzinfo=datetime.timezone.utc)),
+        ("yesterday", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_parse_time(text, expected):
+    assert nvj.parse_time(text) == expected
+
+
+def test_duration_and_rfc3339():
+    assert nvj.duration_seconds(job("Failed", start="2026-01-24T22:29:19Z")) == 41
+    assert nvj.duration_seconds(job("Failed", start="2026-01-24T23:00:00Z")) is None
+    moment = datetime.datetime(2026, 1, 24, 23, 30, tzinfo=datetime.timezone(datetime.timedelta(hours=1)))
+    assert nvj.rfc3339(moment) == "2026-01-24T22:30:00Z"

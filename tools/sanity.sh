@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# ansible-test sanity needs the collection at .../ansible_collections/<namespace>/<name> and its
+# dependencies beside it; lay out a copy of the tracked tree that way and run it there.
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+root="${BUILD:-$repo/.build}/sanity"
+dest="$root/ansible_collections/mlops/gitops"
+rm -rf "$dest"
+mkdir -p "$dest" "$root/ansible_collections/kubernetes"
+cd "$repo"
+git ls-files -co --exclude-standard -z | while IFS= read -r -d '' f; do
+  [ -e "$f" ] || continue
+  mkdir -p "$dest/$(dirname "$f")"
+  cp -p "$f" "$dest/$f"
+done
+core="$("$repo/.venv/bin/python" -c 'import ansible_collections.kubernetes.core as c, os; print(os.path.dirname(c.__file__))' 2>/dev/null \
+  || "$repo/.venv/bin/python" -c 'import importlib.util as u; print(u.find_spec("ansible_collections.kubernetes.core").submodule_search_locations[0])')"
+ln -sfn "$core" "$root/ansible_collections/kubernetes/core"
+# ansible-test --venv downloads get-pip.py from a host outside the package registries; give it ours.
+pip_version="$(grep -ho "pip='[0-9.]*'" "$repo"/.venv/lib/python3*/site-packages/ansible_test/_internal/python_requirements.py | head -1 | tr -dc '0-9.')"
+cache="$HOME/.ansible/test/cache/get_pip_${pip_version//./_}.py"
+mkdir -p "$(dirname "$cache")"
+cp "$repo/tools/get_pip_bootstrap.py" "$cache"
+"$repo/.venv/bin/python" "$repo/tools/pip_site_conf.py" > "$(dirname "$cache")/pip-site.conf"
+cd "$dest"
+# git-less copy: ansible-test then checks every file it finds, which is what we want.
+# A venv of its own: --requirements installs each sanity test's pinned tools into it.
+sv="${BUILD:-$repo/.build}/venv-sanity"
+if [ ! -x "$sv/bin/ansible-test" ]; then
+  python3 -m venv "$sv"
+  "$sv/bin/python" -m pip install --quiet --disable-pip-version-check "$(grep '^ansible-core==' "$repo/requirements-dev.txt")"
+fi
+exec "$sv/bin/ansible-test" sanity --requirements --python 3.11 --color no "$@"
