@@ -58,7 +58,7 @@ integration: collection
 check: collection
 	$(BIN)/python -m pytest $(T) -p no:cacheprovider -q
 
-sanity: venv
+sanity: collection
 	BUILD=$(BUILD) tools/sanity.sh $(SANITY_ARGS)
 
 molecule: collection

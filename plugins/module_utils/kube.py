@@ -127,9 +127,9 @@ class KubeApi:
                     404,
                     "NotFound",
                     "the server has no resource of kind {0} in {1}; is its CRD installed?".format(kind, api_version),
-                )
+                ) from None
             except DynamicApiError as exc:
-                raise _error_from(exc, "{0} {1}".format(api_version, kind), "discover")
+                raise _error_from(exc, "{0} {1}".format(api_version, kind), "discover") from exc
         return self._resources[key]
 
     def has_resource(self, api_version, kind):
@@ -200,12 +200,12 @@ class KubeApi:
                 query.append(("labelSelector", label_selector))
             if field_selector:
                 query.append(("fieldSelector", field_selector))
-            page = self.request("GET", path, "list", "{0} in {1}".format(kind, namespace or "all namespaces"), query=query)
+            target = "{0} in {1}".format(kind, namespace or "all namespaces")
+            page = self.request("GET", path, "list", target, query=query)
             token = (page.get("metadata") or {}).get("continue")
             items = page.get("items") or []
             del page
-            for item in items:
-                yield item
+            yield from items
             if not token:
                 return
 
@@ -216,7 +216,8 @@ class KubeApi:
 
     def patch(self, api_version, kind, name, patch, namespace=None, patch_type=MERGE, subresource=None):
         path = self._path(api_version, kind, name, namespace, subresource)
-        return self.request("PATCH", path, "patch", describe(kind, name, namespace), body=patch, content_type=patch_type)
+        target = describe(kind, name, namespace)
+        return self.request("PATCH", path, "patch", target, body=patch, content_type=patch_type)
 
     def replace(self, api_version, kind, body, namespace=None):
         name = body["metadata"]["name"]
@@ -229,9 +230,8 @@ class KubeApi:
         if uid:
             body = {"apiVersion": "v1", "kind": "DeleteOptions", "preconditions": {"uid": uid}}
         try:
-            self.request(
-                "DELETE", self._path(api_version, kind, name, namespace), "delete", describe(kind, name, namespace), body=body
-            )
+            path = self._path(api_version, kind, name, namespace)
+            self.request("DELETE", path, "delete", describe(kind, name, namespace), body=body)
             return True
         except KubeError as exc:
             if exc.not_found:

@@ -117,7 +117,7 @@ def parse_time(value):
         return None
     text = value.strip().replace("Z", "+00:00")
     if "." in text:
-        head, _, tail = text.partition(".")
+        head, tail = text.split(".", 1)
         frac = "".join(ch for ch in tail if ch.isdigit())
         offset = tail[len(frac):]
         text = head + "." + frac[:6].ljust(6, "0") + offset
