@@ -1,0 +1,262 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, mlops.gitops developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Put our entries into Argo CD's configuration without touching anyone else's.
+
+Argo CD's settings come in two shapes, and the Argo CD Operator (OpenShift GitOps) mirrors both in
+its CRs, owning the ConfigMaps it generates from them (manual edits there are reverted):
+
+- **maps of name -> string**: ConfigMap ``data`` (``argocd-cm``, ``argocd-notifications-cm``) and the
+  ``NotificationsConfiguration`` CR's ``spec.triggers`` / ``spec.templates``. Use ``plan_map`` and
+  ``apply_map``: the merge patch names only our keys, so concurrent writers of other keys are safe.
+- **lists of entries identified by some fields**: the ``ArgoCD`` CR's ``spec.resourceHealthChecks``
+  (identified by ``group`` + ``kind``; ``check`` is the Lua). Use ``plan_list`` and ``apply_list``: a
+  merge patch replaces a whole list, so the patch carries ``metadata.resourceVersion`` and a conflict
+  (409) is re-read and planned again.
+
+Both ``plan_*`` functions are pure and return ``{"changed", "patch", "before", "after"}``: ``patch``
+is the merge-patch value for the field, ``before``/``after`` are what a diff should show (for a map,
+only our keys; for a list, the whole list, since it is replaced). ``apply_*`` take a ``KubeApi``, a
+``(api_version, kind, name, namespace)`` target and the field's path (e.g. ``("spec", "triggers")``),
+honour check mode and return a result with ``changed`` and ``diff``.
+
+``install_health_check`` is the health-check use of all this, with target detection.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+
+from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError, describe
+
+ARGOCD_CM = "argocd-cm"
+ARGOCD_KIND = "ArgoCD"
+ARGOCD_API_VERSIONS = ("argoproj.io/v1beta1", "argoproj.io/v1alpha1")
+HEALTH_KEY_PREFIX = "resource.customizations.health."
+TARGETS = ("auto", "configmap", "argocd_cr")
+CONFLICT_ATTEMPTS = 5
+
+
+class ConfigError(Exception):
+    """A situation the user fixes (wrong namespace, Argo CD missing, ambiguous target)."""
+
+
+# -- pure planning ----------------------------------------------------------------------------
+def plan_map(current, entries, state="present"):
+    """Set (``present``) or remove (``absent``) ``entries`` (name -> value; for ``absent`` only the
+    names count) in the map ``current`` (may be None). Other names are never looked at."""
+    current = current or {}
+    patch, before, after = {}, {}, {}
+    for name, value in entries.items():
+        if name in current:
+            before[name] = current[name]
+        if state == "present":
+            after[name] = value
+            if current.get(name) != value or name not in current:
+                patch[name] = value
+        elif name in current:
+            patch[name] = None
+    return {"changed": bool(patch), "patch": patch, "before": before, "after": after}
+
+
+def plan_list(current, entries, identity, state="present"):
+    """Set or remove ``entries`` (dicts) in the list ``current`` (may be None), matching by the
+    fields named in ``identity``. An existing entry is updated in place (its position kept, its
+    other fields kept), a new one appended; duplicates of ours collapse to the first. Everything
+    else keeps its place. ``patch`` is None when the list ends up empty (the field is removed)."""
+    current = list(current or [])
+
+    def key(entry):
+        return tuple((entry or {}).get(field, "") or "" for field in identity) if isinstance(entry, dict) else None
+
+    wanted = dict((key(entry), entry) for entry in entries)
+    after, placed = [], set()
+    for entry in current:
+        ident = key(entry)
+        if ident not in wanted:
+            after.append(entry)
+        elif state == "present" and ident not in placed:
+            merged = copy.deepcopy(entry)
+            merged.update(wanted[ident])
+            after.append(merged)
+            placed.add(ident)
+    if state == "present":
+        after.extend(wanted[ident] for ident in wanted if ident not in placed)
+    changed = after != current
+    return {"changed": changed, "patch": after or None, "before": current, "after": after}
+
+
+def health_key(group, kind):
+    """The ``argocd-cm`` key Argo CD reads a health check from."""
+    return "{}{}_{}".format(HEALTH_KEY_PREFIX, group, kind)
+
+
+def nested(path, value):
+    """``("spec", "x"), v`` -> ``{"spec": {"x": v}}``."""
+    for part in reversed(path):
+        value = {part: value}
+    return value
+
+
+def dig(obj, path):
+    for part in path:
+        obj = (obj or {}).get(part) if isinstance(obj, dict) else None
+    return obj
+
+
+# -- applying to the cluster ------------------------------------------------------------------
+def _diff(target, path, plan):
+    header = "{} {}".format(describe(target[1], target[2], target[3]), ".".join(path))
+    return {
+        "before": nested(path, plan["before"]),
+        "after": nested(path, plan["after"]),
+        "before_header": header,
+        "after_header": header,
+    }
+
+
+def _require(obj, target):
+    if obj is None:
+        raise ConfigError("{} does not exist".format(describe(target[1], target[2], target[3])))
+    return obj
+
+
+def apply_map(api, target, path, entries, state="present", check_mode=False):
+    """Merge ``entries`` into the map at ``path`` of the existing object ``target``."""
+    api_version, kind, name, namespace = target
+    obj = _require(api.get(api_version, kind, name, namespace), target)
+    plan = plan_map(dig(obj, path), entries, state)
+    result = {"changed": plan["changed"], "diff": _diff(target, path, plan)}
+    if plan["changed"] and not check_mode:
+        api.patch(api_version, kind, name, nested(path, plan["patch"]), namespace=namespace)
+    return result
+
+
+def apply_list(api, target, path, entries, identity, state="present", check_mode=False):
+    """Merge ``entries`` into the list at ``path`` of the existing object ``target``, guarded by
+    ``metadata.resourceVersion``; a conflict is re-read and planned again."""
+    api_version, kind, name, namespace = target
+    for attempt in range(CONFLICT_ATTEMPTS):
+        obj = _require(api.get(api_version, kind, name, namespace), target)
+        plan = plan_list(dig(obj, path), entries, identity, state)
+        result = {"changed": plan["changed"], "diff": _diff(target, path, plan)}
+        if not plan["changed"] or check_mode:
+            return result
+        patch = nested(path, plan["patch"])
+        patch["metadata"] = {"resourceVersion": obj["metadata"]["resourceVersion"]}
+        try:
+            api.patch(api_version, kind, name, patch, namespace=namespace)
+            return result
+        except KubeError as exc:
+            if not exc.conflict or attempt == CONFLICT_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+# -- target detection -------------------------------------------------------------------------
+def argocd_crs(api, namespace):
+    """``(api_version, [names])`` of the ArgoCD CRs in ``namespace``; ``(None, [])`` without the CRD."""
+    for api_version in ARGOCD_API_VERSIONS:
+        if api.has_resource(api_version, ARGOCD_KIND):
+            names = sorted(item["metadata"]["name"] for item in api.list(api_version, ARGOCD_KIND, namespace=namespace))
+            return api_version, names
+    return None, []
+
+
+def _namespace_missing(api, namespace):
+    try:
+        return api.get("v1", "Namespace", namespace) is None
+    except KubeError as exc:
+        if exc.forbidden:  # cannot tell; the caller's message covers both cases
+            return False
+        raise
+
+
+def resolve_target(api, namespace, target="auto", argocd_name=None):
+    """``(api_version, kind, name, namespace)`` of the object that should hold the health check."""
+    if target not in TARGETS:
+        raise ConfigError("target must be one of {}, not {!r}".format(", ".join(TARGETS), target))
+    cm = ("v1", "ConfigMap", ARGOCD_CM, namespace)
+    if target == "configmap":
+        if api.get(*cm) is None:
+            _fail_missing(api, namespace, "ConfigMap {}/{} does not exist".format(namespace, ARGOCD_CM))
+        return cm
+    api_version, names = argocd_crs(api, namespace)
+    if argocd_name:
+        names = [name for name in names if name == argocd_name]
+    if len(names) == 1:
+        return (api_version, ARGOCD_KIND, names[0], namespace)
+    if len(names) > 1:
+        raise ConfigError(
+            "namespace {} holds several ArgoCD resources ({}); set argocd_name to the one to configure".format(
+                namespace, ", ".join(names)
+            )
+        )
+    if target == "argocd_cr" or argocd_name:
+        if api_version is None:
+            raise ConfigError(
+                "the server has no ArgoCD resource type (argoproj.io); the Argo CD Operator / OpenShift GitOps "
+                "is not installed: use target=configmap for a plain Argo CD install"
+            )
+        if argocd_name:
+            _fail_missing(api, namespace, "ArgoCD {}/{} does not exist".format(namespace, argocd_name))
+        _fail_missing(api, namespace, "namespace {} has no ArgoCD resource".format(namespace))
+    if api.get(*cm) is not None:
+        return cm
+    what = "found neither ConfigMap {}/{} nor an ArgoCD resource (Argo CD Operator)".format(namespace, ARGOCD_CM)
+    _fail_missing(api, namespace, what)
+
+
+def _fail_missing(api, namespace, what):
+    if _namespace_missing(api, namespace):
+        raise ConfigError(
+            "the Argo CD namespace {} does not exist: set namespace (role variable argocd_health_check_namespace) "
+            "to where Argo CD runs, e.g. openshift-gitops for OpenShift GitOps".format(namespace)
+        )
+    raise ConfigError(
+        "{}: is Argo CD installed in namespace {}? Set namespace to its namespace "
+        "(openshift-gitops for OpenShift GitOps) or choose the target explicitly".format(what, namespace)
+    )
+
+
+# -- the health check -------------------------------------------------------------------------
+def install_health_check(api, namespace, group, kind, check=None, state="present", target="auto",
+                         argocd_name=None, check_mode=False):
+    """Install (or remove) the Lua health check of ``group/kind`` in Argo CD's configuration.
+
+    ``target`` ``auto`` uses the ``ArgoCD`` CR when the namespace has one (the operator reverts
+    edits to ``argocd-cm``), else ``argocd-cm``. Returns ``changed``, ``diff``, ``target``
+    (``configmap``/``argocd_cr``), ``resource`` and ``warnings``. Raises ``ConfigError`` for what the
+    user must fix, ``KubeError`` for API errors (403 included)."""
+    if state == "present" and not check:
+        raise ConfigError("check (the Lua script) is required when state is present")
+    where = resolve_target(api, namespace, target, argocd_name)
+    warnings = []
+    if where[1] == "ConfigMap":
+        result = apply_map(api, where, ("data",), {health_key(group, kind): check}, state, check_mode)
+        if target == "configmap":
+            warnings.extend(_operator_warning(api, namespace))
+    else:
+        entry = {"group": group, "kind": kind, "check": check}
+        result = apply_list(api, where, ("spec", "resourceHealthChecks"), [entry], ("group", "kind"), state, check_mode)
+    result.update(
+        target="configmap" if where[1] == "ConfigMap" else "argocd_cr",
+        resource=describe(where[1], where[2], namespace),
+        warnings=warnings,
+    )
+    return result
+
+
+def _operator_warning(api, namespace):
+    try:
+        names = argocd_crs(api, namespace)[1]
+    except KubeError:
+        return []
+    if not names:
+        return []
+    return [
+        "namespace {} has the ArgoCD resource {}: the Argo CD Operator reverts edits to {}; "
+        "use target argocd_cr (or auto) instead".format(namespace, names[0], ARGOCD_CM)
+    ]

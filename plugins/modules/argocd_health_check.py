@@ -1,0 +1,163 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, mlops.gitops developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: argocd_health_check
+short_description: Install or remove a custom Argo CD health check (Lua) for a resource kind
+version_added: 0.1.0
+description:
+  - On plain Argo CD, sets the key C(resource.customizations.health.<group>_<kind>) of ConfigMap C(argocd-cm).
+  - On the Argo CD Operator / OpenShift GitOps, which owns C(argocd-cm) and reverts edits to it, sets the
+    entry C({group, kind, check}) of the C(ArgoCD) resource's C(spec.resourceHealthChecks).
+  - Only this check is touched; other keys and other health checks keep their values and order.
+    A second run with the same script changes nothing. O(state=absent) removes only this check.
+  - The list in the C(ArgoCD) resource is written with a merge patch carrying C(metadata.resourceVersion);
+    a concurrent change is re-read and merged again.
+author:
+  - mlops.gitops developers (@mlops-gitops)
+extends_documentation_fragment:
+  - kubernetes.core.k8s_auth_options
+options:
+  namespace:
+    description:
+      - Namespace Argo CD runs in. OpenShift GitOps uses C(openshift-gitops).
+    type: str
+    default: argocd
+  target:
+    description:
+      - Where the check goes. V(auto) uses the C(ArgoCD) resource when the namespace has one, else C(argocd-cm).
+      - V(configmap) forces C(argocd-cm) (with a warning when an C(ArgoCD) resource would revert it);
+        V(argocd_cr) forces the C(ArgoCD) resource.
+    type: str
+    choices: [auto, configmap, argocd_cr]
+    default: auto
+  argocd_name:
+    description:
+      - Name of the C(ArgoCD) resource to configure, needed only when the namespace holds several.
+    type: str
+  group:
+    description: API group of the resource kind the check is for.
+    type: str
+    default: mlops.mlops.dev
+  kind:
+    description: Kind the check is for.
+    type: str
+    default: NotebookValidationJob
+  check:
+    description:
+      - The Lua script, stored byte for byte. Required when O(state=present).
+      - Argo CD runs it without the C(string), C(math) and C(io) libraries.
+    type: str
+  state:
+    description: Whether the check should be installed or removed.
+    type: str
+    choices: [present, absent]
+    default: present
+attributes:
+  check_mode:
+    description: Reports what would change and writes nothing.
+    support: full
+  diff_mode:
+    description: Returns the check's key (ConfigMap) or the whole list (ArgoCD resource) before and after.
+    support: full
+requirements:
+  - kubernetes >= 24.2.0
+notes:
+  - The account needs C(get) and C(patch) on C(configmaps) in the Argo CD namespace, or C(get), C(list) and
+    C(patch) on C(argocds.argoproj.io) there; V(auto) also lists C(argocds).
+  - See C(docs/health-check.md) for the NotebookValidationJob check and how to verify it.
+"""
+
+EXAMPLES = r"""
+- name: Install the NotebookValidationJob health check shipped with the collection
+  mlops.gitops.argocd_health_check:
+    check: "{{ lookup('ansible.builtin.file', 'health.lua', rstrip=false) }}"
+
+- name: Install it on OpenShift GitOps, into the ArgoCD resource
+  mlops.gitops.argocd_health_check:
+    namespace: openshift-gitops
+    target: argocd_cr
+    check: "{{ lookup('ansible.builtin.file', 'health.lua', rstrip=false) }}"
+
+- name: Remove it
+  mlops.gitops.argocd_health_check:
+    state: absent
+"""
+
+RETURN = r"""
+target:
+  description: Where the check was put (C(configmap) or C(argocd_cr)).
+  returned: success
+  type: str
+  sample: argocd_cr
+resource:
+  description: The object that holds the check.
+  returned: success
+  type: str
+  sample: ArgoCD openshift-gitops/openshift-gitops
+diff:
+  description:
+    - For C(argocd-cm), the check's key before and after; for the C(ArgoCD) resource, the whole
+      C(spec.resourceHealthChecks) list before and after.
+  returned: success
+  type: dict
+"""
+
+from ansible_collections.mlops.gitops.plugins.module_utils import argocd_config, module_runner
+from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError
+
+OWN_SPEC = {
+    "namespace": {"type": "str", "default": "argocd"},
+    "target": {"type": "str", "choices": list(argocd_config.TARGETS), "default": "auto"},
+    "argocd_name": {"type": "str"},
+    "group": {"type": "str", "default": "mlops.mlops.dev"},
+    "kind": {"type": "str", "default": "NotebookValidationJob"},
+    "check": {"type": "str"},
+    "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+}
+
+
+def execute(module, api):
+    params = module.params
+    try:
+        result = argocd_config.install_health_check(
+            api,
+            params["namespace"],
+            params["group"],
+            params["kind"],
+            check=params["check"],
+            state=params["state"],
+            target=params["target"],
+            argocd_name=params["argocd_name"],
+            check_mode=module.check_mode,
+        )
+    except argocd_config.ConfigError as exc:
+        return {"failed": True, "msg": str(exc)}
+    except KubeError as exc:
+        if not exc.forbidden:
+            raise
+        return {
+            "failed": True,
+            "status": 403,
+            "msg": "insufficient rights: {}. The account needs get and patch on configmaps/{}, or get, list and "
+            "patch on argocds.argoproj.io, in namespace {}".format(exc, argocd_config.ARGOCD_CM, params["namespace"]),
+        }
+    for warning in result.pop("warnings"):
+        module.warn(warning)
+    return result
+
+
+def main():
+    module = module_runner.build_module(OWN_SPEC, required_if=[("state", "present", ("check",))])
+    module_runner.run(module, execute)
+
+
+if __name__ == "__main__":
+    main()

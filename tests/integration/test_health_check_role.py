@@ -1,0 +1,260 @@
+"""The argocd_health_check role, its module and argocd_config against the cluster: both targets (argocd-cm and
+the ArgoCD CR), coexistence with other settings, idempotence, removal, check mode, diff, clear failures."""
+
+import os
+import secrets
+
+import pytest
+import yaml
+
+REPO = os.path.join(os.path.dirname(__file__), "..", "..")
+HEALTH_LUA = os.path.join(
+    REPO, "roles", "argocd_health_check", "files", "resource_customizations", "mlops.mlops.dev",
+    "NotebookValidationJob", "health.lua",
+)
+KEY = "resource.customizations.health.mlops.mlops.dev_NotebookValidationJob"
+ARGOCD = "argoproj.io/v1beta1"
+ROLE_TASK = "mlops.gitops.argocd_health_check : Apply the NotebookValidationJob health check to Argo CD"
+OTHER_CHECK = {"group": "argoproj.io", "kind": "Rollout", "check": "return {status = 'Healthy'}\n"}
+OTHER_DATA = {
+    "url": "https://argocd.example.com",
+    "resource.customizations.health.argoproj.io_Rollout": "return {status = 'Healthy'}\n",
+    "timeout.reconciliation": "180s",
+}
+
+
+def lua_bytes():
+    with open(HEALTH_LUA, "rb") as handle:
+        return handle.read()
+
+
+@pytest.fixture
+def cfg():
+    from ansible_collections.mlops.gitops.plugins.module_utils import argocd_config
+
+    return argocd_config
+
+
+def make_cm(api, namespace, data=None):
+    body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "argocd-cm", "namespace": namespace}}
+    body["data"] = dict(OTHER_DATA if data is None else data)
+    return api.create("v1", "ConfigMap", body, namespace=namespace)
+
+
+def make_argocd(api, namespace, name="argocd", checks=None):
+    spec = {"server": {"route": {"enabled": True}}, "resourceHealthChecks": list(checks or [OTHER_CHECK])}
+    body = {"apiVersion": ARGOCD, "kind": "ArgoCD", "metadata": {"name": name, "namespace": namespace}, "spec": spec}
+    return api.create(ARGOCD, "ArgoCD", body, namespace=namespace)
+
+
+def checks_of(api, namespace, name="argocd"):
+    return api.get(ARGOCD, "ArgoCD", name, namespace)["spec"].get("resourceHealthChecks")
+
+
+def cm_data(api, namespace):
+    return api.get("v1", "ConfigMap", "argocd-cm", namespace)["data"]
+
+
+# -- argocd_config through KubeApi (fast) -------------------------------------------------------------
+def test_configmap_target_merges_idempotently_and_removes_only_ours(api, cfg, namespace):
+    make_cm(api, namespace)
+    script = lua_bytes().decode()
+    first = cfg.install_health_check(api, namespace, "mlops.mlops.dev", "NotebookValidationJob", script)
+    assert (first["changed"], first["target"]) == (True, "configmap")
+    assert first["resource"] == f"ConfigMap {namespace}/argocd-cm"
+    assert first["diff"]["before"] == {"data": {}} and first["diff"]["after"] == {"data": {KEY: script}}
+    assert cm_data(api, namespace) == dict(OTHER_DATA, **{KEY: script})
+
+    again = cfg.install_health_check(api, namespace, "mlops.mlops.dev", "NotebookValidationJob", script)
+    assert again["changed"] is False
+
+    removed = cfg.install_health_check(api, namespace, "mlops.mlops.dev", "NotebookValidationJob", state="absent")
+    assert removed["changed"] is True and removed["diff"]["after"] == {"data": {}}
+    assert cm_data(api, namespace) == OTHER_DATA
+    assert cfg.install_health_check(api, namespace, "mlops.mlops.dev", "NotebookValidationJob", state="absent")[
+        "changed"
+    ] is False
+
+
+def test_argocd_cr_target_keeps_other_checks_and_order(api, cfg, namespace):
+    make_cm(api, namespace)  # present too, as the operator generates it: auto must still pick the CR
+    extra = {"group": "", "kind": "Service", "check": "return {status = 'Healthy'}\n"}
+    make_argocd(api, namespace, checks=[OTHER_CHECK, extra])
+    ours = {"group": "mlops.mlops.dev", "kind": "NotebookValidationJob", "check": "return {status = 'Progressing'}\n"}
+
+    first = cfg.install_health_check(api, namespace, ours["group"], ours["kind"], ours["check"])
+    assert (first["changed"], first["target"]) == (True, "argocd_cr")
+    assert checks_of(api, namespace) == [OTHER_CHECK, extra, ours]
+    assert first["diff"]["after"] == {"spec": {"resourceHealthChecks": [OTHER_CHECK, extra, ours]}}
+    assert KEY not in cm_data(api, namespace)
+
+    newer = dict(ours, check=lua_bytes().decode())
+    updated = cfg.install_health_check(api, namespace, ours["group"], ours["kind"], newer["check"])
+    assert updated["changed"] is True
+    assert checks_of(api, namespace) == [OTHER_CHECK, extra, newer]
+    assert cfg.install_health_check(api, namespace, ours["group"], ours["kind"], newer["check"])["changed"] is False
+
+    cfg.install_health_check(api, namespace, ours["group"], ours["kind"], state="absent")
+    assert checks_of(api, namespace) == [OTHER_CHECK, extra]
+
+
+def test_removing_the_last_check_removes_the_field(api, cfg, namespace):
+    make_argocd(api, namespace, checks=[{"group": "mlops.mlops.dev", "kind": "NotebookValidationJob", "check": "x"}])
+    result = cfg.install_health_check(api, namespace, "mlops.mlops.dev", "NotebookValidationJob", state="absent")
+    assert result["changed"] is True
+    assert checks_of(api, namespace) is None
+    spec = api.get(ARGOCD, "ArgoCD", "argocd", namespace)["spec"]
+    assert spec["server"] == {"route": {"enabled": True}}
+
+
+def test_check_mode_writes_nothing_on_either_target(api, cfg, namespace):
+    make_cm(api, namespace)
+    result = cfg.install_health_check(api, namespace, "mlops.mlops.dev", "NotebookValidationJob", "x", check_mode=True)
+    assert result["changed"] is True and result["diff"]["after"] == {"data": {KEY: "x"}}
+    assert cm_data(api, namespace) == OTHER_DATA
+    make_argocd(api, namespace)
+    result = cfg.install_health_check(api, namespace, "mlops.mlops.dev", "NotebookValidationJob", "x", check_mode=True)
+    assert result["changed"] is True and result["target"] == "argocd_cr"
+    assert checks_of(api, namespace) == [OTHER_CHECK]
+
+
+def test_forcing_the_configmap_under_the_operator_warns(api, cfg, namespace):
+    make_cm(api, namespace, data={})
+    make_argocd(api, namespace)
+    result = cfg.install_health_check(api, namespace, "g", "K", "x", target="configmap")
+    assert result["target"] == "configmap" and cm_data(api, namespace) == {"resource.customizations.health.g_K": "x"}
+    assert len(result["warnings"]) == 1 and "reverts edits to argocd-cm" in result["warnings"][0]
+    assert checks_of(api, namespace) == [OTHER_CHECK]
+
+
+@pytest.mark.parametrize(
+    "setup, kwargs, message",
+    [
+        ("nothing", {}, "found neither ConfigMap {ns}/argocd-cm nor an ArgoCD resource"),
+        ("nothing", {"target": "configmap"}, "ConfigMap {ns}/argocd-cm does not exist"),
+        ("configmap", {"target": "argocd_cr"}, "namespace {ns} has no ArgoCD resource"),
+        ("two_crs", {}, "namespace {ns} holds several ArgoCD resources (a, b); set argocd_name"),
+        ("two_crs", {"argocd_name": "c"}, "ArgoCD {ns}/c does not exist"),
+        ("nothing", {"state": "present", "check": ""}, "check (the Lua script) is required"),
+    ],
+)
+def test_clear_failures(api, cfg, namespace, setup, kwargs, message):
+    if setup == "configmap":
+        make_cm(api, namespace)
+    if setup == "two_crs":
+        make_argocd(api, namespace, name="b")
+        make_argocd(api, namespace, name="a")
+    kwargs = dict({"check": "x"}, **kwargs)
+    with pytest.raises(cfg.ConfigError) as err:
+        cfg.install_health_check(api, namespace, "mlops.mlops.dev", "NotebookValidationJob", **kwargs)
+    assert message.format(ns=namespace) in str(err.value)
+
+
+def test_missing_namespace_is_named(api, cfg):
+    missing = "no-argocd-" + secrets.token_hex(3)
+    with pytest.raises(cfg.ConfigError, match=f"the Argo CD namespace {missing} does not exist.*openshift-gitops"):
+        cfg.install_health_check(api, missing, "mlops.mlops.dev", "NotebookValidationJob", "x")
+
+
+def test_several_crs_resolved_by_name(api, cfg, namespace):
+    make_argocd(api, namespace, name="a")
+    make_argocd(api, namespace, name="b")
+    result = cfg.install_health_check(api, namespace, "g", "K", "x", argocd_name="b")
+    assert result["resource"] == f"ArgoCD {namespace}/b"
+    assert checks_of(api, namespace, "b")[-1] == {"group": "g", "kind": "K", "check": "x"}
+    assert checks_of(api, namespace, "a") == [OTHER_CHECK]
+
+
+def test_conflict_on_the_cr_is_re_read_and_merged(api, cfg, namespace, emulator):
+    make_argocd(api, namespace)
+    emulator.inject_fault(verb="patch", resource="argocds", namespace=namespace, code=409, count=1)
+    result = cfg.install_health_check(api, namespace, "g", "K", "x")
+    assert result["changed"] is True
+    assert checks_of(api, namespace) == [OTHER_CHECK, {"group": "g", "kind": "K", "check": "x"}]
+    patches = [e for e in emulator.request_log if e["verb"] == "patch" and e["resource"] == "argocds"]
+    assert [e["code"] for e in patches] == [409, 200]
+
+
+# -- the role and module through ansible-playbook ----------------------------------------------------------
+def role(**variables):
+    return [{"role": "mlops.gitops.argocd_health_check", "vars": variables}]
+
+
+def test_role_on_argocd_cm_diff_idempotence_and_exact_bytes(api, playbook, namespace):
+    make_cm(api, namespace)
+    first = playbook.run([], roles=role(argocd_health_check_namespace=namespace), diff=True)
+    assert first.rc == 0, first.stdout + first.stderr
+    result = first.result(ROLE_TASK)
+    assert result["changed"] is True and result["target"] == "configmap"
+    assert result["diff"]["after"] == {"data": {KEY: lua_bytes().decode()}}
+    data = cm_data(api, namespace)
+    assert data[KEY].encode("utf-8") == lua_bytes()
+    assert {k: v for k, v in data.items() if k != KEY} == OTHER_DATA
+
+    second = playbook.run([], roles=role(argocd_health_check_namespace=namespace))
+    assert second.rc == 0 and second.result(ROLE_TASK)["changed"] is False
+    assert second.stats.get("changed") == 0
+
+
+def test_role_on_argocd_cr_check_mode_then_apply_then_remove(api, playbook, namespace):
+    make_argocd(api, namespace)
+    variables = {"argocd_health_check_namespace": namespace, "argocd_health_check_target": "argocd_cr"}
+    dry = playbook.run([], roles=role(**variables), check=True, diff=True)
+    assert dry.rc == 0, dry.stdout + dry.stderr
+    assert dry.result(ROLE_TASK)["changed"] is True
+    assert len(dry.result(ROLE_TASK)["diff"]["after"]["spec"]["resourceHealthChecks"]) == 2
+    assert checks_of(api, namespace) == [OTHER_CHECK]
+
+    applied = playbook.run([], roles=role(**variables))
+    assert applied.rc == 0 and applied.result(ROLE_TASK)["changed"] is True
+    checks = checks_of(api, namespace)
+    assert checks[0] == OTHER_CHECK and checks[1]["check"].encode("utf-8") == lua_bytes()
+    assert (checks[1]["group"], checks[1]["kind"]) == ("mlops.mlops.dev", "NotebookValidationJob")
+
+    removed = playbook.run([], roles=role(argocd_health_check_state="absent", **variables))
+    assert removed.rc == 0 and removed.result(ROLE_TASK)["changed"] is True
+    assert checks_of(api, namespace) == [OTHER_CHECK]
+
+
+def test_module_failures_missing_namespace_and_forbidden(api, playbook, namespace, emulator, cluster, tmp_path):
+    """Credentials pass through module_defaults for the action group; a 403 names the rights needed.
+
+    host + api_key, without a kubeconfig: with kubernetes client >= 30 a loaded kubeconfig's token
+    (its refresh hook sets ``BearerToken``) wins over kubernetes.core's ``api_key``."""
+    make_cm(api, namespace)
+    with open(cluster.kubeconfig) as handle:
+        host = yaml.safe_load(handle)["clusters"][0]["cluster"]["server"]
+    token = "hc-reader-" + secrets.token_hex(3)
+    missing_ns = "nowhere-" + secrets.token_hex(3)  # not derived from the token: Ansible masks that (no_log)
+    emulator.add_user(token, [{"verbs": ["get", "list"], "apiGroups": ["*"], "resources": ["*"]}])
+    play = [
+        {
+            "name": "failures",
+            "hosts": "localhost",
+            "gather_facts": False,
+            "module_defaults": {"group/mlops.gitops.gitops": {"api_key": token, "host": host}},
+            "tasks": [
+                {
+                    "name": "forbidden",
+                    "mlops.gitops.argocd_health_check": {"namespace": namespace, "check": "x"},
+                    "ignore_errors": True,
+                },
+                {
+                    "name": "missing namespace",
+                    "mlops.gitops.argocd_health_check": {"namespace": missing_ns, "check": "x"},
+                    "ignore_errors": True,
+                },
+            ],
+        }
+    ]
+    path = tmp_path / "failures.yml"
+    path.write_text(yaml.safe_dump(play))
+    run = playbook.run(None, playbook=str(path), env={"K8S_AUTH_KUBECONFIG": "", "KUBECONFIG": ""})
+    forbidden = run.result("forbidden")
+    assert forbidden.get("failed") is True, forbidden
+    assert forbidden["msg"].startswith(f"insufficient rights: patch ConfigMap {namespace}/argocd-cm")
+    assert "get and patch on configmaps/argocd-cm" in forbidden["msg"]
+    missing = run.result("missing namespace")
+    assert missing.get("failed") is True
+    assert f"the Argo CD namespace {missing_ns} does not exist" in missing["msg"]
+    assert KEY not in cm_data(api, namespace)
