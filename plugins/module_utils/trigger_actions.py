@@ -1,0 +1,226 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, mlops.gitops developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The API effect of each trigger action, one function per action and kind.
+
+Every function is idempotent by construction, because a crash between acting and recording the
+result means the action is replayed: values written are the job's completion time (a replay writes
+the same value, so the write is skipped), pod deletion only touches pods created before the
+completion, and a sync carries the completion key so a replay recognises its own operation.
+
+Each returns ``{"result": succeeded|failed|deferred, "message": str, "changed": bool}``; API errors
+raise ``KubeError`` (the caller records them as a failure of that target only).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.mlops.gitops.plugins.module_utils import nvj
+from ansible_collections.mlops.gitops.plugins.module_utils.kube import MERGE, STRATEGIC, KubeError, describe
+
+ISVC_LABEL = "serving.kserve.io/inferenceservice"
+ANN_RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
+ANN_PREDICTOR_RESTARTED_AT = "mlops.dev/restartedAt"
+ANN_REFRESHED_AT = "mlops.dev/refreshedAt"
+ANN_ARGOCD_REFRESH = "argocd.argoproj.io/refresh"
+SYNC_USERNAME = "mlops-gitops"
+INFO_KEY = "completionKey"
+SYNC_ATTEMPTS = 3
+
+
+def _done(message, changed=True):
+    return {"result": "succeeded", "message": message, "changed": changed}
+
+
+def _target_ref(target):
+    return describe(target["kind"], target["name"], target["namespace"])
+
+
+def _get_target(api, target):
+    obj = api.get(target["apiVersion"], target["kind"], target["name"], target["namespace"])
+    if obj is None:
+        raise KubeError(
+            404,
+            "NotFound",
+            "{0} does not exist; create it or fix entry {1}'s name/namespace".format(
+                _target_ref(target), target.get("index")
+            ),
+        )
+    return obj
+
+
+def _not_before(current, completion):
+    """True when ``current`` (a timestamp we or someone wrote) is at or after the completion:
+    a restart since then already picked up the new model."""
+    current_time, completion_time = nvj.parse_time(current), nvj.parse_time(completion)
+    return bool(current_time and completion_time and current_time >= completion_time)
+
+
+def restart_pods(api, target, context):
+    """InferenceService restart (the ADR's behaviour): delete its pods created before the completion.
+    Pods created after it already serve the new model, so a replay deletes nothing new."""
+    _get_target(api, target)
+    completion = nvj.parse_time(context["completion_time"])
+    if completion is None:
+        return {
+            "result": "failed",
+            "message": "completion time {0!r} is not RFC 3339".format(context["completion_time"]),
+        }
+    selector = "{0}={1}".format(ISVC_LABEL, target["name"])
+    deleted, kept = 0, 0
+    for pod in api.list("v1", "Pod", namespace=target["namespace"], label_selector=selector):
+        meta = nvj.metadata(pod)
+        created = nvj.parse_time(meta.get("creationTimestamp"))
+        if meta.get("deletionTimestamp") or (created and created >= completion):
+            kept += 1
+            continue
+        if api.delete("v1", "Pod", meta["name"], target["namespace"], uid=meta.get("uid")):
+            deleted += 1
+    return _done(
+        "deleted {0} pod(s) labelled {1} created before {2}; {3} newer pod(s) kept".format(
+            deleted, selector, context["completion_time"], kept
+        ),
+        changed=deleted > 0,
+    )
+
+
+def restart_workload(api, target, context):
+    """Deployment/StatefulSet/DaemonSet: what ``kubectl rollout restart`` writes, with the completion time."""
+    obj = _get_target(api, target)
+    template_meta = ((obj.get("spec") or {}).get("template") or {}).get("metadata") or {}
+    current = (template_meta.get("annotations") or {}).get(ANN_RESTARTED_AT)
+    if current == context["completion_time"] or _not_before(current, context["completion_time"]):
+        return _done("already restarted at {0}".format(current), changed=False)
+    patch = {"spec": {"template": {"metadata": {"annotations": {ANN_RESTARTED_AT: context["completion_time"]}}}}}
+    api.patch(
+        target["apiVersion"], target["kind"], target["name"], patch, namespace=target["namespace"], patch_type=STRATEGIC
+    )
+    return _done("rolling restart: pod template {0}={1}".format(ANN_RESTARTED_AT, context["completion_time"]))
+
+
+def rollout_inference_service(api, target, context):
+    """Graceful InferenceService restart: a new predictor annotation makes KServe roll out new pods."""
+    obj = _get_target(api, target)
+    predictor = (obj.get("spec") or {}).get("predictor") or {}
+    current = (predictor.get("annotations") or {}).get(ANN_PREDICTOR_RESTARTED_AT)
+    if current == context["completion_time"] or _not_before(current, context["completion_time"]):
+        return _done("already rolled out at {0}".format(current), changed=False)
+    patch = {"spec": {"predictor": {"annotations": {ANN_PREDICTOR_RESTARTED_AT: context["completion_time"]}}}}
+    api.patch(
+        target["apiVersion"], target["kind"], target["name"], patch, namespace=target["namespace"], patch_type=MERGE
+    )
+    return _done(
+        "rollout: spec.predictor.annotations {0}={1}".format(ANN_PREDICTOR_RESTARTED_AT, context["completion_time"])
+    )
+
+
+def refresh_application(api, target, context):
+    """Ask Argo CD to re-read the Application's sources (it removes the annotation when done)."""
+    obj = _get_target(api, target)
+    mode = target.get("mode") or "normal"
+    if nvj.annotations(obj).get(ANN_ARGOCD_REFRESH) == mode:
+        return _done("a {0} refresh is already requested".format(mode), changed=False)
+    patch = {"metadata": {"annotations": {ANN_ARGOCD_REFRESH: mode}}}
+    api.patch(target["apiVersion"], target["kind"], target["name"], patch, namespace=target["namespace"])
+    return _done("{0} refresh requested ({1}: {0})".format(mode, ANN_ARGOCD_REFRESH))
+
+
+def refresh_annotation(api, target, context):
+    """Other kinds: a timestamp annotation on the object, for whatever watches it."""
+    obj = _get_target(api, target)
+    current = nvj.annotations(obj).get(ANN_REFRESHED_AT)
+    if current == context["completion_time"] or _not_before(current, context["completion_time"]):
+        return _done("already refreshed at {0}".format(current), changed=False)
+    patch = {"metadata": {"annotations": {ANN_REFRESHED_AT: context["completion_time"]}}}
+    api.patch(target["apiVersion"], target["kind"], target["name"], patch, namespace=target["namespace"])
+    return _done("annotation {0}={1}".format(ANN_REFRESHED_AT, context["completion_time"]))
+
+
+def _info_key(operation):
+    for item in (operation or {}).get("info") or []:
+        if isinstance(item, dict) and item.get("name") == INFO_KEY:
+            return item.get("value")
+    return None
+
+
+def sync_operation(app, context):
+    """The ``operation`` Argo CD's own ``argocd app sync`` writes (pkg/apis/application/v1alpha1 Operation)."""
+    spec = app.get("spec") or {}
+    sync = {"syncStrategy": {"hook": {}}}
+    revision = (spec.get("source") or {}).get("targetRevision")
+    if revision and not spec.get("sources"):
+        sync["revision"] = revision
+    operation = {
+        "initiatedBy": {"username": SYNC_USERNAME, "automated": False},
+        "info": [
+            {"name": "reason", "value": "NotebookValidationJob {0} succeeded".format(context["job_ref"])},
+            {"name": INFO_KEY, "value": context["key"]},
+        ],
+        "sync": sync,
+    }
+    retry = (spec.get("syncPolicy") or {}).get("retry")
+    if retry:
+        operation["retry"] = retry
+    return operation
+
+
+def sync_decision(app, key):
+    """(result, message) from the Application alone: already ours, busy, or None (free to start)."""
+    state = (app.get("status") or {}).get("operationState") or {}
+    if _info_key(app.get("operation")) == key:
+        return "succeeded", "sync already requested, waiting for Argo CD to start it"
+    if _info_key(state.get("operation")) == key:
+        return "succeeded", "sync already started by this trigger (operation phase {0})".format(state.get("phase"))
+    if app.get("operation"):
+        return "deferred", "another operation is requested on the Application; will sync after it"
+    if state.get("phase") == "Running":
+        return "deferred", "a sync is running on the Application; will sync after it"
+    return None, None
+
+
+def sync_application(api, target, context):
+    """Start a real Argo CD sync, never over another operation (resourceVersion precondition)."""
+    for _attempt in range(SYNC_ATTEMPTS):
+        app = _get_target(api, target)
+        result, message = sync_decision(app, context["key"])
+        if result == "deferred":
+            return {"result": result, "message": message, "changed": False}
+        if result:
+            return _done(message, changed=False)
+        patch = {
+            "metadata": {"resourceVersion": nvj.metadata(app).get("resourceVersion")},
+            "operation": sync_operation(app, context),
+        }
+        try:
+            api.patch(target["apiVersion"], target["kind"], target["name"], patch, namespace=target["namespace"])
+        except KubeError as exc:
+            if exc.conflict:
+                continue  # changed under us (maybe a sync started): decide again
+            raise
+        revision = patch["operation"]["sync"].get("revision")
+        return _done("sync operation started{0}".format(" at revision " + revision if revision else ""))
+    return {"result": "deferred", "message": "the Application kept changing; will try again", "changed": False}
+
+
+ACTIONS = {
+    ("restart", "InferenceService"): restart_pods,
+    ("restart", "Deployment"): restart_workload,
+    ("restart", "StatefulSet"): restart_workload,
+    ("restart", "DaemonSet"): restart_workload,
+    ("rollout", "InferenceService"): rollout_inference_service,
+    ("rollout", "Deployment"): restart_workload,
+    ("rollout", "StatefulSet"): restart_workload,
+    ("rollout", "DaemonSet"): restart_workload,
+    ("sync", "Application"): sync_application,
+    ("refresh", "Application"): refresh_application,
+    ("refresh", "InferenceService"): refresh_annotation,
+    ("refresh", "Deployment"): refresh_annotation,
+    ("refresh", "StatefulSet"): refresh_annotation,
+    ("refresh", "DaemonSet"): refresh_annotation,
+}
+
+
+def run(api, target, context):
+    """Fire one validated target. ``context``: key, completion_time, job_ref (``ns/name``)."""
+    return ACTIONS[(target["action"], target["kind"])](api, target, context)

@@ -1,0 +1,232 @@
+"""Pure logic of on-success triggers: the data-driven parsing corpus, policy, record and planning."""
+
+import datetime
+import glob
+import json
+import os
+
+import pytest
+import yaml
+
+from ansible_collections.mlops.gitops.plugins.module_utils import trigger_actions, triggers
+
+CASES_DIR = os.path.join(os.path.dirname(__file__), "..", "data", "trigger_cases")
+CASE_FILES = sorted(glob.glob(os.path.join(CASES_DIR, "*.yaml")))
+JOBNS = "ml-pipelines"
+
+
+def load_case(path):
+    with open(path) as handle:
+        case = yaml.safe_load(handle)
+    case["text"] = case["annotation"] * int(case.get("repeat", 1))
+    return case
+
+
+def job(namespace=JOBNS, labels=None, annotations=None):
+    return {
+        "apiVersion": "mlops.mlops.dev/v1alpha1",
+        "kind": "NotebookValidationJob",
+        "metadata": {
+            "name": "train",
+            "namespace": namespace,
+            "uid": "u1",
+            "labels": labels or {},
+            "annotations": annotations or {},
+        },
+        "status": {"phase": "Succeeded", "completionTime": "2026-01-24T22:30:00Z"},
+    }
+
+
+def test_corpus_is_big_enough():
+    bad = [p for p in CASE_FILES if "error" in load_case(p)]
+    assert len(bad) >= 15
+
+
+@pytest.mark.parametrize("path", CASE_FILES, ids=[os.path.basename(p)[:-5] for p in CASE_FILES])
+def test_corpus_case(path):
+    case = load_case(path)
+    max_targets = (case.get("options") or {}).get("max_targets", triggers.DEFAULT_MAX_TARGETS)
+    if "error" in case:
+        with pytest.raises(triggers.TriggerError) as info:
+            triggers.parse_triggers(case["text"], JOBNS, max_targets)
+        assert case["error"] in str(info.value)
+    else:
+        targets = triggers.parse_triggers(case["text"], JOBNS, max_targets)
+        assert [t["id"] for t in targets] == [i.replace("JOBNS", JOBNS) for i in case["targets"]]
+
+
+def test_all_problems_are_reported_at_once():
+    text = "- {kind: Deployment, name: a}\n- {apiVersion: apps/v1, kind: Deployment, name: b, action: boom}\n"
+    with pytest.raises(triggers.TriggerError) as info:
+        triggers.parse_triggers(text, JOBNS)
+    assert len(info.value.errors) == 3
+    assert "entry 1 of 2: field 'apiVersion' is missing" in str(info.value)
+    assert "entry 2 of 2: field 'action': unknown action 'boom'" in str(info.value)
+
+
+def test_size_is_checked_before_parsing(monkeypatch):
+    def explode(*_args, **_kwargs):
+        raise AssertionError("parsed an oversized annotation")
+
+    monkeypatch.setattr(triggers._loader_class(), "get_single_data", explode)
+    with pytest.raises(triggers.TriggerError, match="more than the 16384 allowed"):
+        triggers.load_annotation("#" * (16 * 1024 + 1))
+
+
+def test_multibyte_size_counts_bytes():
+    with pytest.raises(triggers.TriggerError, match="bytes"):
+        triggers.load_annotation("# " + "é" * 8200)
+
+
+def test_entry_fields_and_defaults():
+    [entry] = triggers.parse_triggers(
+        "- {apiVersion: argoproj.io/v1alpha1, kind: Application, name: app, action: refresh}",
+        JOBNS,
+        argocd_namespace="openshift-gitops",
+    )
+    assert entry["namespace"] == "openshift-gitops"
+    assert entry["mode"] == "normal"
+    assert entry["index"] == 1
+    assert entry["id"] == "refresh:argoproj.io/v1alpha1/Application:openshift-gitops/app"
+
+
+# -- policy ---------------------------------------------------------------------------------
+def target(kind="Deployment", namespace=JOBNS, name="model", action="restart"):
+    api_version = triggers.KINDS[kind][0]
+    entry = {"apiVersion": api_version, "kind": kind, "name": name, "namespace": namespace, "action": action}
+    entry["id"] = triggers.target_id(entry)
+    return entry
+
+
+def test_same_namespace_is_allowed():
+    assert triggers.refusal(target(), job(), [], None) is None
+
+
+def test_other_namespace_is_refused_with_the_fix():
+    reason = triggers.refusal(target(namespace="prod"), job(), [], None, namespace_obj={"metadata": {}})
+    assert "Deployment prod/model is in another namespace than NotebookValidationJob ml-pipelines/train" in reason
+    assert "allowed_namespaces" in reason and "mlops.dev/allow-triggers-from: ml-pipelines" in reason
+
+
+@pytest.mark.parametrize("allowed", [["prod"], ["*"]])
+def test_admin_allows_namespace(allowed):
+    assert triggers.refusal(target(namespace="prod"), job(), allowed, None) is None
+
+
+@pytest.mark.parametrize(
+    "value,ok",
+    [
+        ("ml-pipelines", True),
+        ("a, ml-pipelines", True),
+        ("*", True),
+        ("other", False),
+        ("ml-pipelines-2", False),
+        ("", False),
+    ],
+)
+def test_namespace_opt_in(value, ok):
+    namespace_obj = {"metadata": {"annotations": {triggers.ANN_ALLOW_FROM: value}}}
+    reason = triggers.refusal(target(namespace="prod"), job(), [], None, namespace_obj=namespace_obj)
+    assert (reason is None) is ok
+
+
+def test_application_must_be_parent_or_allowed():
+    app = target("Application", namespace="argocd", name="model-app", action="sync")
+    assert triggers.refusal(app, job(), [], {"namespace": "argocd", "name": "model-app"}) is None
+    assert triggers.refusal(app, job(), ["argocd"], None) is None
+    reason = triggers.refusal(app, job(), [], {"namespace": "argocd", "name": "other-app"})
+    assert "is not the parent Application of NotebookValidationJob ml-pipelines/train" in reason
+    # an Application in the job's own namespace gets no namespace pass, nor does the namespace opt-in
+    own = target("Application", namespace=JOBNS, name="model-app", action="sync")
+    assert triggers.refusal(own, job(), [], None) is not None
+
+
+# -- record and planning --------------------------------------------------------------------
+NOW = datetime.datetime(2026, 1, 25, 8, 0, 0, tzinfo=datetime.UTC)
+
+
+def test_record_belongs_to_one_completion():
+    record = {"key": "k1", "targets": [{"id": "a", "result": "succeeded"}]}
+    nvj_obj = job(annotations={"mlops.dev/trigger-status": json.dumps(record)})
+    assert triggers.load_record(nvj_obj, "k1") == {"a": {"id": "a", "result": "succeeded"}}
+    assert triggers.load_record(nvj_obj, "k2") == {}
+    assert triggers.load_record(job(annotations={"mlops.dev/trigger-status": "{not json"}), "k1") == {}
+
+
+def test_plan_skips_succeeded_and_fresh_claims():
+    a, b, c, d, e = (target(name=n) for n in "abcde")
+    record = {
+        a["id"]: {"result": "succeeded"},
+        b["id"]: {"result": "failed"},
+        c["id"]: {"result": "pending", "time": "2026-01-25T07:59:30Z"},  # another writer, 30 s ago
+        d["id"]: {"result": "pending", "time": "2026-01-25T07:50:00Z"},  # a crashed claim: replay
+    }
+    todo, busy = triggers.plan([a, b, c, d, e], record, NOW)
+    assert [t["name"] for t in todo] == ["b", "d", "e"]
+    assert [t["name"] for t in busy] == ["c"]
+
+
+def test_build_record_keeps_order_and_drops_removed_targets():
+    a, b = target(name="a"), target(name="b")
+    previous = {a["id"]: {"id": a["id"], "result": "succeeded"}, "gone": {"id": "gone", "result": "failed"}}
+    record = triggers.build_record("k", [a, b], previous, {b["id"]: {"id": b["id"], "result": "pending"}})
+    assert record == {
+        "key": "k",
+        "targets": [{"id": a["id"], "result": "succeeded"}, {"id": b["id"], "result": "pending"}],
+    }
+
+
+def test_status_messages_are_bounded():
+    item = triggers.status_item("x", "failed", "t", "m" * 1000)
+    assert len(item["message"]) == triggers.MAX_MESSAGE
+
+
+# -- sync decision (pure part of the sync action) -------------------------------------------
+CONTEXT = {
+    "key": "u1/Succeeded/2026-01-24T22:30:00Z",
+    "job_ref": "ml-pipelines/train",
+    "completion_time": "2026-01-24T22:30:00Z",
+}
+
+
+def test_sync_operation_matches_argo_cd_types():
+    app = {"spec": {"source": {"targetRevision": "main"}, "syncPolicy": {"retry": {"limit": 2}}}}
+    op = trigger_actions.sync_operation(app, CONTEXT)
+    assert op["initiatedBy"] == {"username": "mlops-gitops", "automated": False}
+    assert op["sync"] == {"revision": "main", "syncStrategy": {"hook": {}}}
+    assert {"name": "completionKey", "value": CONTEXT["key"]} in op["info"]
+    assert {"name": "reason", "value": "NotebookValidationJob ml-pipelines/train succeeded"} in op["info"]
+    assert op["retry"] == {"limit": 2}
+    multi = trigger_actions.sync_operation({"spec": {"sources": [{"targetRevision": "v1"}]}}, CONTEXT)
+    assert "revision" not in multi["sync"]
+
+
+@pytest.mark.parametrize(
+    "app,expected",
+    [
+        ({}, None),
+        ({"status": {"operationState": {"phase": "Succeeded"}}}, None),
+        ({"operation": {"sync": {}}}, "deferred"),
+        ({"status": {"operationState": {"phase": "Running"}}}, "deferred"),
+        ({"operation": {"info": [{"name": "completionKey", "value": CONTEXT["key"]}]}}, "succeeded"),
+        (
+            {
+                "status": {
+                    "operationState": {
+                        "phase": "Running",
+                        "operation": {"info": [{"name": "completionKey", "value": CONTEXT["key"]}]},
+                    }
+                }
+            },
+            "succeeded",
+        ),
+    ],
+)
+def test_sync_decision(app, expected):
+    assert trigger_actions.sync_decision(app, CONTEXT["key"])[0] == expected
+
+
+def test_every_allowed_action_has_an_effect():
+    for kind, (_api_version, actions) in triggers.KINDS.items():
+        for action in actions:
+            assert (action, kind) in trigger_actions.ACTIONS
