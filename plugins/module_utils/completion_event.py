@@ -1,0 +1,177 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, mlops.gitops developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One Kubernetes Event per terminal completion of an NVJ (ADR-048 Feature 5).
+
+The Event's name is derived from the job's completion key (uid, phase, completion time), so a
+repeated reconcile — in this process or another — gets 409 AlreadyExists instead of a duplicate,
+and a re-run of the job (new completion time) gets a new Event.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+from ansible_collections.mlops.gitops.plugins.module_utils import argo_app, events, nvj
+
+REASON_SUCCEEDED = "ValidationSucceeded"
+REASON_FAILED = "ValidationFailed"
+LABEL_APPLICATION = "mlops.dev/application"
+LABEL_NOTIFICATION_TYPE = "mlops.dev/notification-type"
+TYPE_SUCCESS = "validation-success"
+TYPE_FAILURE = "validation-failure"
+
+# (pattern over the failure message, suggested action); the first match wins.
+SUGGESTIONS = (
+    (
+        re.compile(r"No module named\s+['\"]([\w\-]+)"),
+        "add the package that provides the Python module '{0}' to the notebook's requirements.txt or to the "
+        "validation image (spec.podConfig.containerImage, or spec.podConfig.buildConfig when the operator builds it)",
+    ),
+    (
+        re.compile(r"ModuleNotFoundError|ImportError|No module named", re.I),
+        "add the missing Python package to the notebook's requirements.txt or to the validation image",
+    ),
+    (
+        re.compile(r"OOMKilled|out of memory|MemoryError|exit code 137", re.I),
+        "raise the memory limit in spec.podConfig.resources.limits.memory, or make the notebook use less memory",
+    ),
+    (
+        re.compile(r"timed? ?out|timeout|deadline exceeded", re.I),
+        "raise spec.timeout (default 30m), or make the slow cells faster; check cells that wait on external services",
+    ),
+    (
+        re.compile(r"ImagePullBackOff|ErrImagePull|pull access denied|manifest unknown", re.I),
+        "check the image name in spec.podConfig.containerImage and the pull secret of the pod's service account",
+    ),
+    (
+        re.compile(r"authentication failed|could not read Username|\(publickey\)|repository not found", re.I),
+        "check spec.notebook.git.url and spec.notebook.git.credentialsSecret (the Secret must exist in this namespace)",
+    ),
+    (
+        re.compile(r"FileNotFoundError|No such file or directory|notebook not found", re.I),
+        "check spec.notebook.path and spec.notebook.git.ref, and that data files the notebook reads are mounted",
+    ),
+    (
+        re.compile(r"build failed|BuildFailed|buildconfig", re.I),
+        "read the image build logs and fix spec.podConfig.buildConfig",
+    ),
+    (
+        re.compile(r"CellExecutionError|Error in cell|cell \d+", re.I),
+        "fix the failing cell named in the logs and push the notebook again",
+    ),
+)
+MAX_FAILURE = 500  # leaves room in the 1 KiB message for the suggestion and the logs hint
+DEFAULT_SUGGESTION = "read the validation pod's logs and the job's status.message, fix the cause and push again"
+
+
+def suggested_action(message):
+    """A concrete next step derived from the failure message."""
+    text = message or ""
+    for pattern, action in SUGGESTIONS:
+        match = pattern.search(text)
+        if match:
+            return action.format(*match.groups())
+    return DEFAULT_SUGGESTION
+
+
+def format_duration(seconds):
+    if seconds is None:
+        return None
+    hours, rest = divmod(int(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = []
+    if hours:
+        parts.append("{0}h".format(hours))
+    if hours or minutes:
+        parts.append("{0}m".format(minutes))
+    parts.append("{0}s".format(secs))
+    return "".join(parts)
+
+
+def logs_hint(job):
+    pod = nvj.status(job).get("validationPodName")
+    namespace = nvj.metadata(job).get("namespace")
+    if not pod:
+        return None
+    return "kubectl logs {0} -n {1}".format(pod, namespace)
+
+
+def build_message(job):
+    """The Event message: phase, retries, duration, failure message, suggested action, logs hint."""
+    st = nvj.status(job)
+    phase = nvj.phase(job)
+    parts = ["{0} {1}".format(nvj.ref(job), phase)]
+    retries = st.get("retryCount")
+    parts.append("retries: {0}".format(retries if retries is not None else 0))
+    duration = format_duration(nvj.duration_seconds(job))
+    if duration:
+        parts.append("duration: {0}".format(duration))
+    text = "; ".join(parts) + "."
+    if phase == nvj.FAILED:
+        failure = (st.get("message") or "no failure message in status.message").strip()
+        if len(failure) > MAX_FAILURE:
+            failure = failure[: MAX_FAILURE - 3] + "..."
+        text += " Failure: {0}. Suggested action: {1}.".format(failure.rstrip("."), suggested_action(failure))
+    hint = logs_hint(job)
+    if hint:
+        text += " Logs: {0}".format(hint)
+    return text
+
+
+_LABEL_BAD = re.compile(r"[^A-Za-z0-9_.\-]")
+
+
+def label_value(text):
+    """A valid label value (63 chars, alphanumeric at both ends)."""
+    value = _LABEL_BAD.sub("-", text or "")[:63]
+    return value.strip("-_.")
+
+
+def app_label_value(parent, control_namespace):
+    """Argo CD's own name for the app: ``name`` in the control plane, ``<ns>_<name>`` elsewhere."""
+    if parent["namespace"] and parent["namespace"] != control_namespace:
+        return "{0}_{1}".format(parent["namespace"], parent["name"])
+    return parent["name"]
+
+
+def build_labels(job, control_namespace=argo_app.DEFAULT_ARGOCD_NAMESPACE):
+    labels = {LABEL_NOTIFICATION_TYPE: TYPE_SUCCESS if nvj.phase(job) == nvj.SUCCEEDED else TYPE_FAILURE}
+    parent = argo_app.find_parent(job, control_namespace)
+    if parent:
+        labels[nvj.LABEL_PART_OF] = label_value(parent["name"])
+        labels[LABEL_APPLICATION] = label_value(app_label_value(parent, control_namespace))
+    return dict((k, v) for k, v in labels.items() if v)
+
+
+def reconcile(api, job, options=None, check_mode=False, now=None):
+    """Record the completion Event of a terminal job once; nothing for a running job.
+
+    ``options``: ``argocd_namespace`` (the Argo CD control-plane namespace, default ``argocd``).
+    Extra result keys: ``event`` (the Event body, when the job is terminal) and ``created``.
+    """
+    options = options or {}
+    result = {"changed": False, "events": [], "deferred": [], "refused": []}
+    if not nvj.is_terminal(job) or nvj.metadata(job).get("deletionTimestamp"):
+        return result
+    control = options.get("argocd_namespace") or argo_app.DEFAULT_ARGOCD_NAMESPACE
+    succeeded = nvj.phase(job) == nvj.SUCCEEDED
+    event, created = events.record(
+        api,
+        job,
+        events.NORMAL if succeeded else events.WARNING,
+        REASON_SUCCEEDED if succeeded else REASON_FAILED,
+        build_message(job),
+        nvj.completion_key(job),
+        labels=build_labels(job, control),
+        check_mode=check_mode,
+    )
+    result["event"] = event
+    result["created"] = created
+    if created:
+        result["changed"] = True
+        result["events"] = [nvj.metadata(event).get("name")]
+        result["diff"] = {"before": {}, "after": {"event": event}}
+    return result

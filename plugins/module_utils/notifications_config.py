@@ -1,0 +1,138 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, mlops.gitops developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Argo CD notification triggers and templates (ADR-048 Feature 5) into the right place.
+
+Plain Argo CD reads them from ConfigMap ``argocd-notifications-cm`` (keys ``trigger.<name>`` and
+``template.<name>``). The Argo CD Operator / OpenShift GitOps generates that ConfigMap from the
+``NotificationsConfiguration`` CR ``default-notifications-configuration`` and reverts edits to it,
+so there the same keys go into the CR's ``spec.triggers`` / ``spec.templates``. The merge itself is
+``argocd_config.apply_map``: only our keys are named in the patch, everyone else's stay.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+from ansible_collections.mlops.gitops.plugins.module_utils import argocd_config
+from ansible_collections.mlops.gitops.plugins.module_utils.argocd_config import ConfigError
+from ansible_collections.mlops.gitops.plugins.module_utils.kube import describe
+
+CONFIGMAP = "argocd-notifications-cm"
+ARGOCD_CM = "argocd-cm"
+CR_API_VERSION = "argoproj.io/v1alpha1"
+CR_KIND = "NotificationsConfiguration"
+CR_NAME = "default-notifications-configuration"
+TARGETS = ("auto", "configmap", "notifications_cr")
+TRIGGER_PREFIX = "trigger."
+TEMPLATE_PREFIX = "template."
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")
+
+# What a trigger condition / template reads from the Application's annotations.
+_EXPR_ANNOTATION = re.compile(r"app\.metadata\.annotations\[\s*['\"]([^'\"]+)['\"]\s*\]")
+_TEMPLATE_ANNOTATION = re.compile(r"index\s+\.app\.metadata\.annotations\s+\"([^\"]+)\"")
+
+
+def annotations_read(value):
+    """Annotation keys a trigger (expr) or template (Go template) reads from ``app.metadata.annotations``."""
+    return set(_EXPR_ANNOTATION.findall(value or "")) | set(_TEMPLATE_ANNOTATION.findall(value or ""))
+
+
+def check_entries(triggers, templates):
+    """Raise ConfigError unless every key is ``trigger.<name>`` / ``template.<name>`` with a string value."""
+    for field, entries, prefix in (("triggers", triggers, TRIGGER_PREFIX), ("templates", templates, TEMPLATE_PREFIX)):
+        for key, value in (entries or {}).items():
+            if not key.startswith(prefix) or not _NAME.match(key[len(prefix):]):
+                raise ConfigError(
+                    "{0}: key {1!r} must be {2}<name> (letters, digits, '.', '_', '-'), "
+                    "as in argocd-notifications-cm".format(field, key, prefix)
+                )
+            if not isinstance(value, str):
+                raise ConfigError("{0}: the value of {1} must be a string (YAML text), got {2}".format(
+                    field, key, type(value).__name__))
+
+
+def _exists(api, api_version, kind, name, namespace):
+    return api.get(api_version, kind, name, namespace) is not None
+
+
+def resolve_target(api, namespace, target="auto"):
+    """``configmap`` or ``notifications_cr``; ``auto`` picks the CR when the Argo CD Operator manages one."""
+    if target not in TARGETS:
+        raise ConfigError("target must be one of {0}, not {1!r}".format(", ".join(TARGETS), target))
+    if target == "auto":
+        operator = api.has_resource(CR_API_VERSION, CR_KIND) and _exists(
+            api, CR_API_VERSION, CR_KIND, CR_NAME, namespace
+        )
+        target = "notifications_cr" if operator else "configmap"
+    if target == "notifications_cr" and not _exists(api, CR_API_VERSION, CR_KIND, CR_NAME, namespace):
+        raise ConfigError(
+            "{0} does not exist: enable notifications in the ArgoCD resource (spec.notifications.enabled: true) "
+            "so the Argo CD Operator creates it, or use target configmap for a plain Argo CD install".format(
+                describe(CR_KIND, CR_NAME, namespace)
+            )
+        )
+    return target
+
+
+def _ensure_configmap(api, namespace, check_mode):
+    """Create an empty ``argocd-notifications-cm`` where Argo CD runs but the ConfigMap is missing."""
+    if _exists(api, "v1", "ConfigMap", CONFIGMAP, namespace):
+        return False
+    if not _exists(api, "v1", "ConfigMap", ARGOCD_CM, namespace):
+        raise ConfigError(
+            "found neither ConfigMap {0} nor {1} in namespace {2}: is Argo CD installed there? Set namespace "
+            "to where Argo CD runs (openshift-gitops for OpenShift GitOps)".format(CONFIGMAP, ARGOCD_CM, namespace)
+        )
+    if not check_mode:
+        body = {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {
+                "name": CONFIGMAP,
+                "namespace": namespace,
+                "labels": {"app.kubernetes.io/name": CONFIGMAP, "app.kubernetes.io/part-of": "argocd"},
+            },
+            "data": {},
+        }
+        api.create("v1", "ConfigMap", body, namespace=namespace)
+    return True
+
+
+def install(api, namespace, triggers, templates, state="present", target="auto", check_mode=False):
+    """Merge (``present``) or remove (``absent``) our triggers and templates.
+
+    Returns ``changed``, ``diff`` (our keys only, before/after), ``target`` and ``resource``.
+    Raises ConfigError for what the user fixes, KubeError for API errors."""
+    check_entries(triggers, templates)
+    where = resolve_target(api, namespace, target)
+    if where == "configmap":
+        created = state == "present" and _ensure_configmap(api, namespace, check_mode)
+        if created and check_mode:  # nothing to read yet: everything of ours would be added
+            plan = argocd_config.plan_map({}, dict(triggers, **templates))
+            result = {"changed": True, "diff": {"before": {"data": {}}, "after": {"data": plan["after"]}}}
+        elif state == "absent" and not _exists(api, "v1", "ConfigMap", CONFIGMAP, namespace):
+            result = {"changed": False, "diff": {"before": {}, "after": {}}}
+        else:
+            target_ref = ("v1", "ConfigMap", CONFIGMAP, namespace)
+            result = argocd_config.apply_map(api, target_ref, ("data",), dict(triggers, **templates), state, check_mode)
+            result["changed"] = result["changed"] or created
+        resource = describe("ConfigMap", CONFIGMAP, namespace)
+    else:
+        target_ref = (CR_API_VERSION, CR_KIND, CR_NAME, namespace)
+        first = argocd_config.apply_map(api, target_ref, ("spec", "triggers"), triggers, state, check_mode)
+        second = argocd_config.apply_map(api, target_ref, ("spec", "templates"), templates, state, check_mode)
+        result = {
+            "changed": first["changed"] or second["changed"],
+            "diff": {
+                "before": {"spec": {"triggers": first["diff"]["before"]["spec"]["triggers"],
+                                    "templates": second["diff"]["before"]["spec"]["templates"]}},
+                "after": {"spec": {"triggers": first["diff"]["after"]["spec"]["triggers"],
+                                   "templates": second["diff"]["after"]["spec"]["templates"]}},
+            },
+        }
+        resource = describe(CR_KIND, CR_NAME, namespace)
+    result.update(target=where, resource=resource, triggers=sorted(triggers), templates=sorted(templates))
+    return result

@@ -1,0 +1,227 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, mlops.gitops developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Wait until the NVJs of a sync wave (or an Application, or a list of names) have all succeeded.
+
+It watches instead of polling: one list for the current state and its resourceVersion, then a
+watch from that version with ``timeoutSeconds``; a watch the server ends is resumed from the last
+version seen, an expired version (410) is answered with a fresh list. It stops at the first
+``Failed`` job (fail fast, naming the failed jobs) and at the deadline (naming what still runs).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import math
+import time
+
+from ansible_collections.mlops.gitops.plugins.module_utils import argo_app, nvj, waves
+from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError
+
+DELETED = "(deleted)"
+NO_STATUS = "(no status yet)"
+MAX_STREAM_FAILURES = 5
+
+
+class Selector:
+    """Which NVJs a wait is about: every given criterion must hold (AND)."""
+
+    def __init__(self, wave=None, application=None, names=None, block_wave=None, argocd_namespace=None):
+        self.wave = self._wave("wave", wave)
+        self.block_wave = self._wave("block_wave", block_wave)
+        self.application = application or None
+        self.names = sorted(set(names or []))
+        self.argocd_namespace = argocd_namespace or argo_app.DEFAULT_ARGOCD_NAMESPACE
+        if self.wave is None and self.block_wave is None and not self.application and not self.names:
+            raise ValueError(
+                "select the NotebookValidationJobs to wait for: give wave, block_wave, application or names"
+            )
+
+    @staticmethod
+    def _wave(field, value):
+        if value is None or value == "":
+            return None
+        parsed = waves.parse_wave(value.strip() if isinstance(value, str) else value)
+        if parsed is None:
+            raise ValueError(
+                "{0} must be an integer, as in argocd.argoproj.io/sync-wave; got {1!r}".format(field, value)
+            )
+        return parsed
+
+    def matches(self, job):
+        if self.names and nvj.metadata(job).get("name") not in self.names:
+            return False
+        if self.wave is not None and waves.wave_of(job) != self.wave:
+            return False
+        if self.block_wave is not None:
+            if waves.parse_wave(nvj.annotations(job).get(nvj.ANN_BLOCK_WAVE)) != self.block_wave:
+                return False
+        if self.application and not self._in_application(job):
+            return False
+        return True
+
+    def _in_application(self, job):
+        parent = argo_app.find_parent(job, self.argocd_namespace)
+        if not parent:
+            return False
+        accepted = (parent["name"], "{0}_{1}".format(parent["namespace"], parent["name"]),
+                    "{0}/{1}".format(parent["namespace"], parent["name"]))
+        return self.application in accepted
+
+    def describe(self, namespace):
+        parts = []
+        if self.wave is not None:
+            parts.append("sync-wave {0}".format(self.wave))
+        if self.block_wave is not None:
+            parts.append("{0} {1}".format(nvj.ANN_BLOCK_WAVE, self.block_wave))
+        if self.application:
+            parts.append("Application {0}".format(self.application))
+        if self.names:
+            parts.append("names {0}".format(", ".join(self.names)))
+        return "NotebookValidationJobs in {0} with {1}".format(namespace, " and ".join(parts))
+
+
+def job_state(job):
+    """``{"name", "phase", "wave", "message"}`` for results and messages."""
+    if job is None:
+        return None
+    st = nvj.status(job)
+    return {
+        "name": nvj.metadata(job).get("name"),
+        "phase": nvj.phase(job) or NO_STATUS,
+        "wave": waves.wave_of(job),
+        "message": st.get("message"),
+    }
+
+
+def summarize(tracked):
+    """Split ``{name: job or None (deleted)}`` into succeeded / failed / pending state lists."""
+    succeeded, failed, pending = [], [], []
+    for name in sorted(tracked):
+        job = tracked[name]
+        if job is None:
+            pending.append({"name": name, "phase": DELETED, "wave": None, "message": None})
+            continue
+        state = job_state(job)
+        phase = nvj.phase(job)
+        if phase == nvj.SUCCEEDED:
+            succeeded.append(state)
+        elif phase == nvj.FAILED:
+            failed.append(state)
+        else:
+            pending.append(state)
+    return succeeded, failed, pending
+
+
+def verdict(tracked, selector, namespace):
+    """``None`` while waiting, else the final result (without timing keys)."""
+    succeeded, failed, pending = summarize(tracked)
+    result = {"changed": False, "succeeded_jobs": succeeded, "failed_jobs": failed, "pending_jobs": pending}
+    what = selector.describe(namespace)
+    if failed:
+        details = "; ".join(
+            "{0}: {1}".format(s["name"], s["message"] or "no status.message") for s in failed
+        )
+        result.update(failed=True, msg="{0} of the {1}: Failed ({2}). Fix them and sync again; see "
+                      "`kubectl describe notebookvalidationjob -n {3} <name>`".format(
+                          len(failed), what, details, namespace))
+        return result
+    if not pending:
+        return result
+    return None
+
+
+def timeout_result(tracked, selector, namespace, timeout):
+    succeeded, failed, pending = summarize(tracked)
+    running = ", ".join("{0} ({1})".format(s["name"], s["phase"]) for s in pending)
+    return {
+        "changed": False,
+        "failed": True,
+        "timed_out": True,
+        "succeeded_jobs": succeeded,
+        "failed_jobs": failed,
+        "pending_jobs": pending,
+        "msg": "timed out after {0}s waiting for the {1}: {2} of {3} not Succeeded yet: {4}. Raise timeout if "
+        "they are still making progress".format(timeout, selector.describe(namespace), len(pending), len(tracked),
+                                                running),
+    }
+
+
+def _apply_event(tracked, selector, event_type, obj):
+    name = nvj.metadata(obj).get("name")
+    if event_type == "DELETED":
+        if name in tracked:
+            tracked[name] = None
+        return
+    if selector.matches(obj):
+        tracked[name] = obj
+    elif name in tracked and tracked[name] is not None:
+        del tracked[name]  # its annotations changed: no longer part of the selection
+
+
+def wait(api, namespace, selector, timeout=600, watch_timeout=60, label_selector=None, clock=time.monotonic):
+    """Block until every selected NVJ Succeeded, one Failed, or ``timeout`` seconds passed.
+
+    The result has ``succeeded_jobs``, ``failed_jobs``, ``pending_jobs`` (``{name, phase, wave,
+    message}``), ``elapsed`` (seconds), ``watches`` (watch requests made) and, on failure or
+    timeout, ``failed: True`` and ``msg``. An empty selection is an error: a typo must not pass.
+    """
+    start = clock()
+    deadline = start + timeout
+    items, version = api.snapshot(nvj.API_VERSION, nvj.KIND, namespace=namespace, label_selector=label_selector)
+    tracked = dict((nvj.metadata(job).get("name"), job) for job in items if selector.matches(job))
+    missing = [n for n in selector.names if n not in tracked]
+    if missing or not tracked:
+        found = "none matched" if not tracked else "missing: " + ", ".join(missing)
+        return {
+            "changed": False,
+            "failed": True,
+            "succeeded_jobs": [],
+            "failed_jobs": [],
+            "pending_jobs": [],
+            "elapsed": 0.0,
+            "watches": 0,
+            "msg": "no {0} ({1}); check the namespace, the wave or application value and the annotations "
+            "{2} / {3} on the jobs".format(selector.describe(namespace), found, nvj.ANN_SYNC_WAVE, nvj.ANN_BLOCK_WAVE),
+        }
+    watches, failures = 0, 0
+    while True:
+        result = verdict(tracked, selector, namespace)
+        if result is not None:
+            break
+        remaining = deadline - clock()
+        if remaining <= 0:
+            result = timeout_result(tracked, selector, namespace, timeout)
+            break
+        watches += 1
+        try:
+            for event_type, obj in api.watch(
+                nvj.API_VERSION,
+                nvj.KIND,
+                namespace=namespace,
+                resource_version=version,
+                timeout_seconds=min(watch_timeout, math.ceil(remaining)),
+                label_selector=label_selector,
+            ):
+                version = nvj.metadata(obj).get("resourceVersion") or version
+                if event_type in ("ADDED", "MODIFIED", "DELETED"):
+                    _apply_event(tracked, selector, event_type, obj)
+                    if verdict(tracked, selector, namespace) is not None:
+                        break
+            failures = 0
+        except KubeError as exc:
+            if exc.status == 410 and failures < MAX_STREAM_FAILURES:  # our version was compacted away: list again
+                failures += 1
+                items, version = api.snapshot(nvj.API_VERSION, nvj.KIND, namespace=namespace,
+                                              label_selector=label_selector)
+                fresh = dict((nvj.metadata(job).get("name"), job) for job in items if selector.matches(job))
+                tracked = dict((name, fresh.get(name)) for name in set(tracked) | set(fresh))
+                continue
+            if exc.status is not None or failures >= MAX_STREAM_FAILURES:
+                raise
+            failures += 1
+            time.sleep(min(1.0, max(0.0, deadline - clock())))
+    result["elapsed"] = round(clock() - start, 3)
+    result["watches"] = watches
+    return result

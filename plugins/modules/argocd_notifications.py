@@ -1,0 +1,137 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, mlops.gitops developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: argocd_notifications
+short_description: Install or remove Argo CD notification triggers and templates
+version_added: 0.1.0
+description:
+  - On plain Argo CD, sets the keys C(trigger.<name>) and C(template.<name>) of ConfigMap C(argocd-notifications-cm)
+    (created empty first when Argo CD runs in the namespace but the ConfigMap is missing).
+  - On the Argo CD Operator / OpenShift GitOps, which generates that ConfigMap from the C(NotificationsConfiguration)
+    resource C(default-notifications-configuration) and reverts edits to it, sets the same keys in its
+    C(spec.triggers) and C(spec.templates).
+  - Only the given keys are touched; services, subscriptions and other triggers and templates keep their values.
+    O(state=absent) removes only the given keys.
+  - The role C(mlops.gitops.argocd_notifications) calls this module with the collection's notebook catalog.
+author:
+  - mlops.gitops developers (@mlops-gitops)
+extends_documentation_fragment:
+  - kubernetes.core.k8s_auth_options
+options:
+  namespace:
+    description: Namespace Argo CD runs in (C(openshift-gitops) on OpenShift GitOps).
+    type: str
+    default: argocd
+  target:
+    description:
+      - V(auto) uses the C(NotificationsConfiguration) resource when its CRD and C(default-notifications-configuration)
+        exist in O(namespace), else C(argocd-notifications-cm). V(configmap) and V(notifications_cr) force one.
+    type: str
+    choices: [auto, configmap, notifications_cr]
+    default: auto
+  triggers:
+    description: Triggers, C(trigger.<name>) to the trigger's YAML text (Argo CD catalog format).
+    type: dict
+    default: {}
+  templates:
+    description: Templates, C(template.<name>) to the template's YAML text (Argo CD catalog format).
+    type: dict
+    default: {}
+  state:
+    description: Whether the given triggers and templates should be present or absent.
+    type: str
+    choices: [present, absent]
+    default: present
+attributes:
+  check_mode:
+    description: Reports what would change and writes nothing.
+    support: full
+  diff_mode:
+    description: Returns our keys before and after.
+    support: full
+requirements:
+  - kubernetes >= 24.2.0
+"""
+
+EXAMPLES = r"""
+- name: Install one trigger on OpenShift GitOps
+  mlops.gitops.argocd_notifications:
+    namespace: openshift-gitops
+    triggers:
+      trigger.on-notebook-validation-failed: "{{ lookup('ansible.builtin.file', 'triggers/failed.yaml') }}"
+
+- name: Remove it again
+  mlops.gitops.argocd_notifications:
+    namespace: openshift-gitops
+    triggers:
+      trigger.on-notebook-validation-failed: ""
+    state: absent
+"""
+
+RETURN = r"""
+target:
+  description: Where the entries went, C(configmap) or C(notifications_cr).
+  returned: success
+  type: str
+resource:
+  description: The object written, as C(Kind namespace/name).
+  returned: success
+  type: str
+triggers:
+  description: The trigger keys handled.
+  returned: success
+  type: list
+  elements: str
+templates:
+  description: The template keys handled.
+  returned: success
+  type: list
+  elements: str
+diff:
+  description: Our keys before and after.
+  returned: success
+  type: dict
+"""
+
+from ansible_collections.mlops.gitops.plugins.module_utils import module_runner, notifications_config
+
+
+def execute(module, api):
+    params = module.params
+    try:
+        return notifications_config.install(
+            api,
+            params["namespace"],
+            params["triggers"] or {},
+            params["templates"] or {},
+            state=params["state"],
+            target=params["target"],
+            check_mode=module.check_mode,
+        )
+    except notifications_config.ConfigError as exc:
+        return {"failed": True, "msg": str(exc)}
+
+
+def main():
+    module = module_runner.build_module(
+        {
+            "namespace": {"type": "str", "default": "argocd"},
+            "target": {"type": "str", "default": "auto", "choices": ["auto", "configmap", "notifications_cr"]},
+            "triggers": {"type": "dict", "default": {}},
+            "templates": {"type": "dict", "default": {}},
+            "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
+        }
+    )
+    module_runner.run(module, execute)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,121 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, mlops.gitops developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: notebook_event
+short_description: Record one Kubernetes Event per completion of a NotebookValidationJob
+version_added: 0.1.0
+description:
+  - When the job is C(Succeeded), records a C(Normal) Event with reason C(ValidationSucceeded); when C(Failed),
+    a C(Warning) Event with reason C(ValidationFailed). A job that is still running gets none.
+  - The message names the phase, the retries, the duration, the failure message, a suggested action derived
+    from the failure message, and the C(kubectl logs) command for the validation pod.
+  - Labels C(app.kubernetes.io/part-of) and C(mlops.dev/application) name the parent Argo CD Application
+    (found by tracking id, then C(app.kubernetes.io/instance), then C(app.kubernetes.io/part-of));
+    C(mlops.dev/notification-type) is C(validation-success) or C(validation-failure).
+  - The Event name is derived from the job's uid, phase and completion time, so repeated runs never create a
+    second Event for the same completion, and a re-run of the job gets a new one.
+author:
+  - mlops.gitops developers (@mlops-gitops)
+extends_documentation_fragment:
+  - kubernetes.core.k8s_auth_options
+options:
+  name:
+    description: Name of the NotebookValidationJob.
+    type: str
+    required: true
+  namespace:
+    description: Namespace of the NotebookValidationJob; the Event is created there.
+    type: str
+    required: true
+  argocd_namespace:
+    description:
+      - Namespace of the Argo CD control plane (C(openshift-gitops) on OpenShift GitOps).
+      - An Application in another namespace is labelled C(<namespace>_<name>), as Argo CD names it.
+    type: str
+    default: argocd
+attributes:
+  check_mode:
+    description: Reports whether the Event would be created and creates nothing.
+    support: full
+  diff_mode:
+    description: Returns the Event created.
+    support: full
+requirements:
+  - kubernetes >= 24.2.0
+"""
+
+EXAMPLES = r"""
+- name: Record the completion Event of a notebook
+  mlops.gitops.notebook_event:
+    name: train-model
+    namespace: ml-pipelines
+    argocd_namespace: openshift-gitops
+"""
+
+RETURN = r"""
+created:
+  description: Whether this task created the Event (false when it had been recorded before).
+  returned: when the job is terminal
+  type: bool
+event:
+  description: The Event for this completion.
+  returned: when the job is terminal
+  type: dict
+events:
+  description: Names of Events created by this task.
+  returned: success
+  type: list
+  elements: str
+diff:
+  description: The Event created.
+  returned: changed
+  type: dict
+deferred:
+  description: Always empty for this module; present for a uniform result.
+  returned: success
+  type: list
+  elements: dict
+refused:
+  description: Always empty for this module; present for a uniform result.
+  returned: success
+  type: list
+  elements: dict
+"""
+
+from ansible_collections.mlops.gitops.plugins.module_utils import completion_event, module_runner, nvj
+from ansible_collections.mlops.gitops.plugins.module_utils.kube import describe
+
+
+def execute(module, api):
+    name, namespace = module.params["name"], module.params["namespace"]
+    job = api.get(nvj.API_VERSION, nvj.KIND, name, namespace)
+    if job is None:
+        return {
+            "failed": True,
+            "msg": "{0} not found; check name and namespace".format(describe(nvj.KIND, name, namespace)),
+        }
+    options = {"argocd_namespace": module.params["argocd_namespace"]}
+    return completion_event.reconcile(api, job, options=options, check_mode=module.check_mode)
+
+
+def main():
+    module = module_runner.build_module(
+        {
+            "name": {"type": "str", "required": True},
+            "namespace": {"type": "str", "required": True},
+            "argocd_namespace": {"type": "str", "default": "argocd"},
+        }
+    )
+    module_runner.run(module, execute)
+
+
+if __name__ == "__main__":
+    main()

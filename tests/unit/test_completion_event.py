@@ -1,0 +1,103 @@
+"""The completion Event's message, suggested action and labels."""
+
+import pytest
+
+from ansible_collections.mlops.gitops.plugins.module_utils import completion_event as ce
+from ansible_collections.mlops.gitops.plugins.module_utils import events
+
+
+def job(phase="Failed", message=None, retries=2, pod="train-validation", annotations=None, labels=None):
+    status = {"phase": phase, "startTime": "2026-01-24T22:00:00Z", "completionTime": "2026-01-24T23:05:09Z",
+              "retryCount": retries}
+    if message is not None:
+        status["message"] = message
+    if pod:
+        status["validationPodName"] = pod
+    return {
+        "apiVersion": "mlops.mlops.dev/v1alpha1",
+        "kind": "NotebookValidationJob",
+        "metadata": {"name": "train", "namespace": "ml", "uid": "u-1", "annotations": annotations or {},
+                     "labels": labels or {}},
+        "status": status,
+    }
+
+
+@pytest.mark.parametrize(
+    "message, expected",
+    [
+        ("ModuleNotFoundError: No module named 'sklearn'", "module 'sklearn' to the notebook's requirements.txt"),
+        ("ModuleNotFoundError: No module named \"xgboost.core\"", "module 'xgboost'"),
+        ("ImportError: cannot import name 'x' from 'y'", "missing Python package"),
+        ("container validation was OOMKilled", "spec.podConfig.resources.limits.memory"),
+        ("Pod exited with exit code 137", "spec.podConfig.resources.limits.memory"),
+        ("validation timed out after 30m", "spec.timeout"),
+        ("context deadline exceeded", "spec.timeout"),
+        ("Back-off pulling image: ErrImagePull", "spec.podConfig.containerImage"),
+        ("fatal: Authentication failed for 'https://git.example/x.git'", "spec.notebook.git.credentialsSecret"),
+        ("FileNotFoundError: [Errno 2] No such file or directory: 'data.csv'", "spec.notebook.path"),
+        ("BuildFailed: S2I build failed", "spec.podConfig.buildConfig"),
+        ("CellExecutionError: An error occurred while executing cell 7", "fix the failing cell"),
+        ("something nobody expected", "read the validation pod's logs"),
+        ("", "read the validation pod's logs"),
+        (None, "read the validation pod's logs"),
+    ],
+)
+def test_suggested_action(message, expected):
+    assert expected in ce.suggested_action(message)
+
+
+def test_failure_message_has_everything():
+    text = ce.build_message(job(message="ModuleNotFoundError: No module named 'sklearn'"))
+    assert text.startswith("NotebookValidationJob ml/train Failed; retries: 2; duration: 1h5m9s.")
+    assert "Failure: ModuleNotFoundError: No module named 'sklearn'." in text
+    assert "Suggested action: add the package that provides the Python module 'sklearn'" in text
+    assert text.endswith("Logs: kubectl logs train-validation -n ml")
+
+
+def test_success_message_has_no_failure_part():
+    text = ce.build_message(job(phase="Succeeded", retries=None))
+    assert text == ("NotebookValidationJob ml/train Succeeded; retries: 0; duration: 1h5m9s. "
+                    "Logs: kubectl logs train-validation -n ml")
+
+
+def test_failed_without_message_or_pod():
+    text = ce.build_message(job(pod=None))
+    assert "Failure: no failure message in status.message." in text
+    assert "Logs:" not in text
+
+
+def test_long_failure_keeps_suggestion_and_logs_within_limit():
+    text = ce.build_message(job(message="Traceback line\n" * 400 + "ModuleNotFoundError: No module named 'torch'"))
+    assert len(text) <= events.MAX_MESSAGE
+    assert text.endswith("Logs: kubectl logs train-validation -n ml")
+    assert "Suggested action:" in text
+
+
+@pytest.mark.parametrize("seconds, text", [(0, "0s"), (59, "59s"), (61, "1m1s"), (3600, "1h0m0s"), (None, None)])
+def test_format_duration(seconds, text):
+    assert ce.format_duration(seconds) == text
+
+
+def test_labels_name_the_application_argo_cd_style():
+    tracking = "fraud:mlops.mlops.dev/NotebookValidationJob:ml/train"
+    tracked = job(annotations={"argocd.argoproj.io/tracking-id": tracking})
+    assert ce.build_labels(tracked) == {
+        "mlops.dev/notification-type": "validation-failure",
+        "app.kubernetes.io/part-of": "fraud",
+        "mlops.dev/application": "fraud",
+    }
+    elsewhere = job(phase="Succeeded", labels={"app.kubernetes.io/instance": "team-a_fraud"})
+    assert ce.build_labels(elsewhere, "openshift-gitops") == {
+        "mlops.dev/notification-type": "validation-success",
+        "app.kubernetes.io/part-of": "fraud",
+        "mlops.dev/application": "team-a_fraud",
+    }
+
+
+def test_labels_without_parent():
+    assert ce.build_labels(job()) == {"mlops.dev/notification-type": "validation-failure"}
+
+
+def test_label_value_is_valid():
+    assert ce.label_value("a" * 70 + "/x") == "a" * 63
+    assert ce.label_value("-app/x.") == "app-x"

@@ -1,0 +1,96 @@
+"""Sync-wave markers: phase transitions x existing markers -> the merge patch (tests/data/wave_cases/*.yaml)."""
+
+import datetime
+import pathlib
+
+import pytest
+import yaml
+
+from ansible_collections.mlops.gitops.plugins.module_utils import nvj, waves
+
+CASES = sorted((pathlib.Path(__file__).parents[1] / "data" / "wave_cases").glob("*.yaml"))
+NOW = datetime.datetime(2026, 2, 1, 12, 0, 0, tzinfo=datetime.UTC)
+
+
+def test_there_are_cases():
+    assert len(CASES) >= 15
+
+
+@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+def test_wave_case(path):
+    case = yaml.safe_load(path.read_text())
+    assert waves.marker_changes(case["object"], now=NOW) == case["expected_changes"], case["description"]
+
+
+@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+def test_applying_the_patch_settles(path):
+    """After the patch, deciding again finds nothing to do: a second reconcile never writes."""
+    job = yaml.safe_load(path.read_text())["object"]
+    changes = waves.marker_changes(job, now=NOW)
+    ann = job["metadata"]["annotations"]
+    for key, value in changes.items():
+        if value is None:
+            ann.pop(key, None)
+        else:
+            ann[key] = value
+    assert waves.marker_changes(job, now=NOW) == {}
+
+
+def test_patch_is_merge_patch_with_resource_version_and_nulls():
+    job = {"metadata": {"resourceVersion": "42", "annotations": {nvj.ANN_WAVE_FAILED: "3"}},
+           "status": {"phase": "Running"}}
+    changes = waves.marker_changes(job)
+    assert waves.build_patch(job, changes) == {
+        "metadata": {"resourceVersion": "42", "annotations": {nvj.ANN_WAVE_FAILED: None}}
+    }
+
+
+def test_no_completion_time_uses_now_then_keeps_it():
+    job = {"metadata": {"annotations": {nvj.ANN_SYNC_WAVE: "2"}}, "status": {"phase": "Succeeded"}}
+    expected = {nvj.ANN_WAVE_COMPLETE: "2", nvj.ANN_COMPLETION_TIME: "2026-02-01T12:00:00Z"}
+    assert waves.marker_changes(job, now=NOW) == expected
+    job["metadata"]["annotations"].update({nvj.ANN_WAVE_COMPLETE: "2", nvj.ANN_COMPLETION_TIME: "2026-02-01T12:00:00Z"})
+    later = NOW + datetime.timedelta(hours=1)
+    assert waves.marker_changes(job, now=later) == {}
+
+
+def test_fractional_completion_time_is_normalized():
+    job = {"metadata": {}, "status": {"phase": "Failed", "completionTime": "2026-01-24T22:30:00.123456Z"}}
+    assert waves.desired_markers(job)[nvj.ANN_FAILURE_TIME] == "2026-01-24T22:30:00Z"
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [("3", "3"), ("-1", "-1"), ("+2", "2"), ("007", "7"), (4, "4"), ("", None), ("1.5", None), (" 3", None),
+     (True, None), (None, None)],
+)
+def test_parse_wave(value, expected):
+    assert waves.parse_wave(value) == expected
+
+
+class _NoWrites:
+    def patch(self, *args, **kwargs):
+        raise AssertionError("check mode and settled jobs must not write")
+
+
+def test_reconcile_check_mode_reports_diff_without_writing():
+    job = yaml.safe_load((CASES[0].parent / "succeeded-after-failed.yaml").read_text())["object"]
+    result = waves.reconcile(_NoWrites(), job, check_mode=True)
+    assert result["changed"] is True
+    before = {nvj.ANN_WAVE_FAILED: "3", nvj.ANN_FAILURE_TIME: "2026-01-20T10:00:00Z"}
+    after = {nvj.ANN_WAVE_COMPLETE: "3", nvj.ANN_COMPLETION_TIME: "2026-01-24T22:30:00Z"}
+    assert result["diff"] == {"before": {"annotations": before}, "after": {"annotations": after}}
+    assert "object" not in result
+
+
+def test_reconcile_settled_job_sends_nothing():
+    job = yaml.safe_load((CASES[0].parent / "succeeded-settled.yaml").read_text())["object"]
+    result = waves.reconcile(_NoWrites(), job)
+    assert result["changed"] is False and "diff" not in result
+    assert result["markers"] == {nvj.ANN_WAVE_COMPLETE: "3", nvj.ANN_COMPLETION_TIME: "2026-01-24T22:30:00Z"}
+
+
+def test_reconcile_skips_a_job_being_deleted():
+    job = yaml.safe_load((CASES[0].parent / "succeeded-no-markers.yaml").read_text())["object"]
+    job["metadata"]["deletionTimestamp"] = "2026-01-25T00:00:00Z"
+    assert waves.reconcile(_NoWrites(), job)["changed"] is False
