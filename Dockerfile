@@ -1,0 +1,28 @@
+# The NotebookValidationJob controller: ansible-operator running the mlops.gitops.notebook_controller role.
+# Build from the repository root:  docker build -t <registry>/mlops-gitops-controller:0.1.0 .
+# The base ships ansible-core, ansible-runner and the kubernetes client; requirements.yml adds
+# kubernetes.core and operator_sdk.util (requeue_after, osdk_metric).
+FROM quay.io/operator-framework/ansible-operator:v1.38.1 AS build
+COPY --chown=1001:0 . /tmp/src
+RUN ansible-galaxy collection build /tmp/src --output-path /tmp/dist
+
+FROM quay.io/operator-framework/ansible-operator:v1.38.1
+COPY --from=build /tmp/dist/ /tmp/dist/
+COPY requirements.yml ${HOME}/requirements.yml
+RUN ansible-galaxy collection install -r ${HOME}/requirements.yml \
+ && ansible-galaxy collection install /tmp/dist/mlops-gitops-*.tar.gz \
+ && chmod -R ug+rwx ${HOME}/.ansible
+COPY watches.yaml ${HOME}/watches.yaml
+
+# Defaults for watches.yaml's ${VARS}; the Deployment (roles/notebook_controller_deploy) sets them.
+ENV NOTEBOOK_CONTROLLER_RECONCILE_PERIOD=10m \
+    NOTEBOOK_CONTROLLER_ARGOCD_NAMESPACE=argocd \
+    NOTEBOOK_CONTROLLER_ALLOWED_NAMESPACES=[] \
+    NOTEBOOK_CONTROLLER_TRIGGER_ANNOTATION=mlops.dev/on-success-trigger \
+    NOTEBOOK_CONTROLLER_MIN_INTERVAL=60 \
+    NOTEBOOK_CONTROLLER_FEATURES=[waves,events,triggers,status] \
+    NOTEBOOK_CONTROLLER_RUNNING_REQUEUE=15 \
+    NOTEBOOK_CONTROLLER_API=in-cluster \
+    NOTEBOOK_CONTROLLER_OPERATOR_SDK=enabled \
+    NOTEBOOK_CONTROLLER_METRICS=true \
+    ANSIBLE_GATHERING=explicit

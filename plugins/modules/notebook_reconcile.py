@@ -1,0 +1,219 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, mlops.gitops developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This file only documents the action plugin plugins/action/notebook_reconcile.py, which does the work
+# on the controller (one API client for all steps, no module process per step).
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: notebook_reconcile
+short_description: Reconcile a NotebookValidationJob completely in one step
+version_added: 0.1.0
+description:
+  - Runs every feature of this collection for one NotebookValidationJob, in this order, C(waves) (sync-wave
+    markers), C(events) (one completion Event), C(triggers) (on-success triggers, once per successful completion),
+    C(status) (the aggregate on the parent Argo CD Application). Each step gets the job as the previous step
+    left it.
+  - The job is always read fresh from the API; a I(definition) only names it (ansible-operator passes a cached
+    copy that can be stale). A job that no longer exists is not an error, there is nothing to do.
+  - One step failing with an API error does not stop the others; the task fails at the end and its message
+    names every failed step. Invalid trigger annotations and refused targets fail the step too (they are also
+    recorded as Warning Events on the job).
+  - A second run on an unchanged job sends no write to the cluster.
+  - With I(namespaces), reconciles every job in those namespaces once (listed page by page) and aggregates each
+    Application once at the end instead of once per job; for schedules (AWX, CronJob).
+  - This is the task the C(mlops.gitops.notebook_controller) role (the ansible-operator controller) runs.
+  - This is an action plugin; it runs on the controller host, whatever the target host of the play is.
+author:
+  - mlops.gitops developers (@mlops-gitops)
+extends_documentation_fragment:
+  - kubernetes.core.k8s_auth_options
+options:
+  name:
+    description: Name of the NotebookValidationJob. Required unless I(definition) or I(namespaces) is given.
+    type: str
+  namespace:
+    description: Namespace of the NotebookValidationJob. Required with I(name).
+    type: str
+  definition:
+    description:
+      - The NotebookValidationJob as a dict (for example the C(_mlops_mlops_dev_notebookvalidationjob) variable
+        ansible-operator passes); only its C(metadata.name) and C(metadata.namespace) are used.
+    type: dict
+  namespaces:
+    description:
+      - Reconcile every NotebookValidationJob in these namespaces instead of one job. C(*) means all namespaces.
+      - Mutually exclusive with I(name) and I(definition).
+    type: list
+    elements: str
+  features:
+    description: The steps to run. They always run in the order C(waves), C(events), C(triggers), C(status).
+    type: list
+    elements: str
+    choices: [waves, events, triggers, status]
+    default: [waves, events, triggers, status]
+  argocd_namespace:
+    description:
+      - The Argo CD control-plane namespace, where Applications named without a namespace live
+        (C(openshift-gitops) on OpenShift GitOps).
+    type: str
+    default: argocd
+  allowed_namespaces:
+    description:
+      - Namespaces other than the job's own that on-success triggers may act on (C(*) for any). Empty means a
+        job may only restart or refresh objects in its own namespace (and sync its own parent Application).
+    type: list
+    elements: str
+    default: []
+  trigger_annotation:
+    description:
+      - The annotation that holds the trigger list. Use a key of your own (for example
+        C(gitops.mlops.dev/on-success-trigger)) when the Go operator, which also reads
+        C(mlops.dev/on-success-trigger), runs in the same cluster, so one trigger never fires twice.
+    type: str
+    default: mlops.dev/on-success-trigger
+  min_interval:
+    description:
+      - Seconds between two writes of the aggregate on one Application (debounce); the feature's default when
+        not set. A write put off this way is reported in I(deferred) and the final state is written later.
+    type: int
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+    details: Every step reports what it would change; nothing is written.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: full
+    details: One before/after entry per step that changed something.
+  action:
+    description: Indicates this has a corresponding action plugin so some parts of the work run on the controller.
+    support: full
+    details: Runs on the controller, in-process, with one API client for all steps.
+requirements:
+  - kubernetes >= 24.2.0
+notes:
+  - C(requeue_after) in the result is the smallest C(retry_after) of all deferred work; the
+    C(mlops.gitops.notebook_controller) role hands it to ansible-operator so the job is reconciled again then.
+  - See C(docs/operator.md) for the ansible-operator image, the RBAC each step needs and running next to the
+    Go operator.
+seealso:
+  - module: mlops.gitops.notebook_trigger
+  - module: mlops.gitops.notebook_wave
+  - module: mlops.gitops.notebook_event
+  - module: mlops.gitops.notebook_status
+"""
+
+EXAMPLES = r"""
+- name: Reconcile one job
+  mlops.gitops.notebook_reconcile:
+    name: predictive-analytics-kserve-validation
+    namespace: self-healing-platform
+    argocd_namespace: openshift-gitops
+
+- name: Reconcile the job ansible-operator passes (inside the controller role)
+  mlops.gitops.notebook_reconcile:
+    definition: "{{ _mlops_mlops_dev_notebookvalidationjob }}"
+    trigger_annotation: gitops.mlops.dev/on-success-trigger
+  register: reconcile
+
+- name: Reconcile every job of two namespaces once (AWX schedule)
+  mlops.gitops.notebook_reconcile:
+    namespaces: [ml-pipelines, self-healing-platform]
+    allowed_namespaces: [serving]
+
+- name: Only the markers and the Event, showing what would change
+  mlops.gitops.notebook_reconcile:
+    name: train-model
+    namespace: ml-pipelines
+    features: [waves, events]
+  check_mode: true
+  diff: true
+"""
+
+RETURN = r"""
+changed:
+  description: Whether any step changed something.
+  returned: always
+  type: bool
+name:
+  description: The job reconciled.
+  returned: one job, when it exists
+  type: str
+namespace:
+  description: The job's namespace.
+  returned: one job, when it exists
+  type: str
+phase:
+  description: The job's phase after the reconcile (null before the Go operator wrote a status).
+  returned: one job, when it exists
+  type: str
+  sample: Succeeded
+deleted:
+  description: True when the job no longer exists (nothing was done).
+  returned: one job, when it is gone
+  type: bool
+steps:
+  description:
+    - Per-step results keyed by C(waves), C(events), C(triggers), C(status), each with the keys of that feature's
+      module (C(changed), C(deferred), C(refused), C(events), ...) without the job body. A failed step has
+      C(failed) and C(msg).
+  returned: one job
+  type: dict
+jobs:
+  description: One entry per job with C(namespace), C(name), C(changed), and C(steps) when it changed or failed.
+  returned: with namespaces
+  type: list
+  elements: dict
+status:
+  description: The result of aggregating every Application once (the C(status) feature's C(aggregate)).
+  returned: with namespaces
+  type: dict
+deferred:
+  description: Work put off by any step, each with C(what), C(reason), C(retry_after) (seconds).
+  returned: always
+  type: list
+  elements: dict
+refused:
+  description: Trigger targets refused by policy, each with C(what) and C(reason).
+  returned: always
+  type: list
+  elements: dict
+events:
+  description: Names of the Events created.
+  returned: always
+  type: list
+  elements: str
+requeue_after:
+  description: Seconds after which the job should be reconciled again (the smallest C(retry_after) of I(deferred)).
+  returned: when something was deferred
+  type: int
+  sample: 30
+metrics:
+  description:
+    - What this reconcile counts for the controller's metrics, C(completed) (the terminal phase when this run
+      recorded the completion for the first time, else null), C(duration_seconds), C(triggers_fired),
+      C(triggers_failed).
+  returned: one job, when it exists
+  type: dict
+requests:
+  description: API requests this task made, by verb (C(get), C(list), C(create), C(patch), C(delete)).
+  returned: success
+  type: dict
+  sample: {"get": 2, "list": 1}
+diff:
+  description: One before/after entry per step that changed something.
+  returned: changed and diff mode
+  type: list
+  elements: dict
+msg:
+  description: Why the task failed (every failed step), or why there was nothing to do.
+  returned: failure or deleted job
+  type: str
+"""

@@ -1,0 +1,114 @@
+"""The notebook_reconcile action plugin through real ansible-playbook runs: a full reconcile, a
+second run that writes nothing, a deleted job, and one step's API error not stopping the others."""
+
+import datetime
+import json
+
+from ansible_collections.mlops.gitops.plugins.module_utils import nvj
+
+from tests.integration import nvj_world as world
+
+TASK = "reconcile"
+
+
+def reconcile_task(namespace, **extra):
+    args = {"name": world.JOB_NAME, "namespace": namespace, "argocd_namespace": namespace, "min_interval": 0}
+    args.update(extra)
+    return {"name": TASK, "mlops.gitops.notebook_reconcile": args, "register": "out", "ignore_errors": True}
+
+
+def succeed(api, namespace):
+    start = datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=5)
+    world.set_phase(api, namespace, "Succeeded", started=world.stamp(start),
+                    completed=world.stamp(datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=1)))
+
+
+def test_full_reconcile_then_a_second_run_writes_nothing(api, playbook, namespace, cluster):
+    world.build(api, namespace)
+    succeed(api, namespace)
+
+    first = playbook.run([reconcile_task(namespace)], diff=True).result(TASK)
+    assert not first.get("failed"), first
+    assert first["changed"] is True
+    assert set(first["steps"]) == {"waves", "events", "triggers", "status"}
+    assert all(first["steps"][s]["changed"] for s in first["steps"]), first["steps"]
+    assert [f["result"] for f in first["steps"]["triggers"]["fired"]] == ["succeeded"]
+    assert first["metrics"]["completed"] == "Succeeded" and first["metrics"]["duration_seconds"] >= 300
+    assert first["metrics"]["triggers_fired"] == 1
+    assert first["requests"]["patch"] >= 2 and first["requests"]["create"] >= 1
+    assert {d["before_header"].split()[-2] for d in first["diff"]} >= {"waves", "events", "status"}
+
+    job = world.job(api, namespace)
+    assert nvj.annotations(job)[nvj.ANN_WAVE_COMPLETE] == "3"
+    assert json.loads(nvj.annotations(job)[nvj.ANN_TRIGGER_STATUS])["key"] == nvj.completion_key(job)
+    assert len(world.events(api, namespace, "ValidationSucceeded")) == 1
+    assert world.pods(api, namespace) == []  # the restart deleted both predictor pods
+    status = json.loads(world.app_annotations(api, namespace)[nvj.ANN_NOTEBOOK_STATUS])
+    assert (status["total"], status["succeeded"]) == (1, 1)
+
+    world.create_pods(api, namespace)  # the new pods KServe would create
+    if cluster.emulator is not None:
+        cluster.emulator.clear_log()
+    second = playbook.run([reconcile_task(namespace)]).result(TASK)
+    assert not second.get("failed"), second
+    assert second["changed"] is False
+    assert not any(second["requests"].get(verb) for verb in ("create", "patch", "update", "delete")), second["requests"]
+    assert world.writes(cluster.emulator) in ([], None)
+    assert len(world.pods(api, namespace)) == 2  # the trigger did not fire again
+
+
+def test_check_mode_reports_without_writing(api, playbook, namespace, cluster):
+    world.build(api, namespace)
+    succeed(api, namespace)
+    if cluster.emulator is not None:
+        cluster.emulator.clear_log()
+    res = playbook.run([reconcile_task(namespace)], check=True, diff=True).result(TASK)
+    assert res["changed"] is True and not res.get("failed"), res
+    assert world.writes(cluster.emulator) in ([], None)
+    assert nvj.ANN_WAVE_COMPLETE not in nvj.annotations(world.job(api, namespace))
+    assert len(world.pods(api, namespace)) == 2
+
+
+def test_deleted_job_is_nothing_to_do(api, playbook, namespace):
+    res = playbook.run([reconcile_task(namespace, name="gone")]).result(TASK)
+    assert not res.get("failed"), res
+    assert res["changed"] is False and res["deleted"] is True
+    assert "no longer exists" in res["msg"]
+
+
+def test_one_failing_step_does_not_stop_the_others(api, playbook, namespace, emulator):
+    world.build(api, namespace)
+    succeed(api, namespace)
+    # The first write to the job is the wave markers' patch: refuse it.
+    emulator.inject_fault(verb="patch", resource="notebookvalidationjobs", namespace=namespace, code=403)
+    res = playbook.run([reconcile_task(namespace)]).result(TASK)
+    assert res.get("failed") is True
+    assert "waves" in res["msg"] and "1 step(s) failed" in res["msg"], res["msg"]
+    assert res["steps"]["waves"]["status"] == 403
+    assert all(res["steps"][step]["changed"] for step in ("events", "triggers", "status")), res["steps"]
+    job = world.job(api, namespace)
+    assert nvj.ANN_WAVE_COMPLETE not in nvj.annotations(job)
+    assert nvj.ANN_TRIGGER_STATUS in nvj.annotations(job)
+    assert nvj.ANN_NOTEBOOK_STATUS in world.app_annotations(api, namespace)
+
+    emulator.clear_faults()  # the next reconcile completes the work and fires nothing twice
+    again = playbook.run([reconcile_task(namespace)]).result(TASK)
+    assert not again.get("failed"), again
+    assert again["steps"]["waves"]["changed"] is True
+    assert not again["steps"]["triggers"].get("fired")
+
+
+def test_namespaces_mode_aggregates_once(api, playbook, namespace, cluster):
+    world.build(api, namespace)
+    succeed(api, namespace)
+    task = {"name": TASK, "register": "out",
+            "mlops.gitops.notebook_reconcile": {"namespaces": [namespace], "argocd_namespace": namespace,
+                                                "min_interval": 0}}
+    res = playbook.run([task]).result(TASK)
+    assert not res.get("failed"), res
+    assert [(j["name"], j["changed"]) for j in res["jobs"]] == [(world.JOB_NAME, True)]
+    assert res["status"]["changed"] is True
+    assert [a.get("name") for a in res["status"]["applications"]] == ["platform"]
+    again = playbook.run([task]).result(TASK)
+    assert again["changed"] is False
+    assert not any(again["requests"].get(v) for v in ("create", "patch", "delete")), again["requests"]
