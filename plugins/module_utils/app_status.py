@@ -1,0 +1,421 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, mlops.gitops developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Feature 4: the notebook validation state of each Argo CD Application, written on the Application.
+
+The NVJs are read page by page into a ``Tally`` per parent Application, which keeps counters and a
+bounded list of failed names, never the objects (an NVJ status carries notebook cell outputs).
+The annotations are written only when something other than ``lastUpdate`` changed, and at most
+once per ``min_interval`` per Application; a write that comes too early is reported as deferred
+with ``retry_after``, so the controller requeues and the final state always lands. A new failure
+bypasses the interval. The interval is judged from the ``lastUpdate`` already on the Application:
+every controller run is a fresh process, so the cluster is the only memory there is.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import math
+
+from ansible_collections.mlops.gitops.plugins.module_utils import argo_app, nvj
+from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError
+
+DEFAULTS = {
+    "argocd_namespace": argo_app.DEFAULT_ARGOCD_NAMESPACE,
+    "min_interval": 60,
+    "max_failed_jobs": 20,
+    "page_size": 500,
+    "namespaces": [],
+}
+
+COUNT_KEYS = (
+    ("total", nvj.ANN_NOTEBOOK_TOTAL),
+    ("succeeded", nvj.ANN_NOTEBOOK_SUCCEEDED),
+    ("failed", nvj.ANN_NOTEBOOK_FAILED),
+    ("running", nvj.ANN_NOTEBOOK_RUNNING),
+)
+MANAGED_KEYS = (
+    nvj.ANN_NOTEBOOK_STATUS,
+    nvj.ANN_NOTEBOOK_SUMMARY,
+    nvj.ANN_NOTEBOOK_TOTAL,
+    nvj.ANN_NOTEBOOK_SUCCEEDED,
+    nvj.ANN_NOTEBOOK_FAILED,
+    nvj.ANN_NOTEBOOK_RUNNING,
+    nvj.ANN_NOTEBOOK_LAST_FAILURE,
+    nvj.ANN_NOTEBOOK_LAST_SUCCESS,
+)
+
+UPDATED, UNCHANGED, DEFERRED, MISSING = "updated", "unchanged", "deferred", "missing"
+
+
+# -- aggregation ------------------------------------------------------------------------------
+def _sort_time(obj):
+    """The completion time as a string that sorts chronologically ("" when unknown)."""
+    moment = nvj.parse_time(nvj.completion_time(obj))
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if moment else ""
+
+
+class Tally:
+    """Counters for the jobs of one Application, fed one job at a time.
+
+    Memory is O(max_failed_jobs + namespaces) however many jobs go through ``add``.
+    ``running`` counts every phase that is not terminal, including jobs without a status yet.
+    """
+
+    def __init__(self, max_failed_jobs=DEFAULTS["max_failed_jobs"]):
+        self.max_failed_jobs = max_failed_jobs
+        self.total = self.succeeded = self.failed = self.running = 0
+        self.namespaces = set()
+        self.last_failure = None  # (sort time, "ns/name", marker)
+        self.last_success = None
+        self._failed = []  # (sort time, namespace, name), trimmed to max_failed_jobs when it doubles
+
+    def add(self, job):
+        meta = nvj.metadata(job)
+        namespace, name = meta.get("namespace") or "", meta.get("name") or ""
+        self.total += 1
+        self.namespaces.add(namespace)
+        phase = nvj.phase(job)
+        if phase not in nvj.TERMINAL_PHASES:
+            self.running += 1
+            return
+        when = _sort_time(job)
+        marker = (when, namespace + "/" + name, "{}/{}@{}".format(namespace, name, nvj.completion_time(job) or ""))
+        if phase == nvj.SUCCEEDED:
+            self.succeeded += 1
+            self.last_success = max(self.last_success or marker, marker)
+            return
+        self.failed += 1
+        self.last_failure = max(self.last_failure or marker, marker)
+        self._failed.append((when, namespace, name))
+        if len(self._failed) > 2 * max(self.max_failed_jobs, 1):
+            self._trim()
+
+    def merge(self, other):
+        """Add the jobs ``other`` counted (another pass over other namespaces)."""
+        self.total += other.total
+        self.succeeded += other.succeeded
+        self.failed += other.failed
+        self.running += other.running
+        self.namespaces |= other.namespaces
+        for mine, theirs in (("last_failure", other.last_failure), ("last_success", other.last_success)):
+            if theirs is not None:
+                setattr(self, mine, max(getattr(self, mine) or theirs, theirs))
+        self._failed.extend(other._failed)
+        self._trim()
+
+    def _trim(self):
+        """Keep the newest failures; equal times in name order, so the result never depends on list order."""
+        self._failed.sort(key=lambda entry: (entry[1], entry[2]))
+        self._failed.sort(key=lambda entry: entry[0], reverse=True)
+        del self._failed[self.max_failed_jobs:]
+
+    def failed_jobs(self):
+        """The newest failures, at most ``max_failed_jobs``: ``name``, or ``ns/name`` when the
+        Application's jobs live in several namespaces."""
+        self._trim()
+        several = len(self.namespaces) > 1
+        return [ns + "/" + name if several else name for _, ns, name in self._failed]
+
+
+# -- content ----------------------------------------------------------------------------------
+def summary(succeeded, total):
+    """``"30/32 succeeded (93.8% success rate)"``: one decimal, rounded half up, exactly."""
+    if total <= 0:
+        return "0/0 succeeded (no notebook validation jobs)"
+    tenths = (2 * succeeded * 1000 + total) // (2 * total)
+    return "{}/{} succeeded ({}.{}% success rate)".format(succeeded, total, tenths // 10, tenths % 10)
+
+
+def build_status(tally, now):
+    failed_jobs = tally.failed_jobs()
+    return {
+        "total": tally.total,
+        "succeeded": tally.succeeded,
+        "failed": tally.failed,
+        "running": tally.running,
+        "lastUpdate": nvj.rfc3339(now),
+        "failedJobs": failed_jobs,
+        "failedJobsOmitted": tally.failed - len(failed_jobs),
+        "namespaces": sorted(tally.namespaces),
+    }
+
+
+def build_annotations(tally, now):
+    """Every annotation this feature manages on the Application, as strings."""
+    status = build_status(tally, now)
+    out = {
+        nvj.ANN_NOTEBOOK_STATUS: json.dumps(status, separators=(",", ":")),
+        nvj.ANN_NOTEBOOK_SUMMARY: summary(tally.succeeded, tally.total),
+        nvj.ANN_NOTEBOOK_LAST_FAILURE: tally.last_failure[2] if tally.last_failure else "",
+        nvj.ANN_NOTEBOOK_LAST_SUCCESS: tally.last_success[2] if tally.last_success else "",
+    }
+    for field, key in COUNT_KEYS:
+        out[key] = str(status[field])
+    return out
+
+
+def parse_status(value):
+    """The existing ``notebook-status`` JSON as a dict, or None when absent or not a JSON object."""
+    try:
+        parsed = json.loads(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    return parsed if isinstance(parsed, dict) else None
+
+
+def managed(annotations):
+    """Only this feature's annotations (None for the absent ones)."""
+    return dict((key, (annotations or {}).get(key)) for key in MANAGED_KEYS)
+
+
+def same_content(existing, new):
+    """True when the two annotation sets differ at most in ``lastUpdate``."""
+    for key in MANAGED_KEYS:
+        if key == nvj.ANN_NOTEBOOK_STATUS:
+            old, fresh = parse_status(existing.get(key)), parse_status(new.get(key))
+            if old is None or fresh is None:
+                return False
+            old.pop("lastUpdate", None)
+            fresh.pop("lastUpdate", None)
+            if old != fresh:
+                return False
+        elif existing.get(key) != new.get(key):
+            return False
+    return True
+
+
+def _count(annotations, key, field):
+    for value in (annotations.get(key), (parse_status(annotations.get(nvj.ANN_NOTEBOOK_STATUS)) or {}).get(field)):
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            continue
+    return 0
+
+
+def is_new_failure(existing, new):
+    """A failure that was not on the Application before: more failures, or a newer last failure."""
+    if _count(new, nvj.ANN_NOTEBOOK_FAILED, "failed") > _count(existing, nvj.ANN_NOTEBOOK_FAILED, "failed"):
+        return True
+    marker = new.get(nvj.ANN_NOTEBOOK_LAST_FAILURE)
+    return bool(marker) and marker != existing.get(nvj.ANN_NOTEBOOK_LAST_FAILURE)
+
+
+def decide(existing, new, now, min_interval):
+    """``(action, reason, retry_after)`` with action ``updated`` (write now), ``unchanged`` or
+    ``deferred`` (write in ``retry_after`` seconds). ``existing``/``new`` are managed annotations."""
+    if same_content(existing, new):
+        return UNCHANGED, "the annotations already hold this content", None
+    if is_new_failure(existing, new):
+        return UPDATED, "a new failure is written at once", None
+    last = nvj.parse_time((parse_status(existing.get(nvj.ANN_NOTEBOOK_STATUS)) or {}).get("lastUpdate"))
+    if last is None:
+        return UPDATED, "no earlier notebook status on the Application", None
+    elapsed = (now - last).total_seconds()
+    if elapsed < 0 or elapsed >= min_interval:  # a lastUpdate in the future (clock skew) must not block writes
+        return UPDATED, "content changed", None
+    retry_after = max(1, int(math.ceil(min_interval - elapsed)))
+    reason = "last written {}s ago; at most one write per {}s (min_interval)".format(int(elapsed), min_interval)
+    return DEFERRED, reason, retry_after
+
+
+def recorded_namespaces(app):
+    """Where the Application's jobs were found last time (from the status JSON)."""
+    status = parse_status(nvj.annotations(app or {}).get(nvj.ANN_NOTEBOOK_STATUS)) or {}
+    values = status.get("namespaces")
+    return set(v for v in values if isinstance(v, str) and v) if isinstance(values, list) else set()
+
+
+# -- options ----------------------------------------------------------------------------------
+def _options(options):
+    opts = dict(DEFAULTS)
+    opts.update(dict((k, v) for k, v in (options or {}).items() if v is not None))
+    for key, low in (("min_interval", 0), ("max_failed_jobs", 0), ("page_size", 1)):
+        if not isinstance(opts[key], int) or isinstance(opts[key], bool) or opts[key] < low:
+            message = "option {0} must be an integer >= {1}, got {2!r}; fix the task's {0}"
+            return None, message.format(key, low, opts[key])
+    if not opts["argocd_namespace"] or not isinstance(opts["argocd_namespace"], str):
+        return None, "option argocd_namespace must name the Argo CD namespace (e.g. argocd, openshift-gitops)"
+    opts["namespaces"] = set(opts["namespaces"] or [])
+    return opts, None
+
+
+def _new_result():
+    return {
+        "changed": False,
+        "applications": [],
+        "missing_applications": [],
+        "deferred": [],
+        "refused": [],
+        "events": [],
+        "jobs_without_application": 0,
+    }
+
+
+# -- I/O --------------------------------------------------------------------------------------
+def _same_object(a, b):
+    ma, mb = nvj.metadata(a), nvj.metadata(b)
+    if ma.get("uid") and mb.get("uid"):
+        return ma["uid"] == mb["uid"]
+    return (ma.get("namespace"), ma.get("name")) == (mb.get("namespace"), mb.get("name"))
+
+
+def _fresher(listed, passed):
+    """The passed job, unless the listed copy is demonstrably newer (higher numeric resourceVersion)."""
+    try:
+        if int(nvj.metadata(listed).get("resourceVersion")) > int(nvj.metadata(passed).get("resourceVersion")):
+            return listed
+    except (TypeError, ValueError):
+        pass
+    return passed
+
+
+class _Scanner:
+    """Streams NVJs of some namespaces into per-Application tallies."""
+
+    def __init__(self, api, opts, prefer=None):
+        self.api = api
+        self.opts = opts
+        self.prefer = prefer  # the job being reconciled: counted in its current phase
+        self.without_application = 0
+
+    def scan(self, namespaces, wanted=None):
+        tallies = {}
+        prefer_seen = False
+        for namespace in sorted(namespaces):
+            for item in self.api.list(nvj.API_VERSION, nvj.KIND, namespace=namespace, page_size=self.opts["page_size"]):
+                if self.prefer is not None and not prefer_seen and _same_object(item, self.prefer):
+                    item, prefer_seen = _fresher(item, self.prefer), True
+                self._count(item, tallies, wanted)
+        if self.prefer is not None and not prefer_seen and nvj.metadata(self.prefer).get("namespace") in namespaces:
+            self._count(self.prefer, tallies, wanted)  # the list lagged behind the event that woke us
+        return tallies
+
+    def _count(self, item, tallies, wanted):
+        if nvj.metadata(item).get("deletionTimestamp"):
+            return
+        item.setdefault("apiVersion", nvj.API_VERSION)  # list items of some servers omit them
+        item.setdefault("kind", nvj.KIND)
+        parent = argo_app.find_parent(item, self.opts["argocd_namespace"])
+        if parent is None:
+            self.without_application += 1
+            return
+        key = (parent["namespace"], parent["name"])
+        if wanted is None or key in wanted:
+            tallies.setdefault(key, Tally(self.opts["max_failed_jobs"])).add(item)
+
+
+def _get_app(api, key):
+    return api.get(argo_app.APP_API_VERSION, argo_app.APP_KIND, key[1], key[0])
+
+
+def _apply(api, key, app, tally, rescan, opts, check_mode, now, result):
+    """Decide and write one Application: one merge patch carrying resourceVersion; on 409 re-read
+    once, and recount first when another writer of ours got there before."""
+    namespace, name = key
+    entry = {"namespace": namespace, "name": name}
+    result["applications"].append(entry)
+    what = "{} annotation {}".format(argo_app.app_ref(namespace, name), nvj.ANN_NOTEBOOK_STATUS)
+    conflicts = 0
+    while True:
+        if app is None:
+            entry.update(action=MISSING, reason="the Application does not exist")
+            result["missing_applications"].append(namespace + "/" + name)
+            return
+        new = build_annotations(tally, now)
+        before = managed(nvj.annotations(app))
+        action, reason, retry_after = decide(before, new, now, opts["min_interval"])
+        entry.update(action=action, reason=reason, summary=new[nvj.ANN_NOTEBOOK_SUMMARY])
+        entry.update((field, getattr(tally, field)) for field, _ in COUNT_KEYS)
+        if action == DEFERRED:
+            result["deferred"].append({"what": what, "reason": reason, "retry_after": retry_after})
+        if action != UPDATED:
+            return
+        if check_mode:
+            break
+        patch = {"metadata": {"resourceVersion": nvj.metadata(app).get("resourceVersion"), "annotations": new}}
+        try:
+            api.patch(argo_app.APP_API_VERSION, argo_app.APP_KIND, name, patch, namespace=namespace)
+            break
+        except KubeError as exc:
+            if exc.not_found:
+                app = None
+                continue
+            if not exc.conflict:
+                raise
+        conflicts += 1
+        if conflicts > 1:
+            reason = "the Application changed twice while being written (HTTP 409); retry"
+            entry.update(action=DEFERRED, reason=reason)
+            result["deferred"].append({"what": what, "reason": reason, "retry_after": 1})
+            return
+        fresh = _get_app(api, key)
+        if fresh is not None and managed(nvj.annotations(fresh)) != before:
+            tally = rescan(key, recorded_namespaces(fresh))
+        app = fresh
+    result["changed"] = True
+    diff = result.setdefault("diff", {"before": {}, "after": {}})
+    diff["before"][namespace + "/" + name] = dict((k, v) for k, v in before.items() if v is not None)
+    diff["after"][namespace + "/" + name] = new
+
+
+def _run(api, opts, check_mode, now, namespaces, wanted=None, prefer=None):
+    result = _new_result()
+    scanner = _Scanner(api, opts, prefer)
+    apps = {}
+    scanned = set(namespaces)
+    if wanted:  # one Application: read it first to learn where its jobs were found last time
+        for key in wanted:
+            apps[key] = _get_app(api, key)
+            scanned |= recorded_namespaces(apps[key])
+        present = set(key for key in wanted if apps[key] is not None)
+        tallies = scanner.scan(scanned, present) if present else {}
+    else:
+        tallies = scanner.scan(scanned)
+        for key in sorted(tallies):
+            apps[key] = _get_app(api, key)
+        elsewhere = dict((key, recorded_namespaces(app) - scanned) for key, app in apps.items())
+        extra = set().union(*elsewhere.values()) if elsewhere else set()
+        if extra:  # jobs of these Applications that live outside the namespaces asked for
+            more = scanner.scan(extra, set(key for key, spaces in elsewhere.items() if spaces))
+            for key, tally in more.items():
+                tallies[key].merge(tally)
+    result["jobs_without_application"] = scanner.without_application
+
+    def rescan(key, recorded):
+        return scanner.scan(scanned | recorded, {key}).get(key) or Tally(opts["max_failed_jobs"])
+
+    for key in sorted(apps):
+        tally = tallies.get(key) or Tally(opts["max_failed_jobs"])
+        _apply(api, key, apps[key], tally, rescan, opts, check_mode, now, result)
+    return result
+
+
+def aggregate(api, namespaces, options=None, check_mode=False, now=None):
+    """Write the status of every Application that has NVJs in ``namespaces`` (module, cron, AWX)."""
+    opts, error = _options(options)
+    if error:
+        return dict(_new_result(), failed=True, msg=error)
+    return _run(api, opts, check_mode, now or nvj.now(), set(namespaces) | opts["namespaces"])
+
+
+def reconcile(api, job, options=None, check_mode=False, now=None):
+    """Write the status of the parent Application of ``job``, counting ``job`` in its current phase.
+
+    Lists the job's namespace, the namespaces where the Application's jobs were found last time
+    (recorded in the status JSON) and ``options["namespaces"]``.
+    """
+    opts, error = _options(options)
+    if error:
+        return dict(_new_result(), failed=True, msg=error)
+    parent = argo_app.find_parent(job, opts["argocd_namespace"])
+    if parent is None:
+        return dict(_new_result(), parent=None)
+    key = (parent["namespace"], parent["name"])
+    namespaces = set([nvj.metadata(job).get("namespace")]) | opts["namespaces"]
+    result = _run(api, opts, check_mode, now or nvj.now(), namespaces, wanted={key}, prefer=job)
+    result["parent"] = parent
+    return result

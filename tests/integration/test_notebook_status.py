@@ -1,0 +1,372 @@
+"""Feature 4 against the cluster: aggregation per Application, writes only on change, debounce with a
+trailing write, paging, missing Applications, and the module's wiring (check mode, diff, idempotence)."""
+
+import datetime
+import json
+import secrets
+import time
+
+import pytest
+
+from ansible_collections.mlops.gitops.plugins.module_utils import app_status, nvj
+
+APP = ("argoproj.io/v1alpha1", "Application")
+T0 = datetime.datetime(2026, 1, 24, 22, 30, 0, tzinfo=datetime.UTC)
+
+
+def at(seconds):
+    return T0 + datetime.timedelta(seconds=seconds)
+
+
+def stamp(minute):
+    return "2026-01-24T10:{:02d}:00Z".format(minute)
+
+
+@pytest.fixture
+def spaces(api, namespace):
+    """``spaces(n)`` → n more fresh namespaces (the ``namespace`` fixture plays the Argo CD namespace)."""
+    made = []
+
+    def make(count):
+        names = []
+        for _ in range(count):
+            name = "{}-{}".format(namespace[:50], secrets.token_hex(2))
+            api.create("v1", "Namespace", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+            made.append(name)
+            names.append(name)
+        return names
+
+    yield make
+    for name in made:
+        api.delete("v1", "Namespace", name)
+
+
+def job_body(ns, name, tracking_app=None, instance=None, part_of=None, status=None):
+    meta = {"name": name, "namespace": ns, "labels": {}, "annotations": {}}
+    if tracking_app:
+        meta["annotations"][nvj.ANN_TRACKING_ID] = "{}:{}/{}:{}/{}".format(tracking_app, nvj.GROUP, nvj.KIND, ns, name)
+    if instance:
+        meta["labels"][nvj.LABEL_INSTANCE] = instance
+    if part_of:
+        meta["labels"][nvj.LABEL_PART_OF] = part_of
+    body = {"apiVersion": nvj.API_VERSION, "kind": nvj.KIND, "metadata": meta,
+            "spec": {"notebook": {"git": {"url": "https://example.invalid/nb", "ref": "main"}, "path": "nb.ipynb"}}}
+    if status:
+        body["status"] = status
+    return body
+
+
+def set_phase(api, ns, name, phase, completed=None):
+    status = {"phase": phase, "completionTime": completed}
+    return api.patch(nvj.API_VERSION, nvj.KIND, name, {"status": status}, namespace=ns, subresource="status")
+
+
+def create_job(api, ns, name, phase=None, completed=None, **parent):
+    job = api.create(nvj.API_VERSION, nvj.KIND, job_body(ns, name, **parent), namespace=ns)
+    return set_phase(api, ns, name, phase, completed) if phase else job
+
+
+def create_app(api, ns, name):
+    body = {"apiVersion": APP[0], "kind": APP[1], "metadata": {"name": name, "namespace": ns},
+            "spec": {"project": "default", "source": {"repoURL": "https://example.invalid/repo", "path": "."},
+                     "destination": {"server": "https://kubernetes.default.svc", "namespace": ns}}}
+    return api.create(APP[0], APP[1], body, namespace=ns)
+
+
+def notes(api, ns, name):
+    return nvj.annotations(api.get(APP[0], APP[1], name, ns))
+
+
+def status_of(api, ns, name):
+    return json.loads(notes(api, ns, name)[nvj.ANN_NOTEBOOK_STATUS])
+
+
+def settled_log(emulator, api):
+    """The emulator records a request just after answering it; a marker request, once logged, shows
+    that the requests answered before it are logged too (a workaround until the emulator logs first)."""
+    marker = "log-marker-" + secrets.token_hex(4)
+    api.get("v1", "Namespace", marker)
+    deadline = time.time() + 5
+    while not any(e.get("name") == marker for e in emulator.request_log) and time.time() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.02)
+    return [e for e in emulator.request_log if e.get("name") != marker]
+
+
+def app_patches(emulator, api):
+    return [e for e in settled_log(emulator, api) if e["verb"] == "patch" and e["resource"] == "applications"]
+
+
+def entry(result, ns, name):
+    found = [a for a in result["applications"] if (a["namespace"], a["name"]) == (ns, name)]
+    assert len(found) == 1, result["applications"]
+    return found[0]
+
+
+@pytest.fixture
+def three_apps(api, namespace, spaces):
+    """Three Applications, jobs in two namespaces, every tracking style:
+    - ``annotated`` (control plane): tracking ids; one job in each namespace → names qualified;
+    - ``labelled`` (control plane): instance label in ns_a, part-of label in ns_a;
+    - ``team`` in ns_b (apps in any namespace): tracking id and instance label ``<ns_b>_team``.
+    Plus a job without parent and one whose tracking id was copied from another job (falls back to its label)."""
+    argocd = namespace
+    ns_a, ns_b = spaces(2)
+    for ns, name in ((argocd, "annotated"), (argocd, "labelled"), (ns_b, "team")):
+        create_app(api, ns, name)
+    create_job(api, ns_a, "a-ok", "Succeeded", stamp(1), tracking_app="annotated")
+    create_job(api, ns_b, "b-fail", "Failed", stamp(2), tracking_app="annotated")
+    create_job(api, ns_a, "l-run", "ValidationRunning", instance="labelled")
+    create_job(api, ns_a, "l-new", part_of="labelled")  # no status yet: counted as running
+    create_job(api, ns_a, "l-fail", "Failed", stamp(3), part_of="labelled")
+    create_job(api, ns_b, "t-ok", "Succeeded", stamp(4), tracking_app=ns_b + "_team")
+    create_job(api, ns_b, "t-ok2", "Succeeded", stamp(5), instance=ns_b + "_team")
+    create_job(api, ns_a, "orphan", "Succeeded", stamp(6))
+    copied = job_body(ns_a, "copied", tracking_app="annotated", instance="labelled")
+    copied["metadata"]["annotations"][nvj.ANN_TRACKING_ID] = "annotated:{}/{}:{}/a-ok".format(nvj.GROUP, nvj.KIND, ns_a)
+    api.create(nvj.API_VERSION, nvj.KIND, copied, namespace=ns_a)
+    return argocd, ns_a, ns_b
+
+
+def test_three_applications_two_namespaces_every_tracking_style(api, three_apps):
+    argocd, ns_a, ns_b = three_apps
+    result = app_status.aggregate(api, [ns_a, ns_b], {"argocd_namespace": argocd}, now=T0)
+    assert result["changed"] and result["missing_applications"] == [] and result["jobs_without_application"] == 1
+    assert [(a["namespace"], a["name"], a["action"]) for a in result["applications"]] == sorted(
+        [(argocd, "annotated", "updated"), (argocd, "labelled", "updated"), (ns_b, "team", "updated")])
+
+    annotated = notes(api, argocd, "annotated")
+    assert json.loads(annotated[nvj.ANN_NOTEBOOK_STATUS]) == {
+        "total": 2, "succeeded": 1, "failed": 1, "running": 0, "lastUpdate": "2026-01-24T22:30:00Z",
+        "failedJobs": [ns_b + "/b-fail"], "failedJobsOmitted": 0, "namespaces": sorted([ns_a, ns_b])}
+    assert annotated[nvj.ANN_NOTEBOOK_SUMMARY] == "1/2 succeeded (50.0% success rate)"
+    assert annotated[nvj.ANN_NOTEBOOK_LAST_FAILURE] == "{}/b-fail@{}".format(ns_b, stamp(2))
+    assert annotated[nvj.ANN_NOTEBOOK_LAST_SUCCESS] == "{}/a-ok@{}".format(ns_a, stamp(1))
+
+    labelled = notes(api, argocd, "labelled")
+    status = json.loads(labelled[nvj.ANN_NOTEBOOK_STATUS])
+    assert (status["total"], status["succeeded"], status["failed"], status["running"]) == (4, 0, 1, 3)
+    assert status["failedJobs"] == ["l-fail"]  # one namespace: plain names
+    assert [labelled[k] for k in (nvj.ANN_NOTEBOOK_TOTAL, nvj.ANN_NOTEBOOK_SUCCEEDED, nvj.ANN_NOTEBOOK_FAILED,
+                                  nvj.ANN_NOTEBOOK_RUNNING, nvj.ANN_NOTEBOOK_LAST_SUCCESS)] == ["4", "0", "1", "3", ""]
+
+    team = notes(api, ns_b, "team")
+    assert team[nvj.ANN_NOTEBOOK_SUMMARY] == "2/2 succeeded (100.0% success rate)"
+    assert team[nvj.ANN_NOTEBOOK_LAST_FAILURE] == ""
+    assert set(notes(api, argocd, "annotated")) >= set(app_status.MANAGED_KEYS)
+
+
+def test_reconcile_of_one_job_counts_every_namespace_its_application_used(api, three_apps):
+    argocd, ns_a, ns_b = three_apps
+    opts = {"argocd_namespace": argocd}
+    app_status.aggregate(api, [ns_a, ns_b], opts, now=T0)
+    job = set_phase(api, ns_a, "a-ok", "Failed", stamp(9))
+    result = app_status.reconcile(api, job, opts, now=at(1))  # a new failure: written despite the interval
+    assert result["parent"] == {"namespace": argocd, "name": "annotated", "source": "tracking-id"}
+    assert [a["name"] for a in result["applications"]] == ["annotated"]
+    status = status_of(api, argocd, "annotated")
+    assert (status["total"], status["failed"]) == (2, 2)  # b-fail in ns_b still counted, from the recorded namespaces
+    assert status["failedJobs"] == [ns_a + "/a-ok", ns_b + "/b-fail"]
+
+
+def test_apps_in_any_namespace_with_reconcile(api, three_apps):
+    argocd, _, ns_b = three_apps
+    job = api.get(nvj.API_VERSION, nvj.KIND, "t-ok", ns_b)
+    result = app_status.reconcile(api, job, {"argocd_namespace": argocd}, now=T0)
+    assert result["parent"]["namespace"] == ns_b and result["changed"]
+    assert status_of(api, ns_b, "team")["total"] == 2
+    assert nvj.ANN_NOTEBOOK_STATUS not in notes(api, argocd, "annotated")  # other Applications untouched
+
+
+def test_unchanged_content_sends_no_patch(api, emulator, three_apps):
+    argocd, ns_a, ns_b = three_apps
+    opts = {"argocd_namespace": argocd}
+    app_status.aggregate(api, [ns_a, ns_b], opts, now=T0)
+    emulator.clear_log()
+    result = app_status.aggregate(api, [ns_a, ns_b], opts, now=at(3600))
+    assert not result["changed"] and result["deferred"] == []
+    assert {a["action"] for a in result["applications"]} == {"unchanged"}
+    assert app_patches(emulator, api) == []
+    assert status_of(api, argocd, "labelled")["lastUpdate"] == "2026-01-24T22:30:00Z"
+
+
+def test_debounce_defers_then_the_trailing_write_lands(api, emulator, three_apps):
+    argocd, ns_a, ns_b = three_apps
+    opts = {"argocd_namespace": argocd, "min_interval": 60}
+    app_status.aggregate(api, [ns_a, ns_b], opts, now=T0)
+    set_phase(api, ns_a, "l-run", "Succeeded", stamp(7))
+    emulator.clear_log()
+    early = app_status.aggregate(api, [ns_a, ns_b], opts, now=at(20))
+    assert not early["changed"] and app_patches(emulator, api) == []
+    what = "Application {}/labelled annotation {}".format(argocd, nvj.ANN_NOTEBOOK_STATUS)
+    assert early["deferred"] == [{"what": what, "retry_after": 40,
+                                  "reason": "last written 20s ago; at most one write per 60s (min_interval)"}]
+    set_phase(api, ns_a, "l-new", "Succeeded", stamp(8))  # more changes while deferred
+    assert app_status.aggregate(api, [ns_a, ns_b], opts, now=at(45))["deferred"][0]["retry_after"] == 15
+    assert status_of(api, argocd, "labelled")["succeeded"] == 0
+
+    trailing = app_status.aggregate(api, [ns_a, ns_b], opts, now=at(60))  # when the controller requeues
+    assert trailing["changed"] and trailing["deferred"] == []
+    assert entry(trailing, argocd, "labelled")["action"] == "updated"
+    assert len(app_patches(emulator, api)) == 1  # only the Application whose content changed
+    status = status_of(api, argocd, "labelled")
+    assert (status["succeeded"], status["running"], status["lastUpdate"]) == (2, 1, "2026-01-24T22:31:00Z")
+
+
+def test_new_failure_is_written_at_once(api, three_apps):
+    argocd, ns_a, ns_b = three_apps
+    opts = {"argocd_namespace": argocd, "min_interval": 300}
+    app_status.aggregate(api, [ns_a, ns_b], opts, now=T0)
+    set_phase(api, ns_b, "t-ok2", "Failed", stamp(9))
+    result = app_status.aggregate(api, [ns_a, ns_b], opts, now=at(2))
+    assert entry(result, ns_b, "team")["action"] == "updated" and result["deferred"] == []
+    team = notes(api, ns_b, "team")
+    assert team[nvj.ANN_NOTEBOOK_FAILED] == "1"
+    assert team[nvj.ANN_NOTEBOOK_LAST_FAILURE] == "{}/t-ok2@{}".format(ns_b, stamp(9))
+
+
+def test_missing_application_is_reported_not_an_error(api, emulator, namespace, spaces):
+    (ns,) = spaces(1)
+    create_job(api, ns, "lost", "Failed", stamp(1), instance="gone")
+    result = app_status.aggregate(api, [ns], {"argocd_namespace": namespace}, now=T0)
+    assert "failed" not in result and not result["changed"]
+    assert result["missing_applications"] == [namespace + "/gone"]
+    assert entry(result, namespace, "gone")["action"] == "missing"
+    assert app_patches(emulator, api) == []
+    job = api.get(nvj.API_VERSION, nvj.KIND, "lost", ns)
+    emulator.clear_log()
+    single = app_status.reconcile(api, job, {"argocd_namespace": namespace}, now=T0)
+    assert single["missing_applications"] == [namespace + "/gone"]
+    assert [e["verb"] for e in settled_log(emulator, api)] == ["get"]  # no list when there is nothing to write
+
+
+def test_job_being_reconciled_counts_in_its_new_phase(api, namespace, spaces):
+    (ns,) = spaces(1)
+    create_app(api, namespace, "app")
+    for i in range(3):
+        create_job(api, ns, "j{}".format(i), "ValidationRunning", instance="app")
+    opts = {"argocd_namespace": namespace, "min_interval": 0}
+    # The event says j0 succeeded; the list (a lagging cache) still says running.
+    stale = api.get(nvj.API_VERSION, nvj.KIND, "j0", ns)
+    event = json.loads(json.dumps(stale))
+    event["status"].update(phase="Succeeded", completionTime=stamp(1))
+    event["metadata"]["resourceVersion"] = str(int(stale["metadata"]["resourceVersion"]) + 1000)
+    app_status.reconcile(api, event, opts, now=T0)
+    status = status_of(api, namespace, "app")
+    assert (status["total"], status["succeeded"], status["running"]) == (3, 1, 2)
+    # A job created after the list was served is counted too.
+    fresh = job_body(ns, "j-new", instance="app", status={"phase": "Failed", "completionTime": stamp(2)})
+    fresh["metadata"]["resourceVersion"] = "1"
+    app_status.reconcile(api, fresh, opts, now=at(1))
+    status = status_of(api, namespace, "app")
+    assert (status["total"], status["failed"], status["failedJobs"]) == (4, 1, ["j-new"])
+    # An older copy than the list's is not preferred.
+    set_phase(api, ns, "j1", "Succeeded", stamp(3))
+    old = api.get(nvj.API_VERSION, nvj.KIND, "j1", ns)
+    old["status"]["phase"] = "ValidationRunning"
+    old["metadata"]["resourceVersion"] = "1"
+    app_status.reconcile(api, old, opts, now=at(2))
+    assert status_of(api, namespace, "app")["succeeded"] == 1  # j1 from the list; j0 is really still running
+
+
+def test_conflict_rereads_once_then_defers(api, emulator, namespace, spaces):
+    (ns,) = spaces(1)
+    create_app(api, namespace, "app")
+    create_job(api, ns, "j", "Succeeded", stamp(1), instance="app")
+    opts = {"argocd_namespace": namespace}
+    emulator.clear_log()
+    emulator.inject_fault(verb="patch", resource="applications", code=409, count=1)
+    once = app_status.aggregate(api, [ns], opts, now=T0)
+    assert once["changed"] and len(app_patches(emulator, api)) == 2
+    assert [e["verb"] for e in settled_log(emulator, api) if e["resource"] == "applications"] == ["get", "patch", "get",
+                                                                                            "patch"]
+    set_phase(api, ns, "j", "Failed", stamp(2))
+    emulator.inject_fault(verb="patch", resource="applications", code=409, count=2)
+    twice = app_status.aggregate(api, [ns], opts, now=at(1))
+    assert not twice["changed"]
+    assert twice["deferred"][0]["retry_after"] == 1 and "409" in twice["deferred"][0]["reason"]
+
+
+def test_1200_jobs_across_pages(api, emulator, namespace, spaces):
+    (ns,) = spaces(1)
+    for name in ("even", "odd"):
+        create_app(api, namespace, name)
+    phases = ["Succeeded", "Succeeded", "Failed", "ValidationRunning", None]
+    jobs = []
+    for i in range(1200):
+        phase = phases[i % 5]
+        status = {"phase": phase, "completionTime": "2026-01-24T{:02d}:{:02d}:00Z".format(i // 60 % 24, i % 60),
+                  "results": [{"cell": 1, "output": "x" * 2000}]} if phase else None
+        jobs.append(job_body(ns, "job-{:04d}".format(i), instance=("even", "odd")[i % 2], status=status))
+    emulator.load(jobs)
+    emulator.clear_log()
+    result = app_status.aggregate(api, [ns], {"argocd_namespace": namespace, "max_failed_jobs": 5}, now=T0)
+    lists = [e for e in settled_log(emulator, api) if e["verb"] == "list"]
+    assert len(lists) == 3 and all(e["query"].get("limit") == "500" for e in lists)
+    even, odd = status_of(api, namespace, "even"), status_of(api, namespace, "odd")
+    # i % 5 picks the phase, i % 2 the app: each app gets 120 of each phase
+    for status in (even, odd):
+        assert (status["total"], status["succeeded"], status["failed"], status["running"]) == (600, 240, 120, 240)
+        assert len(status["failedJobs"]) == 5 and status["failedJobsOmitted"] == 115
+    assert even["failedJobs"][0] == "job-1192"  # newest failure of "even": i=1192 → 19:52
+    assert result["jobs_without_application"] == 0 and len(app_patches(emulator, api)) == 2
+
+
+def test_module_check_mode_diff_and_idempotence(api, playbook, three_apps):
+    argocd, ns_a, ns_b = three_apps
+    args = {"namespaces": [ns_a, ns_b], "argocd_namespace": argocd}
+    run = playbook.run([
+        {"name": "preview", "mlops.gitops.notebook_status": args, "check_mode": True, "diff": True},
+        {"name": "write", "mlops.gitops.notebook_status": args},
+        {"name": "again", "mlops.gitops.notebook_status": args},
+    ])
+    assert run.rc == 0, run.stdout + run.stderr
+    preview, write, again = run.result("preview"), run.result("write"), run.result("again")
+    assert preview["changed"] and write["changed"] and not again["changed"]
+    key = argocd + "/labelled"
+    assert preview["diff"]["before"][key] == {}
+    assert preview["diff"]["after"][key][nvj.ANN_NOTEBOOK_SUMMARY] == "0/4 succeeded (0.0% success rate)"
+    assert {a["action"] for a in again["applications"]} == {"unchanged"}
+    assert notes(api, argocd, "labelled")[nvj.ANN_NOTEBOOK_TOTAL] == "4"
+
+
+def test_module_single_job_and_errors(api, playbook, three_apps):
+    argocd, ns_a, _ = three_apps
+    run = playbook.run([
+        {"name": "one", "mlops.gitops.notebook_status": {"name": "l-fail", "namespace": ns_a,
+                                                         "argocd_namespace": argocd}},
+        {"name": "absent", "mlops.gitops.notebook_status": {"name": "nope", "namespace": ns_a},
+         "ignore_errors": True},
+    ])
+    one, absent = run.result("one"), run.result("absent")
+    assert one["changed"] and one["parent"]["name"] == "labelled"
+    assert [a["name"] for a in one["applications"]] == ["labelled"]
+    assert absent["failed"] and "NotebookValidationJob {}/nope not found".format(ns_a) in absent["msg"]
+    assert nvj.ANN_NOTEBOOK_STATUS not in notes(api, argocd, "annotated")
+
+
+def test_memory_stays_flat_in_the_number_of_jobs(api, emulator, namespace, spaces):
+    """Peak memory follows the page size, not the job count: 100 and 1,000 jobs of ~20 KB read 50 at a
+    time peak alike (a list held whole would need 20 MB). The emulator serves from this process: one
+    list beforehand fills its encoding cache, so what is traced is the client's work (and the server's
+    per-page buffers)."""
+    import tracemalloc
+
+    output = [{"cell": i, "output": "y" * 1000} for i in range(20)]
+    peaks = {}
+    for count, ns in zip((100, 1000), spaces(2)):
+        create_app(api, namespace, "big{}".format(count))
+        emulator.load([job_body(ns, "big-{:03d}".format(i), instance="big{}".format(count),
+                                status={"phase": "Failed", "completionTime": stamp(i % 60), "results": output})
+                       for i in range(count)])
+        for _ in api.list(nvj.API_VERSION, nvj.KIND, namespace=ns, page_size=count):
+            pass
+        tracemalloc.start()
+        try:
+            result = app_status.aggregate(api, [ns], {"argocd_namespace": namespace, "page_size": 50}, now=T0)
+            peaks[count] = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert entry(result, namespace, "big{}".format(count))["failed"] == count
+    assert peaks[1000] < peaks[100] * 1.6, peaks  # allocator noise: about one page
+    assert peaks[1000] < 1000 * 20000 / 2, peaks
