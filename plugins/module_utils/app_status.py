@@ -117,7 +117,7 @@ class Tally:
         Application's jobs live in several namespaces."""
         self._trim()
         several = len(self.namespaces) > 1
-        return [ns + "/" + name if several else name for _, ns, name in self._failed]
+        return [ns + "/" + name if several else name for _marker, ns, name in self._failed]
 
 
 # -- content ----------------------------------------------------------------------------------
@@ -329,7 +329,7 @@ def _apply(api, key, app, tally, rescan, opts, check_mode, now, result):
         before = managed(nvj.annotations(app))
         action, reason, retry_after = decide(before, new, now, opts["min_interval"])
         entry.update(action=action, reason=reason, summary=new[nvj.ANN_NOTEBOOK_SUMMARY])
-        entry.update((field, getattr(tally, field)) for field, _ in COUNT_KEYS)
+        entry.update((field, getattr(tally, field)) for field, _key in COUNT_KEYS)
         if action == DEFERRED:
             result["deferred"].append({"what": what, "reason": reason, "retry_after": retry_after})
         if action != UPDATED:

@@ -33,7 +33,7 @@ def split_app_name(value, control_namespace):
     Neither part can contain ``_``, so the first one separates them, as in Argo CD.
     """
     if "_" in value:
-        namespace, _, name = value.partition("_")
+        namespace, name = value.split("_", 1)
         if namespace and name:
             return namespace, name
     return control_namespace, value
@@ -63,8 +63,8 @@ def parse_tracking_id(value):
     app, group_kind, ns_name = parts
     if group_kind.count("/") != 1 or ns_name.count("/") != 1:
         return None
-    group, _, kind = group_kind.partition("/")
-    namespace, _, name = ns_name.partition("/")
+    group, kind = group_kind.split("/")
+    namespace, name = ns_name.split("/")
     if not kind or not name:
         return None
     return {"app": app, "group": group, "kind": kind, "namespace": namespace, "name": name}
