@@ -1,0 +1,38 @@
+"""`make demo` (tools/demo.py) runs ADR-048's scenario end to end and checks itself: it must exit 0
+and show every step a person looks at. It always runs on its own in-process emulator (KUBECONFIG
+removed), so it never touches the cluster the rest of the suite may be using."""
+
+import os
+import re
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def test_demo_runs_the_scenario_and_every_check_holds():
+    env = dict(os.environ, NO_COLOR="1")
+    env.pop("KUBECONFIG", None)
+    env.pop("K8S_AUTH_KUBECONFIG", None)
+    proc = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "demo.py")], capture_output=True, text=True,
+                          env=env, timeout=900, cwd=ROOT)
+    out = proc.stdout
+    assert proc.returncode == 0, out[-6000:] + proc.stderr[-3000:]
+    assert "Kubernetes API: local Kubernetes API emulator at http://127.0.0.1:" in out
+    assert "\x1b[" not in out  # NO_COLOR and not a terminal: plain text
+    for step in range(1, 11):
+        assert f"[{step}/10] " in out, step
+    # what a person wants to see, in order: health per phase, markers, restart, Application, Events
+    healths = re.findall(r"^ {6}Argo CD health (\w+)", out, re.M)
+    assert healths == ["Progressing"] * 5 + ["Healthy", "Progressing", "Degraded"], healths
+    assert "the installed Lua is byte for byte the tested health.lua" in out
+    assert "wave-complete=3" in out and "wave-failed=3" in out
+    assert re.search(r"Predictor pods +before: predictive-analytics-predictor-7d9f8b6c5-4xk2p", out)
+    assert "Normal ValidationSucceeded" in out and "Warning ValidationFailed" in out
+    assert "1/1 succeeded" in out
+    assert "total 1, succeeded 0, failed 1, running 0" in out
+    assert re.search(r"Failed jobs +predictive-analytics-kserve-validation$", out, re.M)
+    assert out.count("a repeated reconcile writes nothing") == 3
+    assert "✘" not in out
+    assert re.search(r"All \d+ checks held\.", out)
+    assert "KUBECONFIG=~/.kube/config make demo" in out and "docs/operator.md" in out

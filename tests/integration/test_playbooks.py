@@ -1,0 +1,90 @@
+"""The collection's playbooks run by FQCN (`ansible-playbook mlops.gitops.<name>`), as users and AWX run
+them: install is idempotent and keeps Argo CD's own keys, uninstall removes only ours, reconcile handles
+every job of the namespaces given as AWX survey text, and refuses to run without namespaces."""
+
+import json
+
+from ansible_collections.mlops.gitops.plugins.module_utils import nvj
+
+from tests.integration import nvj_world as world
+
+HEALTH_KEY = "resource.customizations.health.mlops.mlops.dev_NotebookValidationJob"
+OWN = {"url": "https://argocd.example.invalid", "trigger.on-sync-failed": "- send: [x]\n"}
+
+
+def configmaps(api, namespace):
+    for name in ("argocd-cm", "argocd-notifications-cm"):
+        api.create("v1", "ConfigMap", {"apiVersion": "v1", "kind": "ConfigMap",
+                                       "metadata": {"name": name, "namespace": namespace}, "data": dict(OWN)},
+                   namespace=namespace)
+
+
+def data(api, namespace, name):
+    return (api.get("v1", "ConfigMap", name, namespace) or {}).get("data") or {}
+
+
+def changed_tasks(result):
+    return [name for name, res in result.tasks if res.get("changed")]
+
+
+def test_install_twice_then_uninstall(api, playbook, namespace):
+    configmaps(api, namespace)
+    # the role owns (and on removal deletes) the controller's namespace: give it one of its own
+    controller = {"notebook_controller_deploy_namespace": namespace + "-ctl",
+                  "notebook_controller_deploy_name": "ctl-" + namespace[-6:]}
+    try:
+        install_and_uninstall(api, playbook, namespace, controller)
+    finally:
+        api.delete("v1", "Namespace", controller["notebook_controller_deploy_namespace"])
+
+
+def install_and_uninstall(api, playbook, namespace, controller):
+    extra = dict(controller, argocd_namespace=namespace, argocd_target="configmap")
+
+    first = playbook.run(None, playbook="mlops.gitops.install", extra_vars=dict(extra, install_controller=True))
+    assert first.rc == 0, first.stdout[-3000:] + first.stderr[-2000:]
+    assert len(changed_tasks(first)) >= 3, first.tasks
+    ctl_ns = controller["notebook_controller_deploy_namespace"]
+    deployment = api.get("apps/v1", "Deployment", controller["notebook_controller_deploy_name"], ctl_ns)
+    env = dict((e["name"], e.get("value")) for c in deployment["spec"]["template"]["spec"]["containers"]
+               for e in c.get("env") or [])
+    assert env.get("NOTEBOOK_CONTROLLER_ARGOCD_NAMESPACE") == namespace, env
+    cm, notifications = data(api, namespace, "argocd-cm"), data(api, namespace, "argocd-notifications-cm")
+    assert HEALTH_KEY in cm and cm["url"] == OWN["url"]
+    ours = [k for k in notifications if k.startswith("trigger.") and k != "trigger.on-sync-failed"]
+    assert ours and notifications["trigger.on-sync-failed"] == OWN["trigger.on-sync-failed"]
+
+    # AWX surveys send "true"/"false" strings
+    second = playbook.run(None, playbook="mlops.gitops.install", extra_vars=dict(extra, install_controller="true"))
+    assert second.rc == 0 and changed_tasks(second) == [], second.tasks
+
+    gone = playbook.run(None, playbook="mlops.gitops.uninstall", extra_vars=dict(extra, uninstall_controller=True))
+    assert gone.rc == 0 and len(changed_tasks(gone)) >= 3, gone.tasks
+    assert api.get("apps/v1", "Deployment", controller["notebook_controller_deploy_name"], ctl_ns) is None
+    assert data(api, namespace, "argocd-cm") == OWN
+    assert data(api, namespace, "argocd-notifications-cm") == OWN
+
+
+def test_reconcile_every_job_of_namespaces_given_as_survey_text(api, playbook, namespace):
+    world.build(api, namespace)
+    world.set_phase(api, namespace, "Succeeded", started=world.stamp(), completed=world.stamp())
+    # AWX text surveys send strings; min_interval "" is an unanswered optional integer question
+    result = playbook.run(None, playbook="mlops.gitops.reconcile", extra_vars={
+        "namespaces": " {0}, ".format(namespace), "argocd_namespace": namespace, "allowed_namespaces": "",
+        "features": "waves\nstatus", "min_interval": ""})
+    assert result.rc == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    annotations = nvj.annotations(world.job(api, namespace))
+    assert annotations[nvj.ANN_WAVE_COMPLETE] == "3"
+    assert nvj.ANN_TRIGGER_STATUS not in annotations  # only the features asked for ran
+    status = json.loads(world.app_annotations(api, namespace)[nvj.ANN_NOTEBOOK_STATUS])
+    assert (status["total"], status["succeeded"]) == (1, 1)
+
+    again = playbook.run(None, playbook="mlops.gitops.reconcile", extra_vars={
+        "namespaces": [namespace], "argocd_namespace": namespace, "features": ["waves", "status"]})
+    assert again.rc == 0 and changed_tasks(again) == [], again.tasks
+
+
+def test_reconcile_needs_namespaces(playbook):
+    result = playbook.run(None, playbook="mlops.gitops.reconcile", extra_vars={"namespaces": " , "})
+    assert result.rc != 0
+    assert "Set `namespaces`" in result.result("Check the namespaces to reconcile")["msg"]

@@ -1,0 +1,428 @@
+"""`make demo`: ADR-048's end-to-end scenario, run by the real collection against a Kubernetes API.
+
+A NotebookValidationJob at sync wave 3 trains a model; when it succeeds, its on-success trigger
+restarts the InferenceService that serves the model. The demo installs the Argo CD health check
+and notifications with the install playbook, then plays the Go operator (it writes the job's
+`.status` through the status subresource, phase after phase) and runs the controller role after
+every change exactly as ansible-operator does. After each step it shows what Argo CD and a person
+would see, and checks it: the demo is also a smoke test (exit code 0 only if every check held).
+
+Without $KUBECONFIG it starts the local Kubernetes API emulator in this process; with it, it uses
+that cluster (and its Argo CD namespace `argocd`).
+"""
+
+import datetime
+import json
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tools"))
+
+from ansible_collections.mlops.gitops.plugins.module_utils import nvj  # noqa: E402
+from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi  # noqa: E402
+from tests.integration.test_operator_contract import Operator  # noqa: E402
+from tests.unit.test_health_lua import sandboxed_runtime, to_lua  # noqa: E402
+
+SAMPLES = REPO / "tests" / "data" / "samples"
+CRDS = REPO / "tests" / "data" / "crds"
+ARGOCD = "argocd"
+NAMESPACE = "self-healing-platform"
+JOB = "predictive-analytics-kserve-validation"
+ISVC = "predictive-analytics"
+APP = "self-healing-platform"
+APP_GVK = ("argoproj.io/v1alpha1", "Application")
+HEALTH_KEY = "resource.customizations.health.mlops.mlops.dev_NotebookValidationJob"
+ISVC_LABEL = "serving.kserve.io/inferenceservice"
+WIDTH = 78
+
+BOLD, DIM, GREEN, RED, YELLOW, CYAN, RESET = (
+    ("\033[1m", "\033[2m", "\033[32m", "\033[31m", "\033[33m", "\033[36m", "\033[0m")
+    if sys.stdout.isatty() and not os.environ.get("NO_COLOR") else ("",) * 7
+)
+HEALTH_COLOUR = {"Healthy": GREEN, "Degraded": RED, "Progressing": YELLOW}
+
+
+# -- output ---------------------------------------------------------------------------------------
+class Report:
+    """Aligned sections on stdout, and the expectations that decide the exit code."""
+
+    def __init__(self, steps):
+        self.steps, self.step = steps, 0
+        self.passed, self.failed = 0, []
+
+    def title(self, text):
+        print(f"\n{BOLD}{text}{RESET}\n" + "=" * WIDTH)
+
+    def begin(self, text):
+        self.step += 1
+        self.started = time.monotonic()
+        print(f"\n{BOLD}[{self.step}/{self.steps}] {text}{RESET}")
+
+    def row(self, label, value):
+        lines = [part for line in str(value).splitlines() or [""]
+                 for part in textwrap.wrap(line, WIDTH - 21, subsequent_indent="  ") or [""]]
+        print(f"      {label:<15}{lines[0]}")
+        for line in lines[1:]:
+            print(f"      {'':<15}{line}")
+
+    def note(self, text):
+        print(f"      {DIM}{text}{RESET}")
+
+    def expect(self, condition, text):
+        if condition:
+            self.passed += 1
+            print(f"      {GREEN}✔{RESET} {text}")
+        else:
+            self.failed.append(f"[{self.step}/{self.steps}] {text}")
+            print(f"      {RED}✘ {text}{RESET}")
+
+
+# -- the cluster ----------------------------------------------------------------------------------
+class Cluster:
+    """What Operator (the contract test's ansible-operator stand-in) needs: a kubeconfig."""
+
+    def __init__(self, kubeconfig, emulator=None):
+        self.kubeconfig, self.emulator = kubeconfig, emulator
+
+
+def start_cluster(workdir):
+    if os.environ.get("KUBECONFIG"):
+        return Cluster(os.environ["KUBECONFIG"].split(os.pathsep)[0]), "the cluster $KUBECONFIG names (no emulator)"
+    from kube_emulator import Emulator
+
+    emulator = Emulator(crd_dirs=[str(CRDS)])
+    url = emulator.start(host="127.0.0.1", port=0)
+    kubeconfig = emulator.write_kubeconfig(workdir / "kubeconfig")
+    return Cluster(kubeconfig, emulator), f"local Kubernetes API emulator at {url}"
+
+
+def documents(name):
+    with open(SAMPLES / name) as handle:
+        return [doc for doc in yaml.safe_load_all(handle) if doc]
+
+
+def creatable(obj):
+    """A sample as a user would apply it: no server-set fields, no status, no Argo CD finalizer."""
+    obj = json.loads(json.dumps(obj))
+    for key in ("uid", "resourceVersion", "creationTimestamp", "finalizers", "ownerReferences"):
+        obj["metadata"].pop(key, None)
+    obj.pop("status", None)
+    return obj
+
+
+def ensure(api, obj, replace=False):
+    """Create ``obj`` unless it exists; ``replace`` deletes an existing one first (demo-owned objects)."""
+    api_version, kind, meta = obj["apiVersion"], obj["kind"], obj["metadata"]
+    current = api.get(api_version, kind, meta["name"], meta.get("namespace"))
+    if current is not None and replace:
+        api.delete(api_version, kind, meta["name"], meta.get("namespace"))
+        for _ in range(60):
+            if api.get(api_version, kind, meta["name"], meta.get("namespace")) is None:
+                break
+            time.sleep(0.5)
+        current = None
+    if current is None:
+        return api.create(api_version, kind, creatable(obj), namespace=meta.get("namespace"))
+    return current
+
+
+def predictor_pods(api):
+    return sorted(nvj.metadata(p)["name"] for p in api.list("v1", "Pod", namespace=NAMESPACE,
+                                                             label_selector=f"{ISVC_LABEL}={ISVC}")
+                  if not nvj.metadata(p).get("deletionTimestamp"))
+
+
+def replace_deleted_pods(api, template, wanted=2):
+    """On the emulator nothing recreates deleted pods: do what the predictor's ReplicaSet would."""
+    for _ in range(wanted - len(predictor_pods(api))):
+        pod = creatable(template)
+        pod["metadata"]["name"] = f"{ISVC}-predictor-7d9f8b6c5-{secrets.token_hex(3)[:5]}"
+        api.create("v1", "Pod", pod, namespace=NAMESPACE)
+
+
+def stamp(offset=0):
+    return nvj.rfc3339(datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=offset))
+
+
+def set_status(api, status):
+    """What the Go operator does: a merge patch of .status through the status subresource."""
+    api.patch(nvj.API_VERSION, nvj.KIND, JOB, {"status": status}, namespace=NAMESPACE, subresource="status")
+
+
+# -- what a person looks at -----------------------------------------------------------------------
+def installed_health_lua(api):
+    """The check as Argo CD reads it: argocd-cm, or the ArgoCD CR (Argo CD Operator)."""
+    cm = api.get("v1", "ConfigMap", "argocd-cm", ARGOCD) or {}
+    if HEALTH_KEY in (cm.get("data") or {}):
+        return cm["data"][HEALTH_KEY], "argocd-cm"
+    for argocd in api.list("argoproj.io/v1beta1", "ArgoCD", namespace=ARGOCD):
+        for check in (argocd.get("spec") or {}).get("resourceHealthChecks") or []:
+            if check.get("group") == nvj.GROUP and check.get("kind") == nvj.KIND:
+                return check["check"], f"ArgoCD {nvj.metadata(argocd)['name']}"
+    return None, None
+
+
+def argo_health(lua_source, job):
+    """Evaluate the installed Lua as Argo CD does for an override: Lua 5.1, no string/math/io."""
+    lua = sandboxed_runtime()
+    lua.globals().obj = to_lua(lua, job)
+    result = lua.execute(lua_source)
+    return result["status"], result["message"]
+
+
+def wave_markers(job):
+    keys = (nvj.ANN_WAVE_COMPLETE, nvj.ANN_COMPLETION_TIME, nvj.ANN_WAVE_FAILED, nvj.ANN_FAILURE_TIME)
+    found = nvj.annotations(job)
+    return dict((k, found[k]) for k in keys if k in found)
+
+
+def application_status(api):
+    annotations = nvj.annotations(api.get(*APP_GVK, APP, ARGOCD) or {})
+    raw = annotations.get(nvj.ANN_NOTEBOOK_STATUS)
+    return (json.loads(raw) if raw else None), annotations.get(nvj.ANN_NOTEBOOK_SUMMARY)
+
+
+def job_events(api, uid):
+    events = api.list("v1", "Event", namespace=NAMESPACE, field_selector=f"involvedObject.uid={uid}")
+    return sorted(events, key=lambda e: (e.get("lastTimestamp") or e.get("eventTime") or "", nvj.metadata(e)["name"]))
+
+
+def short_event(event):
+    """The message without the job's name (every line is about the job), cut to about three lines."""
+    message = (event.get("message") or "").replace(f"{nvj.KIND} {NAMESPACE}/{JOB}", "").lstrip(" :;")
+    return message if len(message) <= 170 else message[:167] + "..."
+
+
+def trigger_record(job):
+    raw = nvj.annotations(job).get(nvj.ANN_TRIGGER_STATUS)
+    return json.loads(raw) if raw else None
+
+
+# -- the demo -------------------------------------------------------------------------------------
+class Demo:
+    def __init__(self, report, cluster, api, operator):
+        self.report, self.cluster, self.api, self.operator = report, cluster, api, operator
+        self.seen_events = set()
+        self.pod_template = None
+        self.lua = None
+
+    def load_scenario(self):
+        r = self.report
+        r.begin("Load ADR-048's scenario")
+        for doc in documents("00-namespaces.yaml") + documents("argocd-configmaps.yaml"):
+            ensure(self.api, doc)
+        ensure(self.api, documents("argocd-application.yaml")[0])
+        for doc in documents("inferenceservice-predictive-analytics.yaml"):
+            if doc["kind"] == "Pod":
+                self.pod_template = self.pod_template or doc
+            ensure(self.api, doc, replace=doc["kind"] == "Pod")
+        job_doc = documents("notebookvalidationjob-predictive-analytics.yaml")[0]
+        job = ensure(self.api, job_doc, replace=True)
+        self.uid = nvj.metadata(job)["uid"]
+        trigger = yaml.safe_load(nvj.annotations(job)[nvj.ANN_TRIGGER])[0]
+        r.row("Application", f"{ARGOCD}/{APP} (Argo CD)")
+        r.row("Job", f"{NAMESPACE}/{JOB}, sync wave {nvj.annotations(job)[nvj.ANN_SYNC_WAVE]}")
+        target = "{}/{}".format(trigger.get("namespace", NAMESPACE), trigger["name"])
+        r.row("On success", f"{trigger['action']} {trigger['kind']} {target}")
+        r.row("Predictor pods", ", ".join(predictor_pods(self.api)))
+        r.expect(len(predictor_pods(self.api)) == 2, "two predictor pods serve the current model")
+
+    def install(self):
+        r = self.report
+        r.begin("Install the health check and notifications: ansible-playbook mlops.gitops.install")
+        env = dict(os.environ, K8S_AUTH_KUBECONFIG=self.cluster.kubeconfig, KUBECONFIG=self.cluster.kubeconfig,
+                   ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_LOCALHOST_WARNING="false",
+                   ANSIBLE_INVENTORY_UNPARSED_WARNING="false", ANSIBLE_PYTHON_INTERPRETER=sys.executable)
+        started = time.monotonic()
+        playbook = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
+        proc = subprocess.run([playbook, "mlops.gitops.install", "-e", "argocd_namespace=" + ARGOCD],
+                              capture_output=True, text=True, env=env, timeout=300)
+        try:
+            plays = json.loads(proc.stdout)["plays"]
+        except (ValueError, KeyError):
+            plays = []
+        changed = [t["task"]["name"] for p in plays for t in p["tasks"]
+                   if t["hosts"].get("localhost", {}).get("changed")]
+        r.row("Playbook", f"rc={proc.returncode} in {time.monotonic() - started:.1f} s")
+        r.row("Changed", "\n".join(name.split(" : ")[-1] for name in changed) or "nothing")
+        r.expect(proc.returncode == 0, "the install playbook succeeded" + ("" if proc.returncode == 0 else
+                                                                           ":\n" + (proc.stdout + proc.stderr)[-2000:]))
+        self.lua, where = installed_health_lua(self.api)
+        role_lua = (REPO / "roles" / "argocd_health_check" / "files" / "resource_customizations" / nvj.GROUP / nvj.KIND
+                    / "health.lua").read_text()
+        r.row("Health check", f"{where} ({len((self.lua or '').splitlines())} lines of Lua)")
+        r.expect(self.lua == role_lua, "the installed Lua is byte for byte the tested health.lua")
+        data = (self.api.get("v1", "ConfigMap", "argocd-notifications-cm", ARGOCD) or {}).get("data") or {}
+        ours = sorted(k for k in data if "notebook" in k)
+        r.row("Notifications", f"{sum(k.startswith('trigger.') for k in ours)} triggers, "
+              f"{sum(k.startswith('template.') for k in ours)} templates in argocd-notifications-cm")
+        r.note(", ".join(k.split(".", 1)[1] for k in ours if k.startswith("trigger.")))
+        r.expect(any(k.startswith("trigger.") for k in ours) and "trigger.on-sync-failed" in data,
+                 "our triggers are installed and Argo CD's own trigger.on-sync-failed is kept")
+
+    def phase(self, title, status=None):
+        """One step: the Go operator writes .status, then ansible-operator runs the controller."""
+        r = self.report
+        r.begin(title)
+        pods_before = predictor_pods(self.api)
+        if status is not None:
+            set_status(self.api, status)
+        started = time.monotonic()
+        run = self.operator.reconcile(JOB, NAMESPACE)
+        result = run["result"] or {}
+        job = self.api.get(nvj.API_VERSION, nvj.KIND, JOB, NAMESPACE)
+        health, message = argo_health(self.lua, job)
+        r.row("Controller", "rc={} in {:.1f} s, {}{}".format(
+            run["rc"], time.monotonic() - started, "changed" if result.get("changed") else "no change",
+            ", requeue in " + run["requeue"] if run["requeue"] else ""))
+        r.expect(run["rc"] == 0 and not run["failures"], "the controller run succeeded" +
+                 ("" if run["rc"] == 0 else f": {run['failures'] or run['stdout'][-1500:]}"))
+        r.row("Argo CD health", f"{HEALTH_COLOUR.get(health, '')}{health}{RESET}  {message}")
+        markers = wave_markers(job)
+        r.row("Wave markers", "  ".join(f"{k.split('/')[1]}={v}" for k, v in markers.items()) or "none")
+        pods_after = predictor_pods(self.api)
+        if pods_after != pods_before:
+            r.row("Predictor pods", "before: {}\nafter:  {}".format(", ".join(pods_before),
+                                                                    ", ".join(pods_after) or "none (restarting)"))
+        else:
+            r.row("Predictor pods", "unchanged: " + ", ".join(pods_after))
+        notebook_status, summary = application_status(self.api)
+        if notebook_status:
+            counts = ", ".join(f"{k} {notebook_status.get(k)}" for k in ("total", "succeeded", "failed", "running"))
+            r.row("Application", f"{summary}\n{counts}")
+            if notebook_status.get("failedJobs"):
+                r.row("Failed jobs", ", ".join(notebook_status["failedJobs"]))
+        new_events = [e for e in job_events(self.api, self.uid) if nvj.metadata(e)["name"] not in self.seen_events]
+        self.seen_events.update(nvj.metadata(e)["name"] for e in new_events)
+        r.row("Events", "\n".join(f"{e.get('type')} {e.get('reason')}: {short_event(e)}"
+                                  for e in new_events) or "none new")
+        return {"run": run, "job": job, "health": health, "message": message, "markers": markers,
+                "pods_before": pods_before, "pods_after": pods_after, "status": notebook_status, "summary": summary,
+                "events": new_events}
+
+    def repeat(self, what):
+        """ansible-operator reconciles again on a resync or our own annotation write: nothing happens."""
+        if self.cluster.emulator is not None:
+            self.cluster.emulator.clear_log()
+        run = self.operator.reconcile(JOB, NAMESPACE)
+        result = run["result"] or {}
+        writes = [k for k in ("create", "patch", "update", "delete") if (result.get("requests") or {}).get(k)]
+        self.report.expect(run["rc"] == 0 and result.get("changed") is False and not writes,
+                           f"a repeated reconcile writes nothing ({what})")
+
+
+def walk(demo):
+    r = demo.report
+    t0 = stamp(-600)
+
+    step = demo.phase("Argo CD creates the job (wave 3); the Go operator has not reported yet")
+    r.expect(step["health"] == "Progressing", "Argo CD shows it Progressing, so wave 4 waits")
+    r.expect(step["markers"] == {}, "no wave marker yet")
+    r.expect(step["status"] and step["status"]["total"] == 1 and step["status"]["running"] == 1,
+             "the Application counts one running notebook")
+
+    for phase, message, extra in (
+            ("Initializing", "Resolving the notebook from git", {}),
+            ("Building", "Building the validation image", {}),
+            ("BuildComplete", "Image built", {}),
+            ("ValidationRunning", "Running 4 cells", {"validationPodName": JOB + "-validation"})):
+        status = dict({"phase": phase, "startTime": t0, "message": message, "retryCount": 0}, **extra)
+        step = demo.phase(f"Phase {phase}", status)
+        r.expect(step["health"] == "Progressing", "Argo CD health Progressing")
+        r.expect(step["pods_after"] == step["pods_before"], "the InferenceService is left alone")
+    demo.repeat("ValidationRunning, unchanged")
+
+    completed = stamp(1)  # after the pods were created: they serve the old model
+    step = demo.phase("Phase Succeeded: the notebook has trained a new model", {
+        "phase": "Succeeded", "startTime": t0, "completionTime": completed, "retryCount": 0,
+        "message": "Notebook validation completed successfully (4/4 cells)"})
+    r.expect(step["health"] == "Healthy", "Argo CD health Healthy: wave 4 may start")
+    r.expect(step["markers"].get(nvj.ANN_WAVE_COMPLETE) == "3", "wave marker wave-complete=3")
+    r.expect(step["pods_before"] and not set(step["pods_before"]) & set(step["pods_after"]),
+             "the trigger restarted the InferenceService: every old predictor pod is gone")
+    record = trigger_record(step["job"]) or {}
+    r.expect([t.get("result") for t in record.get("targets", [])] == ["succeeded"],
+             "the trigger's outcome is recorded on the job (mlops.dev/trigger-status)")
+    reasons = [e.get("reason") for e in step["events"]]
+    r.expect(reasons.count("ValidationSucceeded") == 1, "one ValidationSucceeded Event")
+    r.expect(step["status"]["succeeded"] == 1 and step["status"]["failed"] == 0,
+             "the Application's status annotations count the success")
+    if demo.cluster.emulator is not None:
+        replace_deleted_pods(demo.api, demo.pod_template)
+        r.note("(the emulator runs no controllers: the demo recreated the pods as the predictor's ReplicaSet would)")
+        r.row("New pods", ", ".join(predictor_pods(demo.api)))
+    pods = predictor_pods(demo.api)
+    demo.repeat("Succeeded again: the trigger does not fire twice")
+    r.expect(predictor_pods(demo.api) == pods, "the new pods were not restarted again")
+
+    step = demo.phase("Re-run: Argo CD syncs a new revision and the job runs again", {
+        "phase": "ValidationRunning", "startTime": stamp(), "completionTime": None, "retryCount": 0,
+        "message": "Running 4 cells", "validationPodName": JOB + "-validation"})
+    r.expect(step["health"] == "Progressing", "Argo CD health Progressing")
+    r.expect(step["markers"] == {}, "the stale wave-complete marker is cleared, nothing waits on it")
+
+    step = demo.phase("Phase Failed: a cell raised an error", {
+        "phase": "Failed", "completionTime": stamp(1), "retryCount": 3,
+        "message": "Cell 2 failed: ValueError: input contains NaN"})
+    r.expect(step["health"] == "Degraded", "Argo CD health Degraded, with the failure message")
+    r.expect(step["markers"].get(nvj.ANN_WAVE_FAILED) == "3", "wave marker wave-failed=3")
+    r.expect(step["pods_after"] == step["pods_before"], "no restart on failure")
+    r.expect([e.get("reason") for e in step["events"]].count("ValidationFailed") == 1, "one ValidationFailed Event")
+    r.expect(step["status"]["failed"] == 1 and step["status"].get("failedJobs") == [JOB],
+             "the Application names the failed job (the notification triggers read this)")
+    demo.repeat("Failed again")
+
+
+def main():
+    report = Report(steps=10)
+    report.title("mlops.gitops demo: ADR-048's notebook -> model -> InferenceService workflow")
+    with tempfile.TemporaryDirectory(prefix="mlops-gitops-demo-") as tmp:
+        workdir = Path(tmp)
+        cluster, where = start_cluster(workdir)
+        print(f"Kubernetes API: {where}")
+        try:
+            api = KubeApi.from_auth(kubeconfig=cluster.kubeconfig)
+            operator = Operator(cluster, api, workdir, {
+                "NOTEBOOK_CONTROLLER_API": "kubeconfig",  # this kubeconfig, not a pod's service account
+                "NOTEBOOK_CONTROLLER_OPERATOR_SDK": "auto",
+                "NOTEBOOK_CONTROLLER_ARGOCD_NAMESPACE": ARGOCD,
+                "NOTEBOOK_CONTROLLER_MIN_INTERVAL": "0",  # no debounce, so every step shows on the Application
+            })
+            demo = Demo(report, cluster, api, operator)
+            demo.load_scenario()
+            demo.install()
+            if demo.lua is None:
+                report.expect(False, "the health check is installed; stopping here")
+            else:
+                walk(demo)
+        finally:
+            if cluster.emulator is not None:
+                cluster.emulator.stop()
+
+    print("\n" + "=" * WIDTH)
+    if report.failed:
+        total = report.passed + len(report.failed)
+        print(f"{RED}{len(report.failed)} of {total} checks failed:{RESET}")
+        for line in report.failed:
+            print("  ✘ " + line)
+        return 1
+    print(f"{GREEN}All {report.passed} checks held.{RESET}")
+    print("\nThe same against a real cluster (with Argo CD in `argocd` and the CRDs installed):")
+    print("    KUBECONFIG=~/.kube/config make demo")
+    print("Run the controller there for real: docs/operator.md (image, RBAC, Deployment);")
+    print("install from AWX: docs/awx.md; everything step by step: docs/quickstart.md.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
