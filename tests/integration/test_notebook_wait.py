@@ -22,6 +22,28 @@ def later(delay, action):
     return thread
 
 
+class ChangeOnWatch(KubeApi):
+    """The real client; ``action`` runs in another thread ``delay`` seconds after the wait opens its ``nth``
+    watch. The watch starts at the list's resourceVersion, so the change reaches the wait through that
+    watch, never through the list before it, however slow the cluster (a timer started with the wait
+    could fire before its first list on a loaded machine or a remote cluster)."""
+
+    def __init__(self, api, action, delay=0.8, nth=1):
+        super().__init__(api.client)
+        self.action, self.delay, self.nth = action, delay, nth
+        self.opened, self.timer = 0, None
+
+    def watch(self, *args, **kwargs):
+        self.opened += 1
+        if self.opened == self.nth:
+            self.timer = later(self.delay, self.action)
+        return super().watch(*args, **kwargs)
+
+    def join(self):
+        if self.timer is not None:
+            self.timer.join()
+
+
 def wave3(api, namespace):
     """Two wave-3 jobs (one done, one running) and a running wave-4 job the wait must ignore."""
     create_job(api, namespace, "prepare", wave="3")
@@ -38,11 +60,11 @@ def names(states):
 
 def test_succeeds_when_the_last_job_succeeds_while_watching(api, namespace):
     wave3(api, namespace)
-    timer = later(0.8, lambda: set_phase(api, namespace, "train", "Succeeded", completed=DONE))
+    watching = ChangeOnWatch(api, lambda: set_phase(api, namespace, "train", "Succeeded", completed=DONE))
     try:
-        result = wave_wait.wait(api, namespace, wave_wait.Selector(wave="3"), timeout=20, watch_timeout=10)
+        result = wave_wait.wait(watching, namespace, wave_wait.Selector(wave="3"), timeout=20, watch_timeout=10)
     finally:
-        timer.join()
+        watching.join()
     assert not result.get("failed"), result.get("msg")
     assert names(result["succeeded_jobs"]) == ["prepare", "train"]
     assert result["pending_jobs"] == [] and result["failed_jobs"] == []
@@ -52,12 +74,12 @@ def test_succeeds_when_the_last_job_succeeds_while_watching(api, namespace):
 
 def test_fails_fast_naming_the_failed_job(api, namespace):
     wave3(api, namespace)
-    timer = later(0.8, lambda: set_phase(api, namespace, "train", "Failed", completed=DONE,
-                                         message="ModuleNotFoundError: No module named 'sklearn'"))
+    watching = ChangeOnWatch(api, lambda: set_phase(api, namespace, "train", "Failed", completed=DONE,
+                                                    message="ModuleNotFoundError: No module named 'sklearn'"))
     try:
-        result = wave_wait.wait(api, namespace, wave_wait.Selector(wave="3"), timeout=30, watch_timeout=10)
+        result = wave_wait.wait(watching, namespace, wave_wait.Selector(wave="3"), timeout=30, watch_timeout=10)
     finally:
-        timer.join()
+        watching.join()
     assert result["failed"] is True and not result.get("timed_out")
     assert result["elapsed"] < 15
     assert names(result["failed_jobs"]) == ["train"]
@@ -104,12 +126,13 @@ def test_selector_needs_a_criterion_and_integer_waves():
         wave_wait.Selector(wave="three")
 
 
-class FirstListExpired(KubeApi):
+class FirstListExpired(ChangeOnWatch):
     """The real client, except that the first list's resourceVersion is one the server has compacted
-    away (as after a long pause): the server then answers the watch with a real 410 Expired."""
+    away (as after a long pause): the server then answers the watch with a real 410 Expired. The job
+    finishes once the second watch (after the list again) is open."""
 
-    def __init__(self, api):
-        super().__init__(api.client)
+    def __init__(self, api, action):
+        super().__init__(api, action, delay=1.0, nth=2)
         self.lists = 0
 
     def snapshot(self, *args, **kwargs):
@@ -121,12 +144,11 @@ class FirstListExpired(KubeApi):
 def test_lists_once_then_watches_and_relists_after_410(api, namespace, emulator):
     wave3(api, namespace)
     emulator.clear_log()
-    expiring = FirstListExpired(api)
-    timer = later(1.0, lambda: set_phase(api, namespace, "train", "Succeeded", completed=DONE))
+    expiring = FirstListExpired(api, lambda: set_phase(api, namespace, "train", "Succeeded", completed=DONE))
     try:
         result = wave_wait.wait(expiring, namespace, wave_wait.Selector(wave="3"), timeout=20, watch_timeout=10)
     finally:
-        timer.join()
+        expiring.join()
     assert not result.get("failed"), result.get("msg")
     assert expiring.lists == 2
     ours = [e for e in emulator.request_log if e.get("resource") == "notebookvalidationjobs"
@@ -145,11 +167,11 @@ def test_expired_version_in_the_stream_raises_410(api, namespace, emulator):
 def test_deleted_job_is_not_success(api, namespace):
     create_job(api, namespace, "train", wave="3")
     set_phase(api, namespace, "train", "ValidationRunning")
-    timer = later(0.5, lambda: api.delete(nvj.API_VERSION, nvj.KIND, "train", namespace))
+    watching = ChangeOnWatch(api, lambda: api.delete(nvj.API_VERSION, nvj.KIND, "train", namespace), delay=0.5)
     try:
-        result = wave_wait.wait(api, namespace, wave_wait.Selector(wave="3"), timeout=3, watch_timeout=2)
+        result = wave_wait.wait(watching, namespace, wave_wait.Selector(wave="3"), timeout=3, watch_timeout=2)
     finally:
-        timer.join()
+        watching.join()
     assert result["timed_out"] is True and "train ((deleted))" in result["msg"]
 
 
@@ -168,8 +190,11 @@ def test_playbook_waits_and_fails_with_the_message(playbook, api, namespace):
     assert [s["name"] for s in waited["succeeded_jobs"]] == ["train"]
     assert time.monotonic() - start < 60
 
+    # Blank answers (what an AWX survey sends for optional questions) count as unset.
     bad = playbook.run(None, playbook="mlops.gitops.wait_for_wave",
-                       extra_vars={"namespace": namespace, "application": "no-such-app", "timeout": 5})
+                       extra_vars={"namespace": namespace, "application": "no-such-app", "timeout": 5,
+                                   "wave": "", "block_wave": "", "names": ""})
     assert bad.rc != 0
     failed = bad.result("Wait until the selected NotebookValidationJobs succeeded")
     assert "Application no-such-app" in failed["msg"] and "none matched" in failed["msg"]
+    assert failed["invocation"]["module_args"].get("wave") is None
