@@ -47,9 +47,9 @@ def test_completion_time_falls_back_to_newest_condition():
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("2026-01-24T22:30:00Z", datetime.datetime(2026, 1, 24, 22, 30, tzinfo=datetime.timezone.utc)),
-        ("2026-01-24T22:30:00.123456789Z", datetime.datetime(2026, 1, 24, 22, 30, 0, 123456, tzinfo=datetime.timezone.utc)),
-        ("2026-01-24T23:30:00+01:00", datetime.datetime(2026, 1, 24, 22, 30, tzinfo=datetime.timezone.utc)),
+        ("2026-01-24T22:30:00Z", datetime.datetime(2026, 1, 24, 22, 30, tzinfo=datetime.UTC)),
+        ("2026-01-24T22:30:00.123456789Z", datetime.datetime(2026, 1, 24, 22, 30, 0, 123456, tzinfo=datetime.UTC)),
+        ("2026-01-24T23:30:00+01:00", datetime.datetime(2026, 1, 24, 22, 30, tzinfo=datetime.UTC)),
         ("yesterday", None),
         ("", None),
         (None, None),
