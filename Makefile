@@ -41,7 +41,7 @@ collection: venv
 	$(BIN)/ansible-galaxy collection install --offline --force -p $(COLLECTIONS) $(BUILD)/dist/mlops-gitops-*.tar.gz >/dev/null
 	@echo "installed $$(ls $(BUILD)/dist) into $(COLLECTIONS)"
 
-lint: venv
+lint: collection
 	$(BIN)/ruff check plugins tools tests
 	$(BIN)/ansible-lint --offline --profile production
 

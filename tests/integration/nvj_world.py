@@ -13,6 +13,8 @@ JOB_NAME = "train-model"
 ISVC_NAME = "predictor"
 TRIGGER = "- {apiVersion: serving.kserve.io/v1beta1, kind: InferenceService, name: predictor, action: restart}\n"
 WRITE_VERBS = ("POST", "PUT", "PATCH", "DELETE")
+# On a real cluster with KServe, its controller adds predictor pods of its own: count only the test's.
+WORLD_LABEL = "mlops.dev/test-world"
 
 
 def stamp(moment=None):
@@ -52,7 +54,7 @@ def create_pods(api, namespace, count=2):
         api.create("v1", "Pod", {
             "apiVersion": "v1", "kind": "Pod",
             "metadata": {"name": "{}-predictor-{}".format(ISVC_NAME, index), "namespace": namespace,
-                         "labels": {"serving.kserve.io/inferenceservice": ISVC_NAME}},
+                         "labels": {"serving.kserve.io/inferenceservice": ISVC_NAME, WORLD_LABEL: "predictor"}},
             "spec": {"containers": [{"name": "kserve-container", "image": "kserve/sklearnserver:v0.14.0"}]},
         }, namespace=namespace)
 
@@ -74,8 +76,8 @@ def app_annotations(api, namespace, app_name="platform"):
 
 
 def pods(api, namespace):
-    return sorted(nvj.metadata(p)["name"] for p in api.list("v1", "Pod", namespace=namespace)
-                  if not nvj.metadata(p).get("deletionTimestamp"))
+    listed = api.list("v1", "Pod", namespace=namespace, label_selector=WORLD_LABEL)
+    return sorted(nvj.metadata(p)["name"] for p in listed if not nvj.metadata(p).get("deletionTimestamp"))
 
 
 def events(api, namespace, reason=None):
