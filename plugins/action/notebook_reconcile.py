@@ -14,7 +14,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import copy
 
 from ansible.plugins.action import ActionBase
 
@@ -23,7 +22,7 @@ try:
 except ImportError:  # reported when the task runs
     AUTH_ARG_SPEC = {}
 
-from ansible_collections.mlops.gitops.plugins.module_utils import nvj
+from ansible_collections.mlops.gitops.plugins.module_utils import module_runner, nvj
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi, KubeError, describe
 
 FEATURES = ("waves", "events", "triggers", "status")  # also the order the steps run in
@@ -41,24 +40,8 @@ OWN_SPEC = {
     "min_interval": {"type": "int"},
 }
 
-FIX_BY_STATUS = {
-    401: "check the credentials in your kubeconfig or K8S_AUTH_* variables",
-    403: "grant the controller's service account this verb (see docs/operator.md for the ClusterRole)",
-    404: "check that the CRD is installed",
-    409: "another writer changed the object; the next reconcile decides again",
-    None: "check that the API server is reachable (kubeconfig, K8S_AUTH_HOST)",
-}
-
-
 def argument_spec():
-    spec = copy.deepcopy(AUTH_ARG_SPEC)
-    spec.update(OWN_SPEC)
-    return spec
-
-
-def error_message(exc):
-    fix = FIX_BY_STATUS.get(exc.status)
-    return "{0}{1}".format(exc, "; " + fix if fix else "")
+    return module_runner.argument_spec(OWN_SPEC)
 
 
 def _features():
@@ -112,7 +95,8 @@ class JobReconcile:
                 self.api, job, options=step_options(feature, self.params), check_mode=self.check_mode
             )
         except KubeError as exc:
-            self.steps[feature] = {"changed": False, "failed": True, "msg": error_message(exc), "status": exc.status}
+            message = module_runner.error_message(exc)
+            self.steps[feature] = {"changed": False, "failed": True, "msg": message, "status": exc.status}
             self.failed.append(feature)
             return self.reread(job)
         if result.get("failed"):
@@ -200,7 +184,7 @@ class ActionModule(ActionBase):
             message = "mlops.gitops is incomplete, a feature module is missing: {0}".format(exc)
             return dict(result, failed=True, msg=message)
         except KubeError as exc:
-            return dict(result, failed=True, msg=error_message(exc), status=exc.status)
+            return dict(result, failed=True, msg=module_runner.error_message(exc), status=exc.status)
         except Exception as exc:  # kubeconfig errors come from kubernetes.core as CoreException
             if exc.__class__.__name__ in ("CoreException", "ConfigException"):
                 return dict(result, failed=True, msg="Could not connect to the Kubernetes API: {0}".format(exc))
@@ -321,5 +305,5 @@ class ActionModule(ActionBase):
         try:
             result = module.aggregate(api, namespaces, options=step_options("status", params), check_mode=check_mode)
         except KubeError as exc:
-            return {"changed": False, "failed": True, "msg": error_message(exc), "status": exc.status}
+            return {"changed": False, "failed": True, "msg": module_runner.error_message(exc), "status": exc.status}
         return _compact(result)

@@ -23,7 +23,8 @@ except ImportError:
     KUBERNETES_IMPORT_ERROR = traceback.format_exc()
 
 from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
-from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi, KubeError
+from ansible_collections.mlops.gitops.plugins.module_utils import nvj
+from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi, KubeError, describe
 
 FIX_BY_STATUS = {
     401: "check the credentials in your kubeconfig or K8S_AUTH_* variables",
@@ -46,6 +47,15 @@ def build_module(own_spec, **kwargs):
     if not HAS_KUBERNETES:
         module.fail_json(msg=missing_required_lib("kubernetes"), exception=KUBERNETES_IMPORT_ERROR)
     return module
+
+
+def read_job(api, name, namespace):
+    """The NotebookValidationJob, or ``(None, failed result)`` naming it when it does not exist."""
+    job = api.get(nvj.API_VERSION, nvj.KIND, name, namespace)
+    if job is None:
+        target = describe(nvj.KIND, name, namespace)
+        return None, {"failed": True, "msg": "{0} not found; check name and namespace".format(target)}
+    return job, None
 
 
 def error_message(exc):

@@ -90,18 +90,14 @@ refused:
   elements: dict
 """
 
-from ansible_collections.mlops.gitops.plugins.module_utils import completion_event, module_runner, nvj
-from ansible_collections.mlops.gitops.plugins.module_utils.kube import describe
+from ansible_collections.mlops.gitops.plugins.module_utils import completion_event, module_runner
 
 
 def execute(module, api):
     name, namespace = module.params["name"], module.params["namespace"]
-    job = api.get(nvj.API_VERSION, nvj.KIND, name, namespace)
-    if job is None:
-        return {
-            "failed": True,
-            "msg": "{0} not found; check name and namespace".format(describe(nvj.KIND, name, namespace)),
-        }
+    job, missing = module_runner.read_job(api, name, namespace)
+    if missing:
+        return missing
     options = {"argocd_namespace": module.params["argocd_namespace"]}
     return completion_event.reconcile(api, job, options=options, check_mode=module.check_mode)
 

@@ -150,8 +150,7 @@ events:
   elements: str
 """
 
-from ansible_collections.mlops.gitops.plugins.module_utils import app_status, module_runner, nvj
-from ansible_collections.mlops.gitops.plugins.module_utils.kube import describe
+from ansible_collections.mlops.gitops.plugins.module_utils import app_status, module_runner
 
 OPTION_KEYS = ("argocd_namespace", "min_interval", "max_failed_jobs", "page_size")
 
@@ -160,10 +159,9 @@ def execute(module, api):
     params = module.params
     options = dict((key, params[key]) for key in OPTION_KEYS)
     if params["name"]:
-        job = api.get(nvj.API_VERSION, nvj.KIND, params["name"], params["namespace"])
-        if job is None:
-            target = describe(nvj.KIND, params["name"], params["namespace"])
-            return {"failed": True, "msg": "{} not found; check name and namespace".format(target)}
+        job, missing = module_runner.read_job(api, params["name"], params["namespace"])
+        if missing:
+            return missing
         options["namespaces"] = params["namespaces"] or []
         return app_status.reconcile(api, job, options, check_mode=module.check_mode)
     return app_status.aggregate(api, params["namespaces"], options, check_mode=module.check_mode)

@@ -155,7 +155,6 @@ events:
 from ansible_collections.mlops.gitops.plugins.module_utils import module_runner, nvj, triggers  # noqa: E402
 from ansible.module_utils.basic import missing_required_lib  # noqa: E402
 
-from ansible_collections.mlops.gitops.plugins.module_utils.kube import describe  # noqa: E402
 
 OPTIONS = ("allowed_namespaces", "argocd_namespace", "annotation", "max_targets", "retry_after")
 
@@ -169,12 +168,9 @@ def execute(module, api):
         }
     if module.params["retry_after"] < 1:
         return {"failed": True, "msg": "retry_after must be at least 1 second"}
-    job = api.get(nvj.API_VERSION, nvj.KIND, name, namespace)
-    if job is None:
-        return {
-            "failed": True,
-            "msg": "{0} not found; check name and namespace".format(describe(nvj.KIND, name, namespace)),
-        }
+    job, missing = module_runner.read_job(api, name, namespace)
+    if missing:
+        return missing
     options = dict((key, module.params[key]) for key in OPTIONS)
     return triggers.reconcile(api, job, options=options, check_mode=module.check_mode)
 

@@ -96,18 +96,14 @@ events:
   elements: str
 """
 
-from ansible_collections.mlops.gitops.plugins.module_utils import module_runner, nvj, waves
-from ansible_collections.mlops.gitops.plugins.module_utils.kube import describe
+from ansible_collections.mlops.gitops.plugins.module_utils import module_runner, waves
 
 
 def execute(module, api):
     name, namespace = module.params["name"], module.params["namespace"]
-    job = api.get(nvj.API_VERSION, nvj.KIND, name, namespace)
-    if job is None:
-        return {
-            "failed": True,
-            "msg": "{0} not found; check name and namespace".format(describe(nvj.KIND, name, namespace)),
-        }
+    job, missing = module_runner.read_job(api, name, namespace)
+    if missing:
+        return missing
     return waves.reconcile(api, job, check_mode=module.check_mode)
 
 
