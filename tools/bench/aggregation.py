@@ -1,0 +1,98 @@
+"""Benchmark 3: the Application status aggregation over N jobs carrying ~20 KB of cell output each.
+
+The emulator (in this process) is loaded directly; the aggregation runs in a child process over
+real HTTP, so its CPU time and memory are the client's alone: timed RUNS times (median wall clock,
+which includes the emulator's answers, and median client CPU time; RSS high-water mark growth),
+then once more under tracemalloc (peak of Python allocations while aggregating).
+The child is ``python -m bench.aggregation child <kubeconfig> <namespace>``.
+"""
+
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+
+from bench import world
+
+SIZES = (100, 1000, 10000)
+OUTPUT_BYTES = 20 * 1024
+TARGET_SECONDS = 30.0
+RUNS = 3  # timed runs per N; the median is reported
+
+
+def load(emulator, namespace, count):
+    jobs = [world.job(namespace, name="job-{0:05d}".format(i), trigger=None, output_bytes=OUTPUT_BYTES,
+                      phase="Failed" if i % 10 == 0 else "Succeeded") for i in range(count)]
+    emulator.load([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}},
+                   world.application(namespace)] + jobs)
+
+
+def run_child(kubeconfig, namespace):
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                         env.get("PYTHONPATH", "")])
+    proc = subprocess.run([sys.executable, "-m", "bench.aggregation", "child", kubeconfig, namespace],
+                          capture_output=True, text=True, env=env, timeout=900)
+    if proc.returncode != 0:
+        raise RuntimeError("aggregation child failed:\n" + proc.stderr[-3000:])
+    return json.loads(proc.stdout)
+
+
+def aggregation(emulator, kubeconfig, sizes=SIZES):
+    rows = []
+    for count in sizes:
+        namespace = "bench-agg-{0}".format(count)
+        started = time.perf_counter()
+        load(emulator, namespace, count)
+        loaded = time.perf_counter() - started
+        row = run_child(kubeconfig, namespace)
+        row.update(n=count, load_seconds=loaded)
+        expected = (count, count - (count + 9) // 10, (count + 9) // 10)
+        if (row["total"], row["succeeded"], row["failed"]) != expected:
+            raise AssertionError("aggregation of {0} jobs counted {1}".format(count, row))
+        rows.append(row)
+    first, last = rows[0], rows[-1]
+    return {
+        "rows": rows,
+        "time_growth": last["seconds"] / first["seconds"],
+        "n_growth": last["n"] / first["n"],
+        "memory_growth": last["peak_bytes"] / first["peak_bytes"],
+        "page_size": 500,
+    }
+
+
+def child(kubeconfig, namespace):
+    from ansible_collections.mlops.gitops.plugins.module_utils import app_status, nvj
+    from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi
+
+    api = KubeApi.from_auth(kubeconfig=kubeconfig)
+    job = api.get(nvj.API_VERSION, nvj.KIND, "job-00001", namespace)  # the job whose event woke us
+    options = {"argocd_namespace": namespace, "min_interval": 0}
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    walls, cpus, result, requests = [], [], None, None
+    for _ in range(RUNS):
+        wall, cpu = time.perf_counter(), time.process_time()
+        outcome = app_status.reconcile(api, job, options=options)
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+        if result is None:  # the first run writes the Application; later ones find it unchanged
+            result, requests = outcome, dict(api.counts)
+    rss_growth = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) * 1024
+    tracemalloc.start()
+    traced = app_status.reconcile(api, job, options=options)
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    entry = result["applications"][0]
+    assert traced["applications"][0]["total"] == entry["total"]
+    json.dump({"seconds": statistics.median(walls), "cpu_seconds": statistics.median(cpus),
+               "peak_bytes": peak, "rss_growth_bytes": rss_growth,
+               "action": entry["action"], "total": entry["total"], "succeeded": entry["succeeded"],
+               "failed": entry["failed"], "requests": requests}, sys.stdout)
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["child"]:
+    child(*sys.argv[2:4])

@@ -1,0 +1,90 @@
+"""Benchmark 4: 1,000 jobs of one Application reach Succeeded within one (simulated) minute.
+
+A discrete-event loop plays the Go operator and the controller: at its moment each job's status
+is written (status subresource, over HTTP), which wakes the controller for that job; the
+controller runs the Application status step (``app_status.reconcile`` with ``now=`` the simulated
+time — the only step that writes the Application). A ``deferred`` result requeues the job after
+``retry_after`` seconds, one pending requeue per job as in controller-runtime's work queue. The
+loop ends when the queue is empty; then the Application writes (from the emulator's request log)
+are counted and the final annotation is checked against the truth.
+"""
+
+import datetime
+import heapq
+import json
+import math
+import time
+
+from bench import world
+
+JOBS = 1000
+WINDOW = 60.0  # seconds in which all jobs succeed
+MIN_INTERVAL = 60
+
+
+def burst(emulator, api, jobs=JOBS, window=WINDOW, min_interval=MIN_INTERVAL):
+    from ansible_collections.mlops.gitops.plugins.module_utils import app_status, nvj
+
+    namespace = "bench-burst"
+    names = ["job-{0:04d}".format(i) for i in range(jobs)]
+    emulator.load([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}},
+                   world.application(namespace)]
+                  + [world.job(namespace, name=n, phase="ValidationRunning", trigger=None) for n in names])
+    options = {"argocd_namespace": namespace, "min_interval": min_interval}
+    emulator.clear_log()
+    queue, pending, seq = [], {}, 0
+    for index, name in enumerate(names):
+        heapq.heappush(queue, (index * window / jobs, seq, "succeed", name))
+        seq += 1
+    reconciles = deferred = 0
+    written_at = []
+    started = time.perf_counter()
+    while queue:
+        offset, _, kind, name = heapq.heappop(queue)
+        moment = world.EPOCH + datetime.timedelta(seconds=offset)
+        if kind == "succeed":
+            status = {"phase": "Succeeded", "completionTime": world.stamp(moment)}
+            api.patch(nvj.API_VERSION, nvj.KIND, name, {"status": status}, namespace=namespace, subresource="status")
+        elif pending.get(name) != offset:
+            continue  # superseded by an earlier requeue of the same job
+        else:
+            del pending[name]
+        job = api.get(nvj.API_VERSION, nvj.KIND, name, namespace)
+        result = app_status.reconcile(api, job, options=options, now=moment)
+        reconciles += 1
+        if any(a.get("action") == app_status.UPDATED for a in result["applications"]):
+            written_at.append(offset)
+        waits = [d["retry_after"] for d in result.get("deferred") or []]
+        if waits:
+            deferred += 1
+            when = offset + min(waits)
+            if name not in pending or when < pending[name]:
+                pending[name] = when
+                heapq.heappush(queue, (when, seq, "requeue", name))
+                seq += 1
+    seconds = time.perf_counter() - started
+    writes = [e for e in emulator.request_log if e["verb"] == "patch" and e["resource"] == "applications"
+              and e["code"] == 200]
+    app = emulator.get(*world.APP, world.APP_NAME, namespace)
+    status = json.loads(nvj.annotations(app)[nvj.ANN_NOTEBOOK_STATUS])
+    exact = (status["total"], status["succeeded"], status["failed"], status["running"]) == (jobs, jobs, 0, 0) \
+        and nvj.annotations(app)[nvj.ANN_NOTEBOOK_SUMMARY] == app_status.summary(jobs, jobs)
+    gaps = [b - a for a, b in zip(written_at, written_at[1:])]
+    return {
+        "jobs": jobs,
+        "window": window,
+        "min_interval": min_interval,
+        "reconciles": reconciles,
+        "lists": sum(1 for e in emulator.request_log if e["verb"] == "list"),
+        "deferred": deferred,
+        "application_writes": len(writes),
+        "bound": int(math.ceil(window / min_interval)) + 1,
+        "written_at": written_at,
+        "min_gap": min(gaps) if gaps else None,
+        "final_status": dict((k, status[k]) for k in ("total", "succeeded", "failed", "running")),
+        "final_summary": nvj.annotations(app)[nvj.ANN_NOTEBOOK_SUMMARY],
+        "last_update": status["lastUpdate"],
+        "exact": exact,
+        "seconds": seconds,
+    }
+

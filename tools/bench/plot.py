@@ -1,0 +1,65 @@
+"""``docs/benchmark-aggregation.png``: aggregation wall time and peak memory against N (log scale)."""
+
+import math
+
+from bench.canvas import BLACK, GREY, LIGHT, Canvas
+
+BLUE, ORANGE, RED = (31, 119, 180), (230, 120, 20), (200, 30, 30)
+WIDTH, HEIGHT = 1100, 520
+
+
+def _nice_top(value):
+    magnitude = 10 ** math.floor(math.log10(value)) if value > 0 else 1
+    for step in (1, 2, 2.5, 5, 10):
+        if step * magnitude >= value:
+            return step * magnitude
+    return 10 * magnitude
+
+
+def _label(value):
+    if value == 0:
+        return "0"
+    return ("{0:.0f}" if value >= 10 else "{0:.1f}" if value >= 1 else "{0:.2f}").format(value)
+
+
+def panel(canvas, box, title, ns, values, colour, unit, target=None):
+    left, top, right, bottom = box
+    canvas.text((left + right) // 2, top - 40, title, anchor="center")
+    y_top = _nice_top(max(list(values) + ([target * 1.1] if target else [])) * 1.15)
+    lo, hi = math.log10(ns[0]), math.log10(ns[-1])
+
+    def xy(n, v):
+        x = left + (math.log10(n) - lo) / ((hi - lo) or 1) * (right - left - 80) + 40
+        return x, bottom - v / y_top * (bottom - top)
+
+    for i in range(6):
+        value = y_top * i / 5
+        y = bottom - (bottom - top) * i / 5
+        canvas.line(left, y, right, y, LIGHT)
+        canvas.text(left - 8, y - 7, _label(value), GREY, anchor="right")
+    canvas.line(left, top, left, bottom, BLACK, width=2)
+    canvas.line(left, bottom, right, bottom, BLACK, width=2)
+    canvas.text(left - 8, top - 24, unit, GREY, anchor="right")
+    if target:
+        y = xy(ns[0], target)[1]
+        canvas.line(left, y, right, y, RED, width=2, dash=8)
+        canvas.text(right - 4, y - 20, "TARGET {0} S".format(_label(target)), RED, anchor="right")
+    points = [xy(n, v) for n, v in zip(ns, values)]
+    for (x0, y0), (x1, y1) in zip(points, points[1:]):
+        canvas.line(x0, y0, x1, y1, colour, width=3)
+    for (x, y), n, v in zip(points, ns, values):
+        canvas.dot(x, y, colour, radius=6)
+        canvas.text(x, y - 26, _label(v), colour, anchor="center")
+        canvas.text(x, bottom + 10, "{0:,}".format(n), BLACK, anchor="center")
+    canvas.text((left + right) // 2, bottom + 34, "N JOBS (20 KB OUTPUT EACH)", GREY, anchor="center")
+
+
+def aggregation_png(rows):
+    ns = [row["n"] for row in rows]
+    canvas = Canvas(WIDTH, HEIGHT)
+    panel(canvas, (90, 80, 520, 440), "AGGREGATION TIME", ns, [row["seconds"] for row in rows], BLUE, "S",
+          target=30.0)
+    panel(canvas, (640, 80, 1070, 440), "PEAK MEMORY (TRACEMALLOC)", ns,
+          [row["peak_bytes"] / 2 ** 20 for row in rows], ORANGE, "MIB")
+    canvas.text(WIDTH // 2, HEIGHT - 24, "LOG SCALE IN N, PAGE SIZE 500", GREY, scale=1, anchor="center")
+    return canvas.png()
