@@ -252,6 +252,7 @@ def _new_result():
         "refused": [],
         "events": [],
         "jobs_without_application": 0,
+        "jobs_unconfirmed": 0,
     }
 
 
@@ -276,11 +277,18 @@ def _fresher(listed, passed):
 class _Scanner:
     """Streams NVJs of some namespaces into per-Application tallies."""
 
-    def __init__(self, api, opts, prefer=None):
+    def __init__(self, api, opts, prefer=None, apps=None):
         self.api = api
         self.opts = opts
         self.prefer = prefer  # the job being reconciled: counted in its current phase
         self.without_application = 0
+        self.unconfirmed = 0  # jobs naming an Application that does not deploy into their namespace
+        self.apps = dict(apps or {})  # (namespace, name) -> Application or None, each read once
+
+    def app(self, key):
+        if key not in self.apps:
+            self.apps[key] = _get_app(self.api, key)
+        return self.apps[key]
 
     def scan(self, namespaces, wanted=None):
         tallies = {}
@@ -304,8 +312,14 @@ class _Scanner:
             self.without_application += 1
             return
         key = (parent["namespace"], parent["name"])
-        if wanted is None or key in wanted:
-            tallies.setdefault(key, Tally(self.opts["max_failed_jobs"])).add(item)
+        if wanted is not None and key not in wanted:
+            return
+        app = self.app(key)
+        if app is not None and not argo_app.manages_namespace(app, nvj.metadata(item).get("namespace")):
+            # A job's labels are its author's: it must not count itself into another team's Application.
+            self.unconfirmed += 1
+            return
+        tallies.setdefault(key, Tally(self.opts["max_failed_jobs"])).add(item)
 
 
 def _get_app(api, key):
@@ -354,7 +368,7 @@ def _apply(api, key, app, tally, rescan, opts, check_mode, now, result):
             return
         fresh = _get_app(api, key)
         if fresh is not None and managed(nvj.annotations(fresh)) != before:
-            tally = rescan(key, recorded_namespaces(fresh))
+            tally = rescan(key, fresh)
         app = fresh
     result["changed"] = True
     diff = result.setdefault("diff", {"before": {}, "after": {}})
@@ -362,21 +376,21 @@ def _apply(api, key, app, tally, rescan, opts, check_mode, now, result):
     diff["after"][namespace + "/" + name] = new
 
 
-def _run(api, opts, check_mode, now, namespaces, wanted=None, prefer=None):
+def _run(api, opts, check_mode, now, namespaces, wanted=None, prefer=None, known_apps=None):
     result = _new_result()
-    scanner = _Scanner(api, opts, prefer)
+    scanner = _Scanner(api, opts, prefer, known_apps)
     apps = {}
     scanned = set(namespaces)
     if wanted:  # one Application: read it first to learn where its jobs were found last time
         for key in wanted:
-            apps[key] = _get_app(api, key)
+            apps[key] = scanner.app(key)
             scanned |= recorded_namespaces(apps[key])
         present = set(key for key in wanted if apps[key] is not None)
         tallies = scanner.scan(scanned, present) if present else {}
     else:
         tallies = scanner.scan(scanned)
         for key in sorted(tallies):
-            apps[key] = _get_app(api, key)
+            apps[key] = scanner.app(key)
         elsewhere = dict((key, recorded_namespaces(app) - scanned) for key, app in apps.items())
         extra = set().union(*elsewhere.values()) if elsewhere else set()
         if extra:  # jobs of these Applications that live outside the namespaces asked for
@@ -384,9 +398,11 @@ def _run(api, opts, check_mode, now, namespaces, wanted=None, prefer=None):
             for key, tally in more.items():
                 tallies[key].merge(tally)
     result["jobs_without_application"] = scanner.without_application
+    result["jobs_unconfirmed"] = scanner.unconfirmed
 
-    def rescan(key, recorded):
-        return scanner.scan(scanned | recorded, {key}).get(key) or Tally(opts["max_failed_jobs"])
+    def rescan(key, fresh):
+        scanner.apps[key] = fresh
+        return scanner.scan(scanned | recorded_namespaces(fresh), {key}).get(key) or Tally(opts["max_failed_jobs"])
 
     for key in sorted(apps):
         tally = tallies.get(key) or Tally(opts["max_failed_jobs"])
@@ -415,7 +431,18 @@ def reconcile(api, job, options=None, check_mode=False, now=None):
     if parent is None:
         return dict(_new_result(), parent=None)
     key = (parent["namespace"], parent["name"])
-    namespaces = set([nvj.metadata(job).get("namespace")]) | opts["namespaces"]
-    result = _run(api, opts, check_mode, now or nvj.now(), namespaces, wanted={key}, prefer=job)
+    app = _get_app(api, key)
+    job_namespace = nvj.metadata(job).get("namespace")
+    if app is not None and not argo_app.manages_namespace(app, job_namespace):
+        reason = (
+            "{0} names Application {1} as its parent, but that Application does not deploy into namespace {2} "
+            "(spec.destination.namespace, status.resources); its status is left alone. Fix the job's "
+            "argocd.argoproj.io/tracking-id / app.kubernetes.io/instance, or the Application's destination".format(
+                nvj.ref(job), argo_app.app_ref(*key), job_namespace
+            )
+        )
+        return dict(_new_result(), parent=parent, refused=[{"what": argo_app.app_ref(*key), "reason": reason}])
+    namespaces = set([job_namespace]) | opts["namespaces"]
+    result = _run(api, opts, check_mode, now or nvj.now(), namespaces, wanted={key}, prefer=job, known_apps={key: app})
     result["parent"] = parent
     return result

@@ -110,3 +110,25 @@ def find_parent(obj, control_namespace=DEFAULT_ARGOCD_NAMESPACE):
 def app_ref(namespace, name):
     """``Application ns/name`` for messages."""
     return "{} {}/{}".format(APP_KIND, namespace, name)
+
+
+def manages_namespace(app, namespace):
+    """Whether Application ``app`` (a dict) agrees that it deploys into ``namespace``.
+
+    An object's labels and annotations are its author's to write, so the parent it names is only a
+    claim. The Application confirms it when its destination is that namespace, or when Argo CD lists
+    a resource in that namespace among the Application's ``status.resources`` (apps whose manifests
+    set their own namespaces). Anyone who can create objects in such a namespace is already on the
+    team that deploys there.
+    """
+    if not isinstance(app, dict) or not namespace:
+        return False
+    spec = app.get("spec") if isinstance(app.get("spec"), dict) else {}
+    destination = spec.get("destination") if isinstance(spec.get("destination"), dict) else {}
+    if destination.get("namespace") == namespace:
+        return True
+    status = app.get("status") if isinstance(app.get("status"), dict) else {}
+    for resource in status.get("resources") or []:
+        if isinstance(resource, dict) and resource.get("namespace") == namespace:
+            return True
+    return False

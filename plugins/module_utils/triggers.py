@@ -311,7 +311,8 @@ def refusal(target, job, allowed_namespaces, parent, namespace_obj=None):
         if admin_allows:
             return None
         return (
-            "{0} is not the parent Application of {1} and namespace {2} is not in allowed_namespaces; "
+            "{0} is not the parent Application of {1} (the job must be tracked by it, and the Application "
+            "must deploy into the job's namespace) and namespace {2} is not in allowed_namespaces; "
             "target the job's own Application or ask an administrator to allow {2}".format(
                 what, nvj.ref(job), target["namespace"]
             )
@@ -547,15 +548,31 @@ def _attempt_once(run):
     if not run.write_record(build_record(key, targets, record, claim)):
         return "conflict"
     outcomes = _fire(run, key, todo)
-    _record_outcomes(run, key, targets, outcomes)
+    # Events before the record: once the record says "succeeded" nothing would report it again, while
+    # an Event recorded twice is one Event (deterministic names) and a lost record only means a replay.
     _report(run, key, todo, outcomes)
+    _record_outcomes(run, key, targets, outcomes)
     return "done"
+
+
+def _confirmed_parent(run):
+    """The job's parent Application, only when that Application agrees (``argo_app.manages_namespace``):
+    a job's labels are its author's to write, and must not let it sync another team's Application."""
+    parent = argo_app.find_parent(run.job, run.opts["argocd_namespace"])
+    if parent is None:
+        return None
+    app = run.api.get(argo_app.APP_API_VERSION, argo_app.APP_KIND, parent["name"], parent["namespace"])
+    if app is None:  # nothing to sync yet: the action fails for this target and is retried
+        return parent
+    if argo_app.manages_namespace(app, nvj.metadata(run.job).get("namespace")):
+        return parent
+    return None
 
 
 def _refusals(run, targets):
     parent = None
     if any(t["kind"] == "Application" for t in targets):
-        parent = argo_app.find_parent(run.job, run.opts["argocd_namespace"])
+        parent = _confirmed_parent(run)
     source = nvj.metadata(run.job).get("namespace")
     refusals = {}
     for target in targets:

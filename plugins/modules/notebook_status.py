@@ -123,6 +123,13 @@ jobs_without_application:
   description: How many jobs read had no parent Application.
   returned: success
   type: int
+jobs_unconfirmed:
+  description: >-
+    How many jobs named a parent Application that does not deploy into their namespace (neither its
+    C(spec.destination.namespace) nor a namespace in its C(status.resources)); they are not counted, so that a
+    job cannot count itself into another team's Application.
+  returned: success
+  type: int
 parent:
   description: The parent Application of the job (O(name) mode), C(namespace), C(name), C(source); null when none.
   returned: when O(name) is given

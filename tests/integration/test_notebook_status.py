@@ -66,10 +66,15 @@ def create_job(api, ns, name, phase=None, completed=None, **parent):
     return set_phase(api, ns, name, phase, completed) if phase else job
 
 
-def create_app(api, ns, name):
+def create_app(api, ns, name, *deploys_to):
+    """An Application in ``ns`` deploying into ``deploys_to``: the first is its destination, the others
+    appear in ``status.resources`` (manifests that set their own namespace), as Argo CD reports them."""
+    resources = [{"group": nvj.GROUP, "version": nvj.VERSION, "kind": nvj.KIND, "namespace": other, "name": "x"}
+                 for other in deploys_to[1:]]
     body = {"apiVersion": APP[0], "kind": APP[1], "metadata": {"name": name, "namespace": ns},
             "spec": {"project": "default", "source": {"repoURL": "https://example.invalid/repo", "path": "."},
-                     "destination": {"server": "https://kubernetes.default.svc", "namespace": ns}}}
+                     "destination": {"server": "https://kubernetes.default.svc", "namespace": deploys_to[0]}},
+            "status": {"resources": resources}}
     return api.create(APP[0], APP[1], body, namespace=ns)
 
 
@@ -112,8 +117,9 @@ def three_apps(api, namespace, spaces):
     Plus a job without parent and one whose tracking id was copied from another job (falls back to its label)."""
     argocd = namespace
     ns_a, ns_b = spaces(2)
-    for ns, name in ((argocd, "annotated"), (argocd, "labelled"), (ns_b, "team")):
-        create_app(api, ns, name)
+    for ns, name, deploys_to in ((argocd, "annotated", (ns_a, ns_b)), (argocd, "labelled", (ns_a,)),
+                                 (ns_b, "team", (ns_b,))):
+        create_app(api, ns, name, *deploys_to)
     create_job(api, ns_a, "a-ok", "Succeeded", stamp(1), tracking_app="annotated")
     create_job(api, ns_b, "b-fail", "Failed", stamp(2), tracking_app="annotated")
     create_job(api, ns_a, "l-run", "ValidationRunning", instance="labelled")
@@ -242,7 +248,7 @@ def test_missing_application_is_reported_not_an_error(api, emulator, namespace, 
 
 def test_job_being_reconciled_counts_in_its_new_phase(api, namespace, spaces):
     (ns,) = spaces(1)
-    create_app(api, namespace, "app")
+    create_app(api, namespace, "app", ns)
     for i in range(3):
         create_job(api, ns, "j{}".format(i), "ValidationRunning", instance="app")
     opts = {"argocd_namespace": namespace, "min_interval": 0}
@@ -271,7 +277,7 @@ def test_job_being_reconciled_counts_in_its_new_phase(api, namespace, spaces):
 
 def test_conflict_rereads_once_then_defers(api, emulator, namespace, spaces):
     (ns,) = spaces(1)
-    create_app(api, namespace, "app")
+    create_app(api, namespace, "app", ns)
     create_job(api, ns, "j", "Succeeded", stamp(1), instance="app")
     opts = {"argocd_namespace": namespace}
     emulator.clear_log()
@@ -290,7 +296,7 @@ def test_conflict_rereads_once_then_defers(api, emulator, namespace, spaces):
 def test_1200_jobs_across_pages(api, emulator, namespace, spaces):
     (ns,) = spaces(1)
     for name in ("even", "odd"):
-        create_app(api, namespace, name)
+        create_app(api, namespace, name, ns)
     phases = ["Succeeded", "Succeeded", "Failed", "ValidationRunning", None]
     jobs = []
     for i in range(1200):
@@ -355,7 +361,7 @@ def test_memory_stays_flat_in_the_number_of_jobs(api, emulator, namespace, space
     output = [{"cell": i, "output": "y" * 1000} for i in range(20)]
     peaks = {}
     for count, ns in zip((100, 1000), spaces(2)):
-        create_app(api, namespace, "big{}".format(count))
+        create_app(api, namespace, "big{}".format(count), ns)
         emulator.load([job_body(ns, "big-{:03d}".format(i), instance="big{}".format(count),
                                 status={"phase": "Failed", "completionTime": stamp(i % 60), "results": output})
                        for i in range(count)])

@@ -93,6 +93,7 @@ class World:
 
     def app(self, name="model-app", phase="Succeeded", operation=None):
         body = clean(sample("argocd-application.yaml", "Application"), name, self.ns)
+        body["spec"]["destination"]["namespace"] = self.ns  # it deploys the job's namespace: the job's parent
         body["status"]["operationState"]["phase"] = phase
         if operation:
             body["operation"] = operation
