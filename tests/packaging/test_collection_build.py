@@ -69,7 +69,8 @@ def test_manifest_declares_kubernetes_core_dependency(tarball):
 def test_offline_install_from_tarball_and_ansible_doc(tarball, tmp_path):
     dest = tmp_path / "collections"
     proc = subprocess.run(
-        [os.path.join(BIN, "ansible-galaxy"), "collection", "install", "--offline", "--force", "-p", str(dest), str(tarball)],
+        [os.path.join(BIN, "ansible-galaxy"), "collection", "install", "--offline", "--force",
+         "-p", str(dest), str(tarball)],
         capture_output=True,
         text=True,
     )
