@@ -25,13 +25,12 @@ from pathlib import Path
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "tools"))
+sys.path.insert(0, str(REPO / "tools"))  # when run without make; make puts tools/ on PYTHONPATH
 
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj  # noqa: E402
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi  # noqa: E402
-from tests.integration.test_operator_contract import Operator  # noqa: E402
-from tests.unit.test_health_lua import sandboxed_runtime, to_lua  # noqa: E402
+from argocd_lua import health as argo_health  # noqa: E402
+from operator_sim import Operator  # noqa: E402
 
 SAMPLES = REPO / "tests" / "data" / "samples"
 CRDS = REPO / "tests" / "data" / "crds"
@@ -69,11 +68,13 @@ class Report:
         print(f"\n{BOLD}[{self.step}/{self.steps}] {text}{RESET}")
 
     def row(self, label, value):
+        """``label`` and ``value`` in two columns; names are never split at their hyphens."""
         lines = [part for line in str(value).splitlines() or [""]
-                 for part in textwrap.wrap(line, WIDTH - 21, subsequent_indent="  ") or [""]]
-        print(f"      {label:<15}{lines[0]}")
+                 for part in textwrap.wrap(line, WIDTH - 22, subsequent_indent="  ", break_on_hyphens=False,
+                                           break_long_words=False) or [""]]
+        print(f"      {label:<16}{lines[0]}")
         for line in lines[1:]:
-            print(f"      {'':<15}{line}")
+            print(f"      {'':<16}{line}")
 
     def note(self, text):
         print(f"      {DIM}{text}{RESET}")
@@ -89,7 +90,7 @@ class Report:
 
 # -- the cluster ----------------------------------------------------------------------------------
 class Cluster:
-    """What Operator (the contract test's ansible-operator stand-in) needs: a kubeconfig."""
+    """The demo's Kubernetes API: a kubeconfig (all operator_sim.Operator needs) and our emulator, if any."""
 
     def __init__(self, kubeconfig, emulator=None):
         self.kubeconfig, self.emulator = kubeconfig, emulator
@@ -172,14 +173,6 @@ def installed_health_lua(api):
     return None, None
 
 
-def argo_health(lua_source, job):
-    """Evaluate the installed Lua as Argo CD does for an override: Lua 5.1, no string/math/io."""
-    lua = sandboxed_runtime()
-    lua.globals().obj = to_lua(lua, job)
-    result = lua.execute(lua_source)
-    return result["status"], result["message"]
-
-
 def wave_markers(job):
     keys = (nvj.ANN_WAVE_COMPLETE, nvj.ANN_COMPLETION_TIME, nvj.ANN_WAVE_FAILED, nvj.ANN_FAILURE_TIME)
     found = nvj.annotations(job)
@@ -218,7 +211,7 @@ class Demo:
 
     def load_scenario(self):
         r = self.report
-        r.begin("Load ADR-048's scenario")
+        r.begin("Create ADR-048's scenario (tests/data/samples)")
         for doc in documents("00-namespaces.yaml") + documents("argocd-configmaps.yaml"):
             ensure(self.api, doc)
         ensure(self.api, documents("argocd-application.yaml")[0])
@@ -264,9 +257,9 @@ class Demo:
         r.expect(self.lua == role_lua, "the installed Lua is byte for byte the tested health.lua")
         data = (self.api.get("v1", "ConfigMap", "argocd-notifications-cm", ARGOCD) or {}).get("data") or {}
         ours = sorted(k for k in data if "notebook" in k)
-        r.row("Notifications", f"{sum(k.startswith('trigger.') for k in ours)} triggers, "
-              f"{sum(k.startswith('template.') for k in ours)} templates in argocd-notifications-cm")
-        r.note(", ".join(k.split(".", 1)[1] for k in ours if k.startswith("trigger.")))
+        r.row("Notifications", "{} triggers, {} templates in argocd-notifications-cm:\n{}".format(
+            sum(k.startswith("trigger.") for k in ours), sum(k.startswith("template.") for k in ours),
+            "\n".join(k.split(".", 1)[1] for k in ours if k.startswith("trigger."))))
         r.expect(any(k.startswith("trigger.") for k in ours) and "trigger.on-sync-failed" in data,
                  "our triggers are installed and Argo CD's own trigger.on-sync-failed is kept")
 
@@ -282,9 +275,9 @@ class Demo:
         result = run["result"] or {}
         job = self.api.get(nvj.API_VERSION, nvj.KIND, JOB, NAMESPACE)
         health, message = argo_health(self.lua, job)
-        r.row("Controller", "rc={} in {:.1f} s, {}{}".format(
-            run["rc"], time.monotonic() - started, "changed" if result.get("changed") else "no change",
-            ", requeue in " + run["requeue"] if run["requeue"] else ""))
+        r.row("Controller", "rc={} in {:.1f} s, {}, {}".format(
+            run["rc"], time.monotonic() - started, "changed something" if result.get("changed") else "no change",
+            "requeue in " + run["requeue"] if run["requeue"] else "no requeue"))
         r.expect(run["rc"] == 0 and not run["failures"], "the controller run succeeded" +
                  ("" if run["rc"] == 0 else f": {run['failures'] or run['stdout'][-1500:]}"))
         r.row("Argo CD health", f"{HEALTH_COLOUR.get(health, '')}{health}{RESET}  {message}")
@@ -325,7 +318,7 @@ def walk(demo):
     r = demo.report
     t0 = stamp(-600)
 
-    step = demo.phase("Argo CD creates the job (wave 3); the Go operator has not reported yet")
+    step = demo.phase("Argo CD has created the job (sync wave 3); the Go operator has not reported yet")
     r.expect(step["health"] == "Progressing", "Argo CD shows it Progressing, so wave 4 waits")
     r.expect(step["markers"] == {}, "no wave marker yet")
     r.expect(step["status"] and step["status"]["total"] == 1 and step["status"]["running"] == 1,
@@ -337,13 +330,13 @@ def walk(demo):
             ("BuildComplete", "Image built", {}),
             ("ValidationRunning", "Running 4 cells", {"validationPodName": JOB + "-validation"})):
         status = dict({"phase": phase, "startTime": t0, "message": message, "retryCount": 0}, **extra)
-        step = demo.phase(f"Phase {phase}", status)
+        step = demo.phase(f"The Go operator reports phase {phase}", status)
         r.expect(step["health"] == "Progressing", "Argo CD health Progressing")
         r.expect(step["pods_after"] == step["pods_before"], "the InferenceService is left alone")
     demo.repeat("ValidationRunning, unchanged")
 
     completed = stamp(1)  # after the pods were created: they serve the old model
-    step = demo.phase("Phase Succeeded: the notebook has trained a new model", {
+    step = demo.phase("The Go operator reports Succeeded: the notebook has trained a new model", {
         "phase": "Succeeded", "startTime": t0, "completionTime": completed, "retryCount": 0,
         "message": "Notebook validation completed successfully (4/4 cells)"})
     r.expect(step["health"] == "Healthy", "Argo CD health Healthy: wave 4 may start")
@@ -365,13 +358,13 @@ def walk(demo):
     demo.repeat("Succeeded again: the trigger does not fire twice")
     r.expect(predictor_pods(demo.api) == pods, "the new pods were not restarted again")
 
-    step = demo.phase("Re-run: Argo CD syncs a new revision and the job runs again", {
+    step = demo.phase("Re-run: Argo CD syncs a new revision, the job is ValidationRunning again", {
         "phase": "ValidationRunning", "startTime": stamp(), "completionTime": None, "retryCount": 0,
         "message": "Running 4 cells", "validationPodName": JOB + "-validation"})
     r.expect(step["health"] == "Progressing", "Argo CD health Progressing")
     r.expect(step["markers"] == {}, "the stale wave-complete marker is cleared, nothing waits on it")
 
-    step = demo.phase("Phase Failed: a cell raised an error", {
+    step = demo.phase("The Go operator reports Failed: a cell raised an error", {
         "phase": "Failed", "completionTime": stamp(1), "retryCount": 3,
         "message": "Cell 2 failed: ValueError: input contains NaN"})
     r.expect(step["health"] == "Degraded", "Argo CD health Degraded, with the failure message")
@@ -390,6 +383,10 @@ def main():
         workdir = Path(tmp)
         cluster, where = start_cluster(workdir)
         print(f"Kubernetes API: {where}")
+        print(textwrap.fill(
+            "Steps 3-10: the demo plays the Go operator (it writes the job's .status), then runs the controller "
+            "role as ansible-operator would (ansible-runner); each step shows what Argo CD and a person see, "
+            "and checks it (✔: the check held).", WIDTH))
         try:
             api = KubeApi.from_auth(kubeconfig=cluster.kubeconfig)
             operator = Operator(cluster, api, workdir, {
@@ -417,7 +414,8 @@ def main():
             print("  ✘ " + line)
         return 1
     print(f"{GREEN}All {report.passed} checks held.{RESET}")
-    print("\nThe same against a real cluster (with Argo CD in `argocd` and the CRDs installed):")
+    print("\nNext, the same against a real cluster with Argo CD in `argocd` and the CRDs of")
+    print("tests/data/crds (it creates the scenario in `self-healing-platform` and `argocd`):")
     print("    KUBECONFIG=~/.kube/config make demo")
     print("Run the controller there for real: docs/operator.md (image, RBAC, Deployment);")
     print("install from AWX: docs/awx.md; everything step by step: docs/quickstart.md.")

@@ -103,7 +103,7 @@ EXAMPLES = r"""
   mlops.gitops.notebook_trigger:
     name: train-model
     namespace: ml-pipelines
-    annotation: mlops.dev/gitops-on-success-trigger
+    annotation: gitops.mlops.dev/on-success-trigger
 
 - name: Show what would fire
   mlops.gitops.notebook_trigger:

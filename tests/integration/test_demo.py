@@ -23,7 +23,7 @@ def test_demo_runs_the_scenario_and_every_check_holds():
     for step in range(1, 11):
         assert f"[{step}/10] " in out, step
     # what a person wants to see, in order: health per phase, markers, restart, Application, Events
-    healths = re.findall(r"^ {6}Argo CD health (\w+)", out, re.M)
+    healths = re.findall(r"^ {6}Argo CD health +(\w+)", out, re.M)
     assert healths == ["Progressing"] * 5 + ["Healthy", "Progressing", "Degraded"], healths
     assert "the installed Lua is byte for byte the tested health.lua" in out
     assert "wave-complete=3" in out and "wave-failed=3" in out

@@ -1,6 +1,6 @@
 """Runs the NotebookValidationJob health check's ``health_test.yaml`` in a real Lua 5.1 VM, sandboxed
-the way Argo CD runs an ``argocd-cm`` override without ``useOpenLibs`` (util/lua/lua.go: gopher-lua
-with SkipOpenLibs, then only the package, base and table libraries and a "safe" os with time/date).
+the way Argo CD runs an ``argocd-cm`` override without ``useOpenLibs`` (tools/argocd_lua.py), and checks
+that sandbox against what Argo CD opens.
 """
 
 import os
@@ -8,39 +8,12 @@ import os
 import lupa.lua51
 import pytest
 import yaml
+from argocd_lua import run, sandboxed_runtime, to_lua  # tools/, on sys.path via tests/conftest.py
 
 ROLE = os.path.join(os.path.dirname(__file__), "..", "..", "roles", "argocd_health_check")
 CHECK_DIR = os.path.join(ROLE, "files", "resource_customizations", "mlops.mlops.dev", "NotebookValidationJob")
 HEALTH_LUA = os.path.join(CHECK_DIR, "health.lua")
 VALID_STATUSES = ("Healthy", "Progressing", "Degraded", "Suspended", "Missing", "Unknown")
-
-# gopher-lua's base library (baselib.go baseFuncs + _G/_VERSION/ipairs/pairs), the package library
-# (package, and module/require which gopher-lua registers with the base functions), table, and os.
-# No string, math, io, coroutine, debug; Lua 5.1's extra base functions gcinfo/newproxy are absent too.
-ALLOWED_GLOBALS = (
-    "_G _VERSION assert collectgarbage dofile error getfenv getmetatable load loadfile loadstring next "
-    "pcall print rawequal rawget rawset select setfenv setmetatable tonumber tostring type unpack xpcall "
-    "module require ipairs pairs package table os"
-).split()
-
-SANDBOX = """
-local allowed = {}
-for _, name in ipairs({...}) do allowed[name] = true end
--- gopher-lua gives strings a metatable (s:upper()) only when the string library is opened.
-debug.setmetatable("", nil)
-local safe_os = {time = os.time, date = os.date}
-local doomed = {}
-for name in pairs(_G) do
-  if not allowed[name] then doomed[#doomed + 1] = name end
-end
-for _, name in ipairs(doomed) do _G[name] = nil end
-os = safe_os
-for name in pairs(package.loaded) do
-  if name ~= "_G" and name ~= "package" and name ~= "table" then package.loaded[name] = nil end
-end
-package.loaded.os = safe_os
-package.preload.os = function() return safe_os end
-"""
 
 
 class _KeepTimestampsAsText(yaml.SafeLoader):
@@ -58,33 +31,9 @@ def load_yaml(path):
         return yaml.load(handle, Loader=_KeepTimestampsAsText)  # noqa: S506 - a SafeLoader subclass
 
 
-def sandboxed_runtime():
-    lua = lupa.lua51.LuaRuntime(register_eval=False, register_builtins=False, unpack_returned_tuples=True)
-    lua.execute(SANDBOX, *ALLOWED_GLOBALS)
-    return lua
-
-
-def to_lua(lua, value):
-    """Convert as Argo CD's decodeValue does: maps to tables, lists to 1-based arrays, null to nil."""
-    if isinstance(value, dict):
-        table = lua.table()
-        for key, item in value.items():
-            if item is not None:
-                table[str(key)] = to_lua(lua, item)
-        return table
-    if isinstance(value, list):
-        table = lua.table()
-        for index, item in enumerate(value, start=1):
-            table[index] = to_lua(lua, item)
-        return table
-    return value
-
-
 def run_health(script, obj):
     """The ``(status, message)`` the script returns for ``obj``; a Lua error raises LuaError."""
-    lua = sandboxed_runtime()
-    lua.globals().obj = to_lua(lua, obj)
-    result = lua.execute(script)
+    result = run(script, obj)
     assert lupa.lua51.lua_type(result) == "table", "the script must return a table, got {!r}".format(result)
     keys = set(result.keys())
     assert keys <= {"status", "message"}, keys
