@@ -5,12 +5,16 @@
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 build="${BUILD:-$repo/.build}"
-root="$build/sanity"
-dest="$root/ansible_collections/mlops/gitops"
 tarball="$(ls "$build"/dist/mlops-gitops-*.tar.gz)"
-rm -rf "$dest"
+# Outside this checkout: inside it, ansible-test would take its file list from this repo's git,
+# where .build is ignored, and silently check nothing. The copy is a git repo of its own instead.
+root="$(mktemp -d "${TMPDIR:-/tmp}/mlops-gitops-sanity.XXXXXX")"
+trap 'rm -rf "$root"' EXIT
+dest="$root/ansible_collections/mlops/gitops"
 mkdir -p "$dest" "$root/ansible_collections/kubernetes"
 tar -xzf "$tarball" -C "$dest"
+git -C "$dest" init -q
+git -C "$dest" add -A
 core="$("$repo/.venv/bin/python" -c 'import ansible_collections.kubernetes.core as c, os; print(os.path.dirname(c.__file__))' 2>/dev/null \
   || "$repo/.venv/bin/python" -c 'import importlib.util as u; print(u.find_spec("ansible_collections.kubernetes.core").submodule_search_locations[0])')"
 ln -sfn "$core" "$root/ansible_collections/kubernetes/core"
@@ -29,4 +33,11 @@ if [ ! -x "$sv/bin/ansible-test" ]; then
   python3 -m venv "$sv"
   "$sv/bin/python" -m pip install --quiet --disable-pip-version-check "$(grep '^ansible-core==' "$repo/requirements-dev.txt")"
 fi
-exec "$sv/bin/ansible-test" sanity --requirements --python 3.11 --color no "$@"
+log="$root/sanity.log"
+status=0
+"$sv/bin/ansible-test" sanity --requirements --python 3.11 --color no "$@" 2>&1 | tee "$log" || status=$?
+if grep -q "All targets skipped" "$log"; then
+  echo "tools/sanity.sh: ansible-test found nothing to check in $dest" >&2
+  exit 1
+fi
+exit "$status"

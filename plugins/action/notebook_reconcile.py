@@ -40,6 +40,7 @@ OWN_SPEC = {
     "min_interval": {"type": "int"},
 }
 
+
 def argument_spec():
     return module_runner.argument_spec(OWN_SPEC)
 
