@@ -10,6 +10,10 @@ once per ``min_interval`` per Application; a write that comes too early is repor
 with ``retry_after``, so the controller requeues and the final state always lands. A new failure
 bypasses the interval. The interval is judged from the ``lastUpdate`` already on the Application:
 every controller run is a fresh process, so the cluster is the only memory there is.
+
+``reconcile`` decides the debounce before listing when the list cannot change the outcome (inside
+the interval, and the job is not a failure the Application lacks): an event inside the interval
+then costs one read of the Application, not a list of the namespaces.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -51,10 +55,28 @@ UPDATED, UNCHANGED, DEFERRED, MISSING = "updated", "unchanged", "deferred", "mis
 
 
 # -- aggregation ------------------------------------------------------------------------------
-def _sort_time(obj):
-    """The completion time as a string that sorts chronologically ("" when unknown)."""
-    moment = nvj.parse_time(nvj.completion_time(obj))
+def _sortable(completed):
+    """A completion time as a string that sorts chronologically ("" when absent or unreadable)."""
+    moment = nvj.parse_time(completed)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if moment else ""
+
+
+def marker(job):
+    """``(sort time, "ns/name", "ns/name@completionTime")``: markers order by time, then by job; the
+    third part is what ``notebook-last-failure`` / ``notebook-last-success`` hold."""
+    meta = nvj.metadata(job)
+    ref = "{}/{}".format(meta.get("namespace") or "", meta.get("name") or "")
+    completed = nvj.completion_time(job) or ""
+    return (_sortable(completed), ref, ref + "@" + completed)
+
+
+def parse_marker(value):
+    """A ``notebook-last-failure`` / ``-success`` value as the marker ``Tally`` made it, or None
+    (empty or malformed). Names cannot contain ``@``, so the first one ends ``ns/name``."""
+    if not isinstance(value, str) or "@" not in value:
+        return None
+    ref, _at, completed = value.partition("@")
+    return (_sortable(completed), ref, value)
 
 
 class Tally:
@@ -81,15 +103,14 @@ class Tally:
         if phase not in nvj.TERMINAL_PHASES:
             self.running += 1
             return
-        when = _sort_time(job)
-        marker = (when, namespace + "/" + name, "{}/{}@{}".format(namespace, name, nvj.completion_time(job) or ""))
+        mark = marker(job)
         if phase == nvj.SUCCEEDED:
             self.succeeded += 1
-            self.last_success = max(self.last_success or marker, marker)
+            self.last_success = max(self.last_success or mark, mark)
             return
         self.failed += 1
-        self.last_failure = max(self.last_failure or marker, marker)
-        self._failed.append((when, namespace, name))
+        self.last_failure = max(self.last_failure or mark, mark)
+        self._failed.append((mark[0], namespace, name))
         if len(self._failed) > 2 * max(self.max_failed_jobs, 1):
             self._trim()
 
@@ -200,8 +221,25 @@ def is_new_failure(existing, new):
     """A failure that was not on the Application before: more failures, or a newer last failure."""
     if _count(new, nvj.ANN_NOTEBOOK_FAILED, "failed") > _count(existing, nvj.ANN_NOTEBOOK_FAILED, "failed"):
         return True
-    marker = new.get(nvj.ANN_NOTEBOOK_LAST_FAILURE)
-    return bool(marker) and marker != existing.get(nvj.ANN_NOTEBOOK_LAST_FAILURE)
+    newest = new.get(nvj.ANN_NOTEBOOK_LAST_FAILURE)
+    return bool(newest) and newest != existing.get(nvj.ANN_NOTEBOOK_LAST_FAILURE)
+
+
+def _last_update(existing):
+    return nvj.parse_time((parse_status(existing.get(nvj.ANN_NOTEBOOK_STATUS)) or {}).get("lastUpdate"))
+
+
+def _interval_left(last, now, min_interval):
+    """``(elapsed, retry_after)`` while the interval since ``last`` holds writes back, else None.
+    A ``lastUpdate`` in the future (clock skew) must not block writes."""
+    elapsed = (now - last).total_seconds()
+    if elapsed < 0 or elapsed >= min_interval:
+        return None
+    return elapsed, max(1, int(math.ceil(min_interval - elapsed)))
+
+
+def _too_early(elapsed, min_interval):
+    return "last written {}s ago; at most one write per {}s (min_interval)".format(int(elapsed), min_interval)
 
 
 def decide(existing, new, now, min_interval):
@@ -211,15 +249,44 @@ def decide(existing, new, now, min_interval):
         return UNCHANGED, "the annotations already hold this content", None
     if is_new_failure(existing, new):
         return UPDATED, "a new failure is written at once", None
-    last = nvj.parse_time((parse_status(existing.get(nvj.ANN_NOTEBOOK_STATUS)) or {}).get("lastUpdate"))
+    last = _last_update(existing)
     if last is None:
         return UPDATED, "no earlier notebook status on the Application", None
-    elapsed = (now - last).total_seconds()
-    if elapsed < 0 or elapsed >= min_interval:  # a lastUpdate in the future (clock skew) must not block writes
+    wait = _interval_left(last, now, min_interval)
+    if wait is None:
         return UPDATED, "content changed", None
-    retry_after = max(1, int(math.ceil(min_interval - elapsed)))
-    reason = "last written {}s ago; at most one write per {}s (min_interval)".format(int(elapsed), min_interval)
-    return DEFERRED, reason, retry_after
+    return DEFERRED, _too_early(wait[0], min_interval), wait[1]
+
+
+def failure_reflected(existing, job):
+    """True when the Application's ``notebook-last-failure`` is the failed ``job``'s marker or a newer one,
+    in the order ``Tally`` keeps its markers: this failure (or a later one) was written already. The same
+    job at the same instant counts as written however the time is spelled; a job without a readable
+    completion time only by its exact marker (it would sort before every other)."""
+    written, mine = parse_marker(existing.get(nvj.ANN_NOTEBOOK_LAST_FAILURE)), marker(job)
+    if written is None:
+        return False
+    return written[2] == mine[2] or (bool(mine[0]) and written[:2] >= mine[:2])
+
+
+def decide_before_listing(existing, job, now, min_interval):
+    """``(DEFERRED, reason, retry_after)`` when no list could make ``job``'s reconcile write now, else None.
+
+    Inside the interval the only write allowed is a new failure. A job that is not Failed, or whose
+    failure the Application already shows, cannot bring one: whatever the list holds, the outcome is
+    ``unchanged`` or ``deferred``, and ``deferred`` is safe for both (the requeued run after the interval
+    lists and writes, or finds nothing to write). A failure newly brought by another job is written by
+    that job's own reconcile. ``existing`` are the Application's managed annotations."""
+    last = _last_update(existing)
+    if min_interval <= 0 or last is None:
+        return None
+    wait = _interval_left(last, now, min_interval)
+    if wait is None:
+        return None
+    if nvj.phase(job) == nvj.FAILED and not failure_reflected(existing, job):
+        return None
+    reason = _too_early(wait[0], min_interval) + "; the jobs are counted when the interval is over"
+    return DEFERRED, reason, wait[1]
 
 
 def recorded_namespaces(app):
@@ -326,13 +393,17 @@ def _get_app(api, key):
     return api.get(argo_app.APP_API_VERSION, argo_app.APP_KIND, key[1], key[0])
 
 
+def _what(key):
+    return "{} annotation {}".format(argo_app.app_ref(*key), nvj.ANN_NOTEBOOK_STATUS)
+
+
 def _apply(api, key, app, tally, rescan, opts, check_mode, now, result):
     """Decide and write one Application: one merge patch carrying resourceVersion; on 409 re-read
     once, and recount first when another writer of ours got there before."""
     namespace, name = key
     entry = {"namespace": namespace, "name": name}
     result["applications"].append(entry)
-    what = "{} annotation {}".format(argo_app.app_ref(namespace, name), nvj.ANN_NOTEBOOK_STATUS)
+    what = _what(key)
     conflicts = 0
     while True:
         if app is None:
@@ -422,7 +493,8 @@ def reconcile(api, job, options=None, check_mode=False, now=None):
     """Write the status of the parent Application of ``job``, counting ``job`` in its current phase.
 
     Lists the job's namespace, the namespaces where the Application's jobs were found last time
-    (recorded in the status JSON) and ``options["namespaces"]``.
+    (recorded in the status JSON) and ``options["namespaces"]`` — unless ``decide_before_listing``
+    defers the write without counting (the same in check mode, so a preview predicts the run).
     """
     opts, error = _options(options)
     if error:
@@ -442,7 +514,15 @@ def reconcile(api, job, options=None, check_mode=False, now=None):
             )
         )
         return dict(_new_result(), parent=parent, refused=[{"what": argo_app.app_ref(*key), "reason": reason}])
+    now = now or nvj.now()
+    interval = opts["min_interval"]
+    early = None if app is None else decide_before_listing(managed(nvj.annotations(app)), job, now, interval)
+    if early is not None:
+        _action, reason, retry_after = early
+        entry = {"namespace": key[0], "name": key[1], "action": DEFERRED, "reason": reason}
+        deferred = [{"what": _what(key), "reason": reason, "retry_after": retry_after}]
+        return dict(_new_result(), parent=parent, applications=[entry], deferred=deferred)
     namespaces = set([job_namespace]) | opts["namespaces"]
-    result = _run(api, opts, check_mode, now or nvj.now(), namespaces, wanted={key}, prefer=job, known_apps={key: app})
+    result = _run(api, opts, check_mode, now, namespaces, wanted={key}, prefer=job, known_apps={key: app})
     result["parent"] = parent
     return result

@@ -105,8 +105,9 @@ RETURN = r"""
 applications:
   description:
     - One entry per Application considered, with C(namespace), C(name), C(action) (C(updated), C(unchanged),
-      C(deferred) or C(missing)), C(reason), and when the Application exists C(summary), C(total), C(succeeded),
-      C(failed), C(running). In check mode C(updated) means it would be written.
+      C(deferred) or C(missing)), C(reason), and when the jobs were counted C(summary), C(total), C(succeeded),
+      C(failed), C(running) (not when the Application is missing, nor for a write deferred before listing,
+      when nothing was counted). In check mode C(updated) means it would be written.
   returned: success
   type: list
   elements: dict

@@ -376,3 +376,97 @@ def test_memory_stays_flat_in_the_number_of_jobs(api, emulator, namespace, space
         assert entry(result, namespace, "big{}".format(count))["failed"] == count
     assert peaks[1000] < peaks[100] * 1.6, peaks  # allocator noise: about one page
     assert peaks[1000] < 1000 * 20000 / 2, peaks
+
+
+
+def verbs(emulator, api):
+    return [(e["verb"], e["resource"]) for e in settled_log(emulator, api)]
+
+
+def reconcile_now(api, emulator, ns, name, opts, seconds, check_mode=False):
+    """Reconcile job ``ns/name`` as the controller does (a fresh read first); the request log then
+    holds only the reconcile's own requests."""
+    job = api.get(nvj.API_VERSION, nvj.KIND, name, ns)
+    settled_log(emulator, api)
+    emulator.clear_log()
+    return app_status.reconcile(api, job, opts, check_mode=check_mode, now=at(seconds))
+
+
+LISTED = ("list", "notebookvalidationjobs")
+ONLY_THE_APPLICATION = [("get", "applications")]
+
+
+def test_reconcile_inside_the_interval_decides_before_listing(api, emulator, namespace, spaces):
+    """A burst costs one Application read per event: inside the interval only a failure the Application
+    does not show yet lists (and is written at once); the requeued run after the interval lists and
+    writes the exact final counts; one more run after that lists and finds nothing to write."""
+    (ns,) = spaces(1)
+    create_app(api, namespace, "app", ns)
+    for name in ("j0", "j1", "j2"):
+        create_job(api, ns, name, "ValidationRunning", instance="app")
+    opts = {"argocd_namespace": namespace, "min_interval": 60}
+    set_phase(api, ns, "j0", "Succeeded", stamp(1))
+    first = reconcile_now(api, emulator, ns, "j0", opts, 0)  # nothing written yet: lists and writes
+    assert entry(first, namespace, "app")["action"] == "updated" and LISTED in verbs(emulator, api)
+
+    set_phase(api, ns, "j1", "Succeeded", stamp(2))
+    early = reconcile_now(api, emulator, ns, "j1", opts, 20)
+    assert verbs(emulator, api) == ONLY_THE_APPLICATION  # no list, no patch
+    assert early["deferred"][0]["retry_after"] == 40 and not early["changed"]
+    assert entry(early, namespace, "app")["action"] == "deferred"
+    preview = reconcile_now(api, emulator, ns, "j1", opts, 21, check_mode=True)  # check mode predicts the same
+    assert verbs(emulator, api) == ONLY_THE_APPLICATION
+    assert preview["deferred"][0]["retry_after"] == 39 and not preview["changed"]
+    assert status_of(api, namespace, "app")["succeeded"] == 1
+
+    set_phase(api, ns, "j2", "Failed", stamp(3))
+    failure = reconcile_now(api, emulator, ns, "j2", opts, 30)  # a new failure: lists and writes at once
+    assert LISTED in verbs(emulator, api) and len(app_patches(emulator, api)) == 1
+    assert failure["changed"] and failure["deferred"] == []
+    status = status_of(api, namespace, "app")
+    assert (status["succeeded"], status["failed"], status["running"]) == (2, 1, 0)  # j1 counted by the same list
+    assert notes(api, namespace, "app")[nvj.ANN_NOTEBOOK_LAST_FAILURE] == "{}/j2@{}".format(ns, stamp(3))
+
+    again = reconcile_now(api, emulator, ns, "j2", opts, 35)  # the failure is on the Application now
+    assert verbs(emulator, api) == ONLY_THE_APPLICATION and again["deferred"][0]["retry_after"] == 55
+    create_job(api, ns, "j3", "Succeeded", stamp(4), instance="app")
+    assert reconcile_now(api, emulator, ns, "j3", opts, 40)["deferred"][0]["retry_after"] == 50
+    assert verbs(emulator, api) == ONLY_THE_APPLICATION
+    set_phase(api, ns, "j0", "ValidationRunning")  # a re-run
+    assert reconcile_now(api, emulator, ns, "j0", opts, 41)["deferred"][0]["retry_after"] == 49
+    assert verbs(emulator, api) == ONLY_THE_APPLICATION
+
+    trailing = reconcile_now(api, emulator, ns, "j0", opts, 90)  # the requeue after the interval
+    assert LISTED in verbs(emulator, api) and len(app_patches(emulator, api)) == 1
+    assert entry(trailing, namespace, "app")["action"] == "updated"
+    status = status_of(api, namespace, "app")
+    assert {k: status[k] for k in ("total", "succeeded", "failed", "running", "lastUpdate")} == {
+        "total": 4, "succeeded": 2, "failed": 1, "running": 1, "lastUpdate": "2026-01-24T22:31:30Z"}
+    assert notes(api, namespace, "app")[nvj.ANN_NOTEBOOK_SUMMARY] == "2/4 succeeded (50.0% success rate)"
+
+    quiet = reconcile_now(api, emulator, ns, "j3", opts, 151)  # after the interval, nothing changed
+    assert LISTED in verbs(emulator, api) and app_patches(emulator, api) == []
+    assert entry(quiet, namespace, "app")["action"] == "unchanged" and quiet["deferred"] == []
+    unbounced = reconcile_now(api, emulator, ns, "j3", dict(opts, min_interval=0), 152)  # 0: always counts
+    assert LISTED in verbs(emulator, api) and entry(unbounced, namespace, "app")["action"] == "unchanged"
+
+
+def test_aggregate_and_refusals_are_not_decided_before_listing(api, emulator, namespace, spaces):
+    """``aggregate`` (the periodic full recount) keeps listing inside the interval; a job whose claimed
+    parent does not deploy into its namespace is refused, not deferred, inside the interval too."""
+    home, stranger = spaces(2)
+    create_app(api, namespace, "app", home)
+    create_job(api, home, "ok", "Succeeded", stamp(1), instance="app")
+    opts = {"argocd_namespace": namespace, "min_interval": 60}
+    app_status.aggregate(api, [home], opts, now=T0)
+    set_phase(api, home, "ok", "ValidationRunning")
+    emulator.clear_log()
+    recount = app_status.aggregate(api, [home], opts, now=at(10))
+    assert LISTED in verbs(emulator, api)
+    assert recount["deferred"][0]["reason"] == "last written 10s ago; at most one write per 60s (min_interval)"
+    assert entry(recount, namespace, "app")["running"] == 1  # counted, unlike a pre-list deferral
+
+    create_job(api, stranger, "intruder", "Succeeded", stamp(2), instance="app")
+    refused = reconcile_now(api, emulator, stranger, "intruder", opts, 11)
+    assert refused["refused"] and refused["deferred"] == [] and refused["applications"] == []
+    assert verbs(emulator, api) == ONLY_THE_APPLICATION

@@ -201,6 +201,73 @@ def test_unparseable_last_update_does_not_block_a_write():
     assert app_status.decide(existing, annotations_for(SUCCEEDED_MORE), T0, 60)[0] == app_status.UPDATED
 
 
+# -- the debounce decided before listing (reconcile of one job) ----------------------------------
+# Written on the Application at T0: a@1 succeeded, b@2 failed (the last-failure marker), c building.
+BEFORE_LIST_TABLE = [
+    # (id, job being reconciled, seconds since the last write, min_interval, retry_after or None = list)
+    ("succeeded inside the interval", job("c", "Succeeded", completed=stamp(3)), 20, 60, 40),
+    ("running inside the interval", job("c", "ValidationRunning"), 1, 60, 59),
+    ("no status yet inside the interval", job("n", None), 1, 60, 59),
+    ("fractional rest", job("c", "Succeeded", completed=stamp(3)), 59.2, 60, 1),
+    ("long interval", job("c", "Succeeded", completed=stamp(3)), 100, 3600, 3500),
+    ("at the boundary", job("c", "Succeeded", completed=stamp(3)), 60, 60, None),
+    ("after the interval", job("c", "Succeeded", completed=stamp(3)), 5000, 60, None),
+    ("min_interval 0", job("c", "Succeeded", completed=stamp(3)), 0, 0, None),
+    ("lastUpdate in the future", job("c", "Succeeded", completed=stamp(3)), -300, 60, None),
+    ("new failure, newer than the marker", job("c", "Failed", completed=stamp(3)), 1, 60, None),
+    ("same job fails again", job("b", "Failed", completed=stamp(9)), 1, 60, None),
+    ("same time, name after the marker's", job("c", "Failed", completed=stamp(2)), 1, 60, None),
+    ("failure in another namespace, same time", job("b", "Failed", namespace="zz", completed=stamp(2)), 1, 60, None),
+    ("failure already written", job("b", "Failed", completed=stamp(2)), 1, 60, 59),
+    ("failure already written, other time format", job("b", "Failed", completed="2026-01-24T10:02:00.000Z"), 1, 60,
+     59),
+    ("older failure than the marker", job("z", "Failed", completed=stamp(1)), 1, 60, 59),
+    ("same time, name before the marker's", job("a0", "Failed", completed=stamp(2)), 1, 60, 59),
+    ("failure without completion time", job("y", "Failed"), 1, 60, None),
+    ("failure with an unreadable completion time", job("y", "Failed", completed="soon"), 1, 60, None),
+]
+
+
+@pytest.mark.parametrize("case", BEFORE_LIST_TABLE, ids=[c[0] for c in BEFORE_LIST_TABLE])
+def test_decide_before_listing(case):
+    _, item, elapsed, interval, retry_after = case
+    existing = app_status.managed(annotations_for(BASE, now=T0))
+    got = app_status.decide_before_listing(existing, item, _at(elapsed), interval)
+    if retry_after is None:
+        assert got is None
+    else:
+        assert got[0] == app_status.DEFERRED and got[2] == retry_after, got
+        assert "min_interval" in got[1] and "counted when the interval is over" in got[1]
+
+
+@pytest.mark.parametrize("edit", [
+    {"lastUpdate": "yesterday"}, {"lastUpdate": None}, {"lastUpdate": 1769293800}, "{not json", None])
+def test_unreadable_last_update_does_not_skip_the_list(edit):
+    existing = app_status.managed(annotations_for(BASE, now=T0))
+    if isinstance(edit, dict):
+        status = json.loads(existing[nvj.ANN_NOTEBOOK_STATUS])
+        status.update(edit)
+        existing[nvj.ANN_NOTEBOOK_STATUS] = json.dumps(status)
+    else:
+        existing[nvj.ANN_NOTEBOOK_STATUS] = edit
+    assert app_status.decide_before_listing(existing, job("c", "Succeeded", completed=stamp(3)), _at(1), 60) is None
+
+
+@pytest.mark.parametrize("completed", [stamp(4), "2026-01-24T10:05:00.5Z", "2026-01-24T12:05:00+02:00", None])
+def test_written_markers_parse_back_to_the_tallys_markers(completed):
+    failed = job("f", "Failed", completed=completed)
+    written = annotations_for([failed])[nvj.ANN_NOTEBOOK_LAST_FAILURE]
+    assert app_status.parse_marker(written) == app_status.marker(failed)
+    assert app_status.failure_reflected({nvj.ANN_NOTEBOOK_LAST_FAILURE: written}, failed)
+
+
+@pytest.mark.parametrize("value", ["", None, "ml/f", 42])
+def test_absent_or_malformed_markers_reflect_nothing(value):
+    assert app_status.parse_marker(value) is None
+    failed = job("f", "Failed", completed=stamp(1))
+    assert not app_status.failure_reflected({nvj.ANN_NOTEBOOK_LAST_FAILURE: value}, failed)
+
+
 def test_recorded_namespaces():
     app = {"metadata": {"annotations": annotations_for([job("a", namespace="x"), job("b", namespace="y")])}}
     assert app_status.recorded_namespaces(app) == {"x", "y"}
