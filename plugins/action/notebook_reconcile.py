@@ -34,7 +34,6 @@ OWN_SPEC = {
     "definition": {"type": "dict"},
     "namespaces": {"type": "list", "elements": "str"},
     "features": {"type": "list", "elements": "str", "choices": list(FEATURES), "default": list(FEATURES)},
-    "argocd_namespace": {"type": "str", "default": "argocd"},
     "allowed_namespaces": {"type": "list", "elements": "str", "default": []},
     "trigger_annotation": {"type": "str", "default": nvj.ANN_TRIGGER},
     "min_interval": {"type": "int"},
@@ -42,7 +41,7 @@ OWN_SPEC = {
 
 
 def argument_spec():
-    return module_runner.argument_spec(OWN_SPEC)
+    return module_runner.argument_spec(module_runner.ARGOCD_NAMESPACE_SPEC, OWN_SPEC)
 
 
 def _features():

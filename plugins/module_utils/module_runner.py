@@ -35,15 +35,21 @@ FIX_BY_STATUS = {
 }
 
 
-def argument_spec(own):
-    """kubernetes.core's auth options plus the module's own."""
+# The options documented by the doc fragments mlops.gitops.notebook and mlops.gitops.notebook.argocd_namespace.
+JOB_SPEC = {"name": {"type": "str", "required": True}, "namespace": {"type": "str", "required": True}}
+ARGOCD_NAMESPACE_SPEC = {"argocd_namespace": {"type": "str", "default": "argocd"}}
+
+
+def argument_spec(*own):
+    """kubernetes.core's auth options plus the module's own (several dicts are merged in order)."""
     spec = copy.deepcopy(AUTH_ARG_SPEC)
-    spec.update(own)
+    for part in own:
+        spec.update(copy.deepcopy(part))
     return spec
 
 
-def build_module(own_spec, **kwargs):
-    module = AnsibleModule(argument_spec=argument_spec(own_spec), supports_check_mode=True, **kwargs)
+def build_module(*own_specs, **kwargs):
+    module = AnsibleModule(argument_spec=argument_spec(*own_specs), supports_check_mode=True, **kwargs)
     if not HAS_KUBERNETES:
         module.fail_json(msg=missing_required_lib("kubernetes"), exception=KUBERNETES_IMPORT_ERROR)
     return module

@@ -26,21 +26,8 @@ author:
   - mlops.gitops developers (@mlops-gitops)
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
-options:
-  name:
-    description: Name of the NotebookValidationJob.
-    type: str
-    required: true
-  namespace:
-    description: Namespace of the NotebookValidationJob; the Event is created there.
-    type: str
-    required: true
-  argocd_namespace:
-    description:
-      - Namespace of the Argo CD control plane (C(openshift-gitops) on OpenShift GitOps).
-      - An Application in another namespace is labelled C(<namespace>_<name>), as Argo CD names it.
-    type: str
-    default: argocd
+  - mlops.gitops.notebook
+  - mlops.gitops.notebook.argocd_namespace
 attributes:
   check_mode:
     description: Reports whether the Event would be created and creates nothing.
@@ -103,13 +90,7 @@ def execute(module, api):
 
 
 def main():
-    module = module_runner.build_module(
-        {
-            "name": {"type": "str", "required": True},
-            "namespace": {"type": "str", "required": True},
-            "argocd_namespace": {"type": "str", "default": "argocd"},
-        }
-    )
+    module = module_runner.build_module(module_runner.JOB_SPEC, module_runner.ARGOCD_NAMESPACE_SPEC)
     module_runner.run(module, execute)
 
 

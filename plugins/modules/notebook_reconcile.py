@@ -34,6 +34,7 @@ author:
   - mlops.gitops developers (@mlops-gitops)
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
+  - mlops.gitops.notebook.argocd_namespace
 options:
   name:
     description: Name of the NotebookValidationJob. Required unless I(definition) or I(namespaces) is given.
@@ -58,12 +59,6 @@ options:
     elements: str
     choices: [waves, events, triggers, status]
     default: [waves, events, triggers, status]
-  argocd_namespace:
-    description:
-      - The Argo CD control-plane namespace, where Applications named without a namespace live
-        (C(openshift-gitops) on OpenShift GitOps).
-    type: str
-    default: argocd
   allowed_namespaces:
     description:
       - Namespaces other than the job's own that on-success triggers may act on (C(*) for any). Empty means a

@@ -31,6 +31,7 @@ author:
   - mlops.gitops developers (@mlops-gitops)
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
+  - mlops.gitops.notebook.argocd_namespace
 options:
   namespaces:
     description:
@@ -44,12 +45,6 @@ options:
   namespace:
     description: Namespace of the NotebookValidationJob O(name).
     type: str
-  argocd_namespace:
-    description:
-      - The Argo CD control-plane namespace, where Applications named by a plain name live
-        (C(openshift-gitops) on OpenShift GitOps).
-    type: str
-    default: argocd
   min_interval:
     description: Seconds between two writes of one Application (a new failure is written at once). C(0) disables.
     type: int
@@ -177,11 +172,11 @@ def execute(module, api):
 
 def main():
     module = module_runner.build_module(
+        module_runner.ARGOCD_NAMESPACE_SPEC,
         {
             "namespaces": {"type": "list", "elements": "str"},
             "name": {"type": "str"},
             "namespace": {"type": "str"},
-            "argocd_namespace": {"type": "str", "default": "argocd"},
             "min_interval": {"type": "int", "default": 60},
             "max_failed_jobs": {"type": "int", "default": 20},
             "page_size": {"type": "int", "default": 500},

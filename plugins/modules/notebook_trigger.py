@@ -28,21 +28,15 @@ description:
     or refused list fires nothing, records a Warning Event on the job and fails the task.
   - Targets in the job's namespace are allowed; another namespace only when listed in O(allowed_namespaces)
     or when that namespace carries the annotation C(mlops.dev/allow-triggers-from) naming the job's namespace
-    (or C(*)). An Application only when it is the job's own parent Application or its namespace is in
-    O(allowed_namespaces).
+    (or C(*)). An Application only when it is the job's own parent Application (the job names it and the
+    Application deploys into the job's namespace) or its namespace is in O(allowed_namespaces).
 author:
   - mlops.gitops developers (@mlops-gitops)
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
+  - mlops.gitops.notebook
+  - mlops.gitops.notebook.argocd_namespace
 options:
-  name:
-    description: Name of the NotebookValidationJob.
-    type: str
-    required: true
-  namespace:
-    description: Namespace of the NotebookValidationJob.
-    type: str
-    required: true
   allowed_namespaces:
     description:
       - Namespaces (besides the job's own) whose targets any job may trigger, set by the administrator.
@@ -51,11 +45,6 @@ options:
     type: list
     elements: str
     default: []
-  argocd_namespace:
-    description: Namespace of the Argo CD control plane; default namespace of Application targets and of plain
-      parent names in tracking ids (C(openshift-gitops) on OpenShift GitOps).
-    type: str
-    default: argocd
   annotation:
     description:
       - The annotation holding the trigger list. Set a distinct key when this collection runs next to the Go
@@ -177,11 +166,10 @@ def execute(module, api):
 
 def main():
     module = module_runner.build_module(
+        module_runner.JOB_SPEC,
+        module_runner.ARGOCD_NAMESPACE_SPEC,
         {
-            "name": {"type": "str", "required": True},
-            "namespace": {"type": "str", "required": True},
             "allowed_namespaces": {"type": "list", "elements": "str", "default": []},
-            "argocd_namespace": {"type": "str", "default": "argocd"},
             "annotation": {"type": "str", "default": nvj.ANN_TRIGGER},
             "max_targets": {"type": "int", "default": triggers.DEFAULT_MAX_TARGETS},
             "retry_after": {"type": "int", "default": triggers.DEFAULT_RETRY_AFTER},

@@ -24,6 +24,7 @@ author:
   - mlops.gitops developers (@mlops-gitops)
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
+  - mlops.gitops.notebook.argocd_namespace
 options:
   namespace:
     description: Namespace of the NotebookValidationJobs.
@@ -50,10 +51,6 @@ options:
   label_selector:
     description: A label selector applied by the API server before the other criteria.
     type: str
-  argocd_namespace:
-    description: Namespace of the Argo CD control plane, used to read C(<namespace>_<name>) application names.
-    type: str
-    default: argocd
   timeout:
     description: Seconds to wait in total.
     type: int
@@ -151,6 +148,7 @@ def execute(module, api):
 
 def main():
     module = module_runner.build_module(
+        module_runner.ARGOCD_NAMESPACE_SPEC,
         {
             "namespace": {"type": "str", "required": True},
             "wave": {"type": "str"},
@@ -158,7 +156,6 @@ def main():
             "application": {"type": "str"},
             "names": {"type": "list", "elements": "str"},
             "label_selector": {"type": "str"},
-            "argocd_namespace": {"type": "str", "default": "argocd"},
             "timeout": {"type": "int", "default": 600},
             "watch_timeout": {"type": "int", "default": 60},
         },

@@ -24,15 +24,7 @@ author:
   - mlops.gitops developers (@mlops-gitops)
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
-options:
-  name:
-    description: Name of the NotebookValidationJob.
-    type: str
-    required: true
-  namespace:
-    description: Namespace of the NotebookValidationJob.
-    type: str
-    required: true
+  - mlops.gitops.notebook
 attributes:
   check_mode:
     description: Reports the marker changes and writes nothing.
@@ -109,7 +101,7 @@ def execute(module, api):
 
 def main():
     module = module_runner.build_module(
-        {"name": {"type": "str", "required": True}, "namespace": {"type": "str", "required": True}}
+        module_runner.JOB_SPEC
     )
     module_runner.run(module, execute)
 

@@ -248,11 +248,31 @@ def test_readme_starts_with_the_two_commands():
 
 # -- module options in the docs -------------------------------------------------------------------
 def module_documentation(name):
+    """A module's DOCUMENTATION with the options of this collection's doc fragments merged in, as ansible-doc
+    shows it (kubernetes.core's auth options are left out: no table documents them)."""
     path = os.path.join(ROOT, "plugins", "modules", name + ".py")
     for node in ast.parse(read(path)).body:
         if isinstance(node, ast.Assign) and [t.id for t in node.targets] == ["DOCUMENTATION"]:
-            return yaml.safe_load(node.value.value)
-    raise AssertionError(f"{rel(path)} has no DOCUMENTATION")
+            doc = yaml.safe_load(node.value.value)
+            break
+    else:
+        raise AssertionError(f"{rel(path)} has no DOCUMENTATION")
+    doc["options"] = dict(doc.get("options") or {})
+    for fragment in doc.get("extends_documentation_fragment") or []:
+        if fragment.startswith("mlops.gitops."):
+            doc["options"].update(fragment_options(fragment))
+    return doc
+
+
+def fragment_options(fragment):
+    """Options of ``mlops.gitops.<file>[.<VARIABLE>]`` from plugins/doc_fragments/<file>.py."""
+    parts = fragment.split(".")[2:]
+    variable = parts[1].upper() if len(parts) > 1 else "DOCUMENTATION"
+    path = os.path.join(ROOT, "plugins", "doc_fragments", parts[0] + ".py")
+    for node in ast.walk(ast.parse(read(path))):
+        if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == [variable]:
+            return yaml.safe_load(node.value.value).get("options") or {}
+    raise AssertionError(f"{rel(path)} has no {variable}")
 
 
 def option_tables():

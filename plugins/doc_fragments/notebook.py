@@ -1,0 +1,35 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, mlops.gitops developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Options shared by the modules that act on one NotebookValidationJob or look up Argo CD Applications."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    # The one NotebookValidationJob a module acts on (mlops.gitops.notebook).
+    DOCUMENTATION = r"""
+options:
+  name:
+    description: Name of the NotebookValidationJob.
+    type: str
+    required: true
+  namespace:
+    description: Namespace of the NotebookValidationJob.
+    type: str
+    required: true
+"""
+
+    # Where Argo CD Applications live (mlops.gitops.notebook.argocd_namespace).
+    ARGOCD_NAMESPACE = r"""
+options:
+  argocd_namespace:
+    description:
+      - Namespace of the Argo CD control plane (C(openshift-gitops) on OpenShift GitOps), where an Application
+        named by a plain name in a job's tracking id or labels lives; an Application in another namespace is named
+        C(<namespace>_<name>), as Argo CD names it.
+    type: str
+    default: argocd
+"""
