@@ -66,7 +66,7 @@ def resolve_target(api, namespace, target="auto"):
         operator = api.has_resource(CR_API_VERSION, CR_KIND) and _exists(
             api, CR_API_VERSION, CR_KIND, CR_NAME, namespace
         )
-        target = "notifications_cr" if operator else "configmap"
+        return "notifications_cr" if operator else "configmap"  # the CR's existence was just read
     if target == "notifications_cr" and not _exists(api, CR_API_VERSION, CR_KIND, CR_NAME, namespace):
         raise ConfigError(
             "{0} does not exist: enable notifications in the ArgoCD resource (spec.notifications.enabled: true) "

@@ -142,7 +142,8 @@ def reconcile(api, job, options=None, check_mode=False, now=None):
         if not changes:
             return result
         before = result["markers"]
-        result.update(changed=True, markers=_apply(before, changes), diff=_diff(before, _apply(before, changes)))
+        after = _apply(before, changes)
+        result.update(changed=True, markers=after, diff=_diff(before, after))
         if check_mode:
             return result
         try:
