@@ -1,0 +1,437 @@
+"""A real local Kubernetes control plane: etcd, kube-apiserver and kube-controller-manager.
+
+The binaries are built from their Go modules by ``tools/gobuild/build.sh`` into ``.build/bin``.
+This launcher generates a CA, the serving certificate, the service-account signing key and an admin
+credential, starts the three processes on free loopback ports, waits until the API server is ready
+and writes a kubeconfig. Everything it started is stopped on ``stop()``, on exit, on Ctrl-C and when
+this process dies (the children get SIGTERM from the kernel then), so no process and no fixed port
+outlives it.
+
+    python tools/cluster.py up [--dir .build/cluster] [--event-ttl 1h]   # starts it, waits, detaches
+    python tools/cluster.py down [--dir .build/cluster]                   # stops it
+    python tools/cluster.py run  [--dir DIR]                              # in the foreground until Ctrl-C
+
+    with LocalCluster(workdir) as cluster:     # from Python (the test fixtures do this)
+        cluster.kubeconfig                     # admin, client certificate, straight to kube-apiserver
+
+What runs here and what does not: no scheduler and no kubelet, so pods are created (by the real
+ReplicaSet controller) but never scheduled or run.
+"""
+
+import argparse
+import atexit
+import ctypes
+import datetime
+import ipaddress
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(os.environ.get("MLOPS_KUBE_BIN", REPO / ".build" / "bin"))
+BINARIES = ("etcd", "kube-apiserver", "kube-controller-manager")
+# The controllers kube-controller-manager runs: enough for namespaces to terminate, owned objects to be
+# collected, Deployments to roll out through ReplicaSets and ServiceAccounts to exist in every namespace.
+CONTROLLERS = ("namespace-controller", "garbage-collector-controller", "deployment-controller",
+               "replicaset-controller", "serviceaccount-controller", "serviceaccount-token-controller")
+ADMIN_USER = "mlops-admin"
+SERVICE_CIDR = "10.96.0.0/16"
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _die_with_parent():
+    """Runs in the child before exec: the kernel sends SIGTERM when the launcher's thread exits."""
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    os.setpgrp()                   # Ctrl-C in a terminal reaches the launcher only; it stops the rest
+
+
+# ---------------------------------------------------------------- certificates
+
+
+def _pki(directory):
+    """CA, kube-apiserver serving cert, admin client cert (system:masters), service-account key pair."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    directory.mkdir(parents=True, exist_ok=True)
+    now = datetime.datetime.now(datetime.timezone.utc)
+
+    def key_pem(key):
+        return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                 serialization.NoEncryption())
+
+    def write(name, data):
+        path = directory / name
+        path.write_bytes(data)
+        path.chmod(0o600)
+        return path
+
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mlops-gitops-local-ca")])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
+          .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
+          .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=30))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
+                                       content_commitment=False, key_encipherment=False, data_encipherment=False,
+                                       key_agreement=False, encipher_only=False, decipher_only=False), critical=True)
+          .sign(ca_key, hashes.SHA256()))
+
+    def issue(common_name, organization=None, server=False):
+        key = ec.generate_private_key(ec.SECP256R1())
+        attrs = [x509.NameAttribute(NameOID.COMMON_NAME, common_name)]
+        if organization:
+            attrs.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization))
+        builder = (x509.CertificateBuilder().subject_name(x509.Name(attrs)).issuer_name(ca_name)
+                   .public_key(key.public_key()).serial_number(x509.random_serial_number())
+                   .not_valid_before(now - datetime.timedelta(minutes=5))
+                   .not_valid_after(now + datetime.timedelta(days=30))
+                   .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH if server
+                                                         else ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False))
+        if server:
+            builder = builder.add_extension(x509.SubjectAlternativeName([
+                x509.DNSName("localhost"), x509.DNSName("kubernetes"), x509.DNSName("kubernetes.default.svc"),
+                x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+                x509.IPAddress(ipaddress.ip_address("10.96.0.1"))]), critical=False)
+        cert = builder.sign(ca_key, hashes.SHA256())
+        return cert.public_bytes(serialization.Encoding.PEM), key_pem(key)
+
+    files = {"ca.crt": ca.public_bytes(serialization.Encoding.PEM), "ca.key": key_pem(ca_key)}
+    files["apiserver.crt"], files["apiserver.key"] = issue("kube-apiserver", server=True)
+    files["admin.crt"], files["admin.key"] = issue(ADMIN_USER, organization="system:masters")
+    files["controller-manager.crt"], files["controller-manager.key"] = issue("system:kube-controller-manager")
+    sa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    files["sa.key"] = key_pem(sa_key)
+    files["sa.pub"] = sa_key.public_key().public_bytes(serialization.Encoding.PEM,
+                                                       serialization.PublicFormat.SubjectPublicKeyInfo)
+    # A static bearer token for the admin as well: a client certificate cannot pass through the request
+    # recording proxy the tests put in front of the API server, a token can.
+    token = secrets.token_hex(24)
+    files["tokens.csv"] = f'{token},{ADMIN_USER}-token,{ADMIN_USER}-token,"system:masters"\n'.encode()
+    return {name: write(name, data) for name, data in files.items()}, token
+
+
+def write_kubeconfig(path, server, ca_file, user, namespace="default", cluster_name="mlops-local"):
+    """A kubeconfig for ``server``; ``user`` is {"token": ...} or {"client-certificate": ..., "client-key": ...}."""
+    config = {
+        "apiVersion": "v1", "kind": "Config",
+        "clusters": [{"name": cluster_name, "cluster": {"server": server, "certificate-authority": str(ca_file)}}],
+        "users": [{"name": cluster_name + "-user", "user": {k: str(v) for k, v in user.items()}}],
+        "contexts": [{"name": cluster_name, "context": {"cluster": cluster_name, "namespace": namespace,
+                                                        "user": cluster_name + "-user"}}],
+        "current-context": cluster_name, "preferences": {},
+    }
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+    path.chmod(0o600)
+    return str(path)
+
+
+# ---------------------------------------------------------------- the control plane
+
+
+class ClusterError(RuntimeError):
+    pass
+
+
+class LocalCluster:
+    """etcd + kube-apiserver + kube-controller-manager in ``workdir``; see the module docstring."""
+
+    def __init__(self, workdir, event_ttl="1h", extra_apiserver_args=(), log=sys.stderr):
+        self.workdir = Path(workdir)
+        self.event_ttl = event_ttl
+        self.extra_apiserver_args = list(extra_apiserver_args)
+        self.log = log
+        self.processes = {}
+        self.url = None
+        self.kubeconfig = None
+        self.token_kubeconfig = None
+        self.token = None
+        self.pki = None
+
+    # -------------------------------------------------------------- lifecycle
+
+    def start(self, timeout=120):
+        missing = [name for name in BINARIES if not (BIN / name).is_file()]
+        if missing:
+            raise ClusterError(f"not built: {', '.join(missing)} in {BIN}; run `make control-plane` "
+                               "(tools/gobuild/build.sh etcd kube-apiserver kube-controller-manager)")
+        started = time.monotonic()
+        if self.workdir.exists():
+            shutil.rmtree(self.workdir / "etcd", ignore_errors=True)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        (self.workdir / "logs").mkdir(exist_ok=True)
+        self.pki, self.token = _pki(self.workdir / "pki")
+        atexit.register(self.stop)
+        try:
+            self._start_etcd()
+            self._start_apiserver()
+            self._wait_ready(timeout)
+            self._write_kubeconfigs()
+            self._start_controller_manager()
+            self._wait_for_default_service_account(timeout)
+        except BaseException:
+            self.stop()
+            raise
+        self._say(f"control plane ready at {self.url} in {time.monotonic() - started:.1f} s "
+                  f"({self.version()}); kubeconfig {self.kubeconfig}")
+        return self
+
+    def stop(self):
+        for name in reversed(list(self.processes)):
+            proc = self.processes.pop(name)
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+        shutil.rmtree(self.workdir / "etcd", ignore_errors=True)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    # -------------------------------------------------------------- pieces
+
+    def _say(self, text):
+        if self.log is not None:
+            print(f"cluster: {text}", file=self.log, flush=True)
+
+    def _spawn(self, name, args):
+        logfile = open(self.workdir / "logs" / f"{name}.log", "ab")  # noqa: SIM115 - lives with the process
+        proc = subprocess.Popen([str(BIN / name), *args], stdout=logfile, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent, close_fds=True)
+        logfile.close()
+        self.processes[name] = proc
+        (self.workdir / f"{name}.pid").write_text(str(proc.pid))
+        return proc
+
+    def _check_alive(self, name):
+        proc = self.processes.get(name)
+        if proc is not None and proc.poll() is not None:
+            tail = (self.workdir / "logs" / f"{name}.log").read_text(errors="replace").splitlines()[-25:]
+            raise ClusterError(f"{name} exited with code {proc.returncode}; last lines of its log "
+                               f"({self.workdir / 'logs' / (name + '.log')}):\n" + "\n".join(tail))
+
+    def _start_etcd(self):
+        client, peer = free_port(), free_port()
+        self.etcd_url = f"http://127.0.0.1:{client}"
+        self._spawn("etcd", [
+            "--name", "mlops-local", "--data-dir", str(self.workdir / "etcd"),
+            "--listen-client-urls", self.etcd_url, "--advertise-client-urls", self.etcd_url,
+            "--listen-peer-urls", f"http://127.0.0.1:{peer}",
+            "--initial-advertise-peer-urls", f"http://127.0.0.1:{peer}",
+            "--initial-cluster", f"mlops-local=http://127.0.0.1:{peer}",
+            "--unsafe-no-fsync", "--log-level", "warn",
+            "--listen-metrics-urls", f"http://127.0.0.1:{free_port()}",
+        ])
+        deadline = time.monotonic() + 30
+        while True:
+            self._check_alive("etcd")
+            try:
+                with urllib.request.urlopen(self.etcd_url + "/health", timeout=2) as reply:
+                    if json.load(reply).get("health") == "true":
+                        return
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise ClusterError("etcd did not become healthy within 30 s")
+            time.sleep(0.2)
+
+    def _start_apiserver(self):
+        port = free_port()
+        self.url = f"https://127.0.0.1:{port}"
+        pki = self.pki
+        self._spawn("kube-apiserver", [
+            "--etcd-servers", self.etcd_url,
+            "--bind-address", "127.0.0.1", "--advertise-address", "127.0.0.1", "--secure-port", str(port),
+            "--cert-dir", str(self.workdir / "pki"),
+            "--tls-cert-file", str(pki["apiserver.crt"]), "--tls-private-key-file", str(pki["apiserver.key"]),
+            "--client-ca-file", str(pki["ca.crt"]), "--token-auth-file", str(pki["tokens.csv"]),
+            "--authorization-mode", "Node,RBAC",
+            "--service-account-issuer", "https://kubernetes.default.svc",
+            "--service-account-key-file", str(pki["sa.pub"]),
+            "--service-account-signing-key-file", str(pki["sa.key"]),
+            "--api-audiences", "https://kubernetes.default.svc",
+            "--service-cluster-ip-range", SERVICE_CIDR,
+            "--allow-privileged=true",
+            "--event-ttl", self.event_ttl,
+            "--endpoint-reconciler-type", "none",
+            "--profiling=false",
+            *self.extra_apiserver_args,
+        ])
+
+    def _ssl_context(self):
+        context = ssl.create_default_context(cafile=str(self.pki["ca.crt"]))
+        context.load_cert_chain(str(self.pki["admin.crt"]), str(self.pki["admin.key"]))
+        return context
+
+    def get(self, path, timeout=5):
+        with urllib.request.urlopen(self.url + path, context=self._ssl_context(), timeout=timeout) as reply:
+            return reply.read().decode()
+
+    def version(self):
+        return json.loads(self.get("/version"))["gitVersion"]
+
+    def _wait_ready(self, timeout):
+        deadline = time.monotonic() + timeout
+        last = None
+        while True:
+            self._check_alive("etcd")
+            self._check_alive("kube-apiserver")
+            try:
+                if self.get("/readyz") == "ok":
+                    return
+            except OSError as exc:
+                last = exc
+            if time.monotonic() > deadline:
+                raise ClusterError(f"kube-apiserver not ready within {timeout} s: {last}")
+            time.sleep(0.3)
+
+    def _write_kubeconfigs(self):
+        pki = self.pki
+        self.kubeconfig = write_kubeconfig(self.workdir / "kubeconfig", self.url, pki["ca.crt"],
+                                           {"client-certificate": pki["admin.crt"], "client-key": pki["admin.key"]})
+        self.token_kubeconfig = write_kubeconfig(self.workdir / "kubeconfig-token", self.url, pki["ca.crt"],
+                                                 {"token": self.token})
+        self.controller_manager_kubeconfig = write_kubeconfig(
+            self.workdir / "controller-manager.kubeconfig", self.url, pki["ca.crt"],
+            {"client-certificate": pki["controller-manager.crt"], "client-key": pki["controller-manager.key"]})
+
+    def _start_controller_manager(self):
+        pki = self.pki
+        self._spawn("kube-controller-manager", [
+            "--kubeconfig", self.controller_manager_kubeconfig,
+            "--authentication-kubeconfig", self.controller_manager_kubeconfig,
+            "--authorization-kubeconfig", self.controller_manager_kubeconfig,
+            "--controllers", ",".join(CONTROLLERS),
+            "--use-service-account-credentials=true",
+            "--service-account-private-key-file", str(pki["sa.key"]),
+            "--root-ca-file", str(pki["ca.crt"]),
+            "--cluster-signing-cert-file", str(pki["ca.crt"]), "--cluster-signing-key-file", str(pki["ca.key"]),
+            "--leader-elect=false",
+            "--bind-address", "127.0.0.1", "--secure-port", str(free_port()),
+            "--cert-dir", str(self.workdir / "pki" / "controller-manager"),
+            # Namespaces are cleaned up as fast as this machine allows (a real cluster takes seconds too).
+            "--concurrent-namespace-syncs", "5",
+        ])
+
+    def _wait_for_default_service_account(self, timeout):
+        """The serviceaccount controller has started when ``default`` exists in ``default``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self._check_alive("kube-controller-manager")
+            try:
+                self.get("/api/v1/namespaces/default/serviceaccounts/default")
+                return
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise ClusterError(f"kube-controller-manager created no default ServiceAccount within {timeout} s")
+            time.sleep(0.3)
+
+
+# ---------------------------------------------------------------- command line
+
+
+def _pids(directory):
+    for name in BINARIES:
+        pidfile = Path(directory) / f"{name}.pid"
+        if pidfile.exists():
+            yield name, int(pidfile.read_text())
+
+
+def _down(directory):
+    directory = Path(directory)
+    launcher = directory / "launcher.pid"
+    stopped = False
+    if launcher.exists():
+        pid = int(launcher.read_text())
+        try:
+            os.kill(pid, signal.SIGTERM)
+            stopped = True
+            for _ in range(100):
+                os.kill(pid, 0)
+                time.sleep(0.2)
+        except ProcessLookupError:
+            pass
+        launcher.unlink(missing_ok=True)
+    for _name, pid in _pids(directory):
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    print("cluster: stopped" if stopped else f"cluster: nothing was running from {directory}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("command", choices=("up", "down", "run"))
+    parser.add_argument("--dir", default=str(REPO / ".build" / "cluster"))
+    parser.add_argument("--event-ttl", default="1h", help="how long Events live (kube-apiserver --event-ttl)")
+    args = parser.parse_args(argv)
+    directory = Path(args.dir).resolve()
+    if args.command == "down":
+        _down(directory)
+        return 0
+    if args.command == "up":
+        _down_quietly = (directory / "launcher.pid").exists()
+        if _down_quietly:
+            _down(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        ready = directory / "ready"
+        ready.unlink(missing_ok=True)
+        log = open(directory / "launcher.log", "wb")  # noqa: SIM115 - handed to the detached launcher
+        proc = subprocess.Popen([sys.executable, __file__, "run", "--dir", str(directory),
+                                 "--event-ttl", args.event_ttl], stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + 180
+        while not ready.exists():
+            if proc.poll() is not None or time.monotonic() > deadline:
+                print((directory / "launcher.log").read_text(errors="replace"), file=sys.stderr)
+                return 1
+            time.sleep(0.3)
+        print(ready.read_text().strip())
+        return 0
+    cluster = LocalCluster(directory, event_ttl=args.event_ttl)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        cluster.start()
+        (directory / "launcher.pid").write_text(str(os.getpid()))
+        (directory / "ready").write_text(f"cluster: {cluster.version()} at {cluster.url}\n"
+                                         f"export KUBECONFIG={cluster.kubeconfig}\n")
+        while True:
+            for name in BINARIES:
+                cluster._check_alive(name)
+            time.sleep(1)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        cluster.stop()
+        (directory / "ready").unlink(missing_ok=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
