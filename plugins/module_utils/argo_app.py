@@ -22,9 +22,10 @@ APP_API_VERSION = "argoproj.io/v1alpha1"
 APP_KIND = "Application"
 DEFAULT_ARGOCD_NAMESPACE = "argocd"
 
-# An Application name is an object name (DNS subdomain); a namespace is a DNS label.
-_APP_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
-_NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+# An Application name is an object name (DNS subdomain); a namespace is a DNS label. Whole-string
+# matches (fullmatch): "$" would accept a trailing newline.
+_APP_NAME = re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")
+_NAMESPACE = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 
 
 def split_app_name(value, control_namespace):
@@ -44,7 +45,7 @@ def parse_app_name(value, control_namespace=DEFAULT_ARGOCD_NAMESPACE):
     if not isinstance(value, str) or not value:
         return None
     namespace, name = split_app_name(value, control_namespace)
-    if not _APP_NAME.match(name) or not _NAMESPACE.match(namespace or ""):
+    if not _APP_NAME.fullmatch(name) or not _NAMESPACE.fullmatch(namespace or ""):
         return None
     return namespace, name
 

@@ -70,8 +70,9 @@ FORBIDDEN_KINDS = {
     "ServiceAccount": "a trigger never touches identities",
     "CustomResourceDefinition": "a trigger never touches API definitions",
 }
-NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
-NAMESPACE_RE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+# Matched with fullmatch: "$" would accept a trailing newline ("predictor\n"), which the API then 404s on.
+NAME_RE = re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")
+NAMESPACE_RE = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 
 SUCCEEDED = "succeeded"
 FAILED = "failed"
@@ -204,13 +205,13 @@ def _entry_errors(raw, where, default_namespace, argocd_namespace):
                 where, action, kind, ", ".join(fitting)
             )
         )
-    if not NAME_RE.match(raw["name"]):
+    if not NAME_RE.fullmatch(raw["name"]):
         errors.append(
             "{0}: field 'name': {1!r} is not a Kubernetes object name; "
             "use lower-case letters, digits, '-' and '.'".format(where, raw["name"][:80])
         )
     namespace = raw.get("namespace")
-    if namespace is not None and not NAMESPACE_RE.match(namespace):
+    if namespace is not None and not NAMESPACE_RE.fullmatch(namespace):
         errors.append(
             "{0}: field 'namespace': {1!r} is not a namespace name; use lower-case letters, digits and '-'".format(
                 where, namespace[:80]

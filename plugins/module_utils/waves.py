@@ -25,8 +25,9 @@ from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError
 ANN_HELM_HOOK_WEIGHT = "helm.sh/hook-weight"
 MARKERS = (nvj.ANN_WAVE_COMPLETE, nvj.ANN_COMPLETION_TIME, nvj.ANN_WAVE_FAILED, nvj.ANN_FAILURE_TIME)
 DEFAULT_WAVE = "0"
-# strconv.Atoi, which Argo CD uses: optional sign, decimal digits.
-_INT = re.compile(r"^[+-]?[0-9]+$")
+# strconv.Atoi, which Argo CD uses: optional sign, decimal digits, nothing else (fullmatch: "3\n" is
+# not a number to Atoi, so Argo CD puts that job in wave 0).
+_INT = re.compile(r"[+-]?[0-9]+")
 CONFLICT_RETRIES = 3
 
 
@@ -34,7 +35,7 @@ def parse_wave(value):
     """The wave a string names the way Argo CD reads it, as a canonical decimal string; None if invalid."""
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
-    if isinstance(value, str) and _INT.match(value):
+    if isinstance(value, str) and _INT.fullmatch(value):
         return str(int(value))
     return None
 

@@ -16,11 +16,11 @@ import re
 
 from ansible.errors import AnsibleFilterError
 
-NAME_RE = re.compile(r"^[a-zA-Z_]\w*\.[a-zA-Z_]\w*$")
+NAME_RE = re.compile(r"[a-zA-Z_]\w*\.[a-zA-Z_]\w*")  # fullmatch: no trailing newline
 
 
 def collection_installed(name):
-    if not isinstance(name, str) or not NAME_RE.match(name):
+    if not isinstance(name, str) or not NAME_RE.fullmatch(name):
         raise AnsibleFilterError(
             "collection_installed expects a collection name such as operator_sdk.util, got {0!r}".format(name)
         )

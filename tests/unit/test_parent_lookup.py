@@ -45,3 +45,9 @@ def test_cluster_scoped_object_accepts_any_namespace_in_tracking_id():
     obj = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "admin",
            "annotations": {"argocd.argoproj.io/tracking-id": "app:rbac.authorization.k8s.io/ClusterRole:/admin"}}}
     assert argo_app.find_parent(obj, "gitops") == {"namespace": "gitops", "name": "app", "source": "tracking-id"}
+
+
+@pytest.mark.parametrize("value", ["model-app\n", "team\n_model-app", "team_model-app\n", "\nmodel-app"])
+def test_app_names_are_matched_whole(value):
+    """"$" accepts a trailing newline; an Application name never contains one."""
+    assert argo_app.parse_app_name(value) is None

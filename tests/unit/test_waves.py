@@ -62,10 +62,16 @@ def test_fractional_completion_time_is_normalized():
 @pytest.mark.parametrize(
     "value, expected",
     [("3", "3"), ("-1", "-1"), ("+2", "2"), ("007", "7"), (4, "4"), ("", None), ("1.5", None), (" 3", None),
-     (True, None), (None, None)],
+     ("3\n", None), ("\n3", None), (True, None), (None, None)],
 )
 def test_parse_wave(value, expected):
     assert waves.parse_wave(value) == expected
+
+
+def test_wave_with_a_trailing_newline_is_wave_0_as_in_argo_cd():
+    """strconv.Atoi("3\\n") fails, so Argo CD syncs that job in wave 0: so must the markers say."""
+    job = {"metadata": {"annotations": {"argocd.argoproj.io/sync-wave": "3\n"}}}
+    assert waves.wave_of(job) == "0"
 
 
 class _NoWrites:
