@@ -144,13 +144,32 @@ def _info_key(operation):
     return None
 
 
+def _automated_sync(policy):
+    """``spec.syncPolicy.automated`` when automated sync is on (Argo CD 3 may switch it off with ``enabled: false``)."""
+    automated = policy.get("automated")
+    if not isinstance(automated, dict) or automated.get("enabled") is False:
+        return None
+    return automated
+
+
 def sync_operation(app, context):
-    """The ``operation`` Argo CD's own ``argocd app sync`` writes (pkg/apis/application/v1alpha1 Operation)."""
+    """The ``operation`` Argo CD's API server writes for ``argocd app sync`` (pkg/apis/application/v1alpha1
+    Operation): the sync options and the retry strategy come from ``spec.syncPolicy``, because the
+    application controller reads ServerSideApply, Replace, PruneLast, CreateNamespace... only from the
+    operation. ``prune`` is what Argo CD does to this Application on its own syncs: the automated policy's
+    ``prune`` when automated sync is on, else false (``argocd app sync`` without ``--prune``)."""
     spec = app.get("spec") or {}
+    policy = spec.get("syncPolicy") if isinstance(spec.get("syncPolicy"), dict) else {}
     sync = {"syncStrategy": {"hook": {}}}
     revision = (spec.get("source") or {}).get("targetRevision")
     if revision and not spec.get("sources"):
         sync["revision"] = revision
+    options = policy.get("syncOptions")
+    if isinstance(options, list) and options:
+        sync["syncOptions"] = [item for item in options if isinstance(item, str)]
+    automated = _automated_sync(policy)
+    if automated and automated.get("prune") is True:
+        sync["prune"] = True
     operation = {
         "initiatedBy": {"username": SYNC_USERNAME, "automated": False},
         "info": [
@@ -159,8 +178,8 @@ def sync_operation(app, context):
         ],
         "sync": sync,
     }
-    retry = (spec.get("syncPolicy") or {}).get("retry")
-    if retry:
+    retry = policy.get("retry")
+    if isinstance(retry, dict) and retry:
         operation["retry"] = retry
     return operation
 

@@ -360,7 +360,10 @@ def test_sync_deferred_while_an_operation_runs_then_started(world, emulator):
     assert started["fired"][0]["result"] == "succeeded"
     operation = world.get("Application", "model-app")["operation"]
     assert operation["initiatedBy"] == {"username": "mlops-gitops", "automated": False}
-    assert operation["sync"] == {"revision": "main", "syncStrategy": {"hook": {}}}
+    # the sample Application: automated sync with prune, syncOptions [CreateNamespace=true]
+    assert operation["sync"] == {
+        "revision": "main", "syncStrategy": {"hook": {}}, "syncOptions": ["CreateNamespace=true"], "prune": True,
+    }
     key = world.record()["key"]
     assert {"name": "completionKey", "value": key} in operation["info"]
 
@@ -379,6 +382,25 @@ def test_sync_deferred_while_an_operation_runs_then_started(world, emulator):
     replay = world.reconcile()
     assert replay["fired"][0]["result"] == "succeeded" and "already started" in replay["fired"][0]["message"]
     assert writes(emulator, "applications") == []
+
+
+def test_sync_operation_carries_the_applications_sync_options(world):
+    """What Argo CD's API server writes for ``argocd app sync``: the controller reads ServerSideApply,
+    CreateNamespace... only from the operation, and retry from it too. No automated policy: no prune."""
+    world.app("model-app")
+    policy = {
+        "automated": None,
+        "syncOptions": ["CreateNamespace=true", "ServerSideApply=true"],
+        "retry": {"limit": 3, "backoff": {"duration": "10s", "factor": 2, "maxDuration": "3m"}},
+    }
+    world.api.patch("argoproj.io/v1alpha1", "Application", "model-app", {"spec": {"syncPolicy": policy}},
+                    namespace=world.ns)
+    world.job([entry("Application", "model-app", "sync", namespace=world.ns)], labels={nvj.LABEL_INSTANCE: "model-app"})
+    assert world.reconcile()["fired"][0]["result"] == "succeeded"
+    operation = world.get("Application", "model-app")["operation"]
+    assert operation["sync"]["syncOptions"] == ["CreateNamespace=true", "ServerSideApply=true"]
+    assert not operation["sync"].get("prune")
+    assert operation["retry"] == policy["retry"]
 
 
 def test_sync_never_clobbers_a_requested_operation(world):

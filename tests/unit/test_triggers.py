@@ -202,6 +202,27 @@ def test_sync_operation_matches_argo_cd_types():
 
 
 @pytest.mark.parametrize(
+    "policy, sync_options, prune",
+    [
+        ({"syncOptions": ["CreateNamespace=true", "ServerSideApply=true"]},
+         ["CreateNamespace=true", "ServerSideApply=true"], None),
+        ({"automated": {"prune": True}, "syncOptions": ["PruneLast=true"]}, ["PruneLast=true"], True),
+        ({"automated": {"prune": True, "enabled": False}}, None, None),
+        ({"automated": {"selfHeal": True}}, None, None),
+        ({}, None, None),
+    ],
+)
+def test_sync_operation_carries_the_sync_policy(policy, sync_options, prune):
+    """As Argo CD's API server builds it: syncOptions and retry from spec.syncPolicy (the controller reads
+    ServerSideApply, Replace, PruneLast, CreateNamespace only from the operation); prune as Argo CD's own
+    automated sync would, never more."""
+    app = {"spec": {"source": {"targetRevision": "main"}, "syncPolicy": policy}}
+    sync = trigger_actions.sync_operation(app, CONTEXT)["sync"]
+    assert sync.get("syncOptions") == sync_options
+    assert sync.get("prune") == prune
+
+
+@pytest.mark.parametrize(
     "app,expected",
     [
         ({}, None),
