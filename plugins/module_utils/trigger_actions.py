@@ -233,7 +233,6 @@ ACTIONS = {
     ("rollout", "DaemonSet"): restart_workload,
     ("sync", "Application"): sync_application,
     ("refresh", "Application"): refresh_application,
-    ("refresh", "InferenceService"): refresh_annotation,
     ("refresh", "Deployment"): refresh_annotation,
     ("refresh", "StatefulSet"): refresh_annotation,
     ("refresh", "DaemonSet"): refresh_annotation,

@@ -52,11 +52,20 @@ REQUIRED = ("apiVersion", "kind", "name", "action")
 WORKLOAD_ACTIONS = ("restart", "rollout", "refresh")
 # kind -> (apiVersion, actions that fit it)
 KINDS = {
-    "InferenceService": ("serving.kserve.io/v1beta1", WORKLOAD_ACTIONS),
+    # No refresh: KServe copies an InferenceService's metadata annotations into the pod templates of its
+    # predictor, transformer and explainer, so a refresh annotation would roll every component.
+    "InferenceService": ("serving.kserve.io/v1beta1", ("restart", "rollout")),
     "Deployment": ("apps/v1", WORKLOAD_ACTIONS),
     "StatefulSet": ("apps/v1", WORKLOAD_ACTIONS),
     "DaemonSet": ("apps/v1", WORKLOAD_ACTIONS),
     "Application": (argo_app.APP_API_VERSION, ("sync", "refresh")),
+}
+# (action, kind) pairs refused with the reason and the alternative, not only "does not apply".
+UNFIT_WHY = {
+    ("refresh", "InferenceService"): (
+        "KServe copies an InferenceService's annotations into the pod templates of its predictor, transformer "
+        "and explainer, so a refresh would roll every component; use rollout (rolls the predictor gracefully)"
+    ),
 }
 # Kinds named explicitly so the refusal says why, not only "unsupported".
 FORBIDDEN_KINDS = {
@@ -199,6 +208,9 @@ def _entry_errors(raw, where, default_namespace, argocd_namespace):
         errors.append(
             "{0}: field 'action': unknown action {1!r}; use one of {2}".format(where, action[:40], ", ".join(ACTIONS))
         )
+    elif (action, kind) in UNFIT_WHY:
+        errors.append("{0}: field 'action': {1} does not apply to {2}: {3}".format(
+            where, action, kind, UNFIT_WHY[(action, kind)]))
     elif action not in fitting:
         errors.append(
             "{0}: field 'action': {1} does not apply to {2}; use one of {3}".format(

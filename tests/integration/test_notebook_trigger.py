@@ -311,7 +311,7 @@ def test_rollout_restart_and_refresh_effects(world):
         [
             entry("InferenceService", "predictive-analytics", "rollout"),
             entry("Deployment", "model", "rollout"),
-            entry("InferenceService", "predictive-analytics", "refresh"),
+            entry("Deployment", "model", "refresh"),
             entry("Application", "model-app", "refresh", namespace=world.ns, mode="hard"),
         ],
         labels={nvj.LABEL_INSTANCE: "model-app"},
@@ -321,7 +321,8 @@ def test_rollout_restart_and_refresh_effects(world):
     isvc = world.get("InferenceService", "predictive-analytics")
     assert isvc["spec"]["predictor"]["annotations"] == {trigger_actions.ANN_PREDICTOR_RESTARTED_AT: COMPLETION}
     assert isvc["spec"]["predictor"]["minReplicas"] == 2  # merge patch kept the rest
-    assert nvj.annotations(isvc)[trigger_actions.ANN_REFRESHED_AT] == COMPLETION
+    assert trigger_actions.ANN_REFRESHED_AT not in nvj.annotations(isvc)  # only the predictor rolls
+    assert nvj.annotations(world.get("Deployment", "model"))[trigger_actions.ANN_REFRESHED_AT] == COMPLETION
     assert template_annotation(world, "Deployment", "model") == COMPLETION
     assert nvj.annotations(world.get("Application", "model-app"))[trigger_actions.ANN_ARGOCD_REFRESH] == "hard"
 
