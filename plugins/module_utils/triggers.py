@@ -164,7 +164,7 @@ def target_id(entry):
     )
 
 
-def _entry_errors(raw, where, default_namespace, argocd_namespace):
+def _entry_errors(raw, where, default_namespace, argocd_namespace, parent=None):
     """(entry or None, errors) for one list item."""
     if not isinstance(raw, dict):
         return None, [
@@ -237,8 +237,12 @@ def _entry_errors(raw, where, default_namespace, argocd_namespace):
             errors.append("{0}: field 'mode': {1!r} is not one of normal, hard; fix the value".format(where, mode[:40]))
     if errors:
         return None, errors
-    if namespace is None:
-        namespace = argocd_namespace if kind == "Application" else default_namespace
+    if namespace is None and kind == "Application":
+        # The job's own Application lives where its tracking id says (``<ns>_<name>``: apps in any namespace).
+        same = parent and parent.get("name") == raw["name"]
+        namespace = parent["namespace"] if same else argocd_namespace
+    elif namespace is None:
+        namespace = default_namespace
     entry = {
         "apiVersion": api_version,
         "kind": kind,
@@ -263,10 +267,11 @@ def _allowed_kinds():
     return ", ".join("{0} ({1})".format(kind, KINDS[kind][0]) for kind in KINDS)
 
 
-def parse_triggers(text, default_namespace, max_targets=DEFAULT_MAX_TARGETS, argocd_namespace=None):
+def parse_triggers(text, default_namespace, max_targets=DEFAULT_MAX_TARGETS, argocd_namespace=None, parent=None):
     """Validate the whole annotation and return its targets (dicts with ``id``), or raise TriggerError
-    listing every problem. A target's namespace defaults to the NVJ's (an Application's to the Argo
-    CD namespace, where Applications live)."""
+    listing every problem. A target's namespace defaults to the NVJ's; an Application's to the namespace
+    of the job's parent Application when the entry names that Application (``parent``, from
+    ``argo_app.find_parent``: ``<ns>_<name>`` for apps in any namespace), else to the Argo CD namespace."""
     argocd_namespace = argocd_namespace or argo_app.DEFAULT_ARGOCD_NAMESPACE
     data = load_annotation(text)
     if data is None:
@@ -282,7 +287,7 @@ def parse_triggers(text, default_namespace, max_targets=DEFAULT_MAX_TARGETS, arg
     targets, errors, seen = [], [], {}
     for index, raw in enumerate(data):
         where = "entry {0} of {1}".format(index + 1, len(data))
-        entry, problems = _entry_errors(raw, where, default_namespace, argocd_namespace)
+        entry, problems = _entry_errors(raw, where, default_namespace, argocd_namespace, parent)
         errors.extend(problems)
         if entry is None:
             continue
@@ -309,11 +314,12 @@ def namespace_opts_in(namespace_obj, source_namespace):
     return "*" in allowed or source_namespace in allowed
 
 
-def refusal(target, job, allowed_namespaces, parent, namespace_obj=None):
+def refusal(target, job, allowed_namespaces, parent, namespace_obj=None, claimed=None):
     """Why ``target`` may not be fired for ``job`` (a message), or None when it may.
 
-    ``parent`` is the NVJ's parent Application (``argo_app.find_parent``) or None; ``namespace_obj``
-    the target's Namespace (or None when absent), needed only for other-namespace workloads."""
+    ``parent`` is the NVJ's confirmed parent Application or None; ``claimed`` the parent its tracking id
+    or labels name (``argo_app.find_parent``), used to suggest the namespace; ``namespace_obj`` the
+    target's Namespace (or None when absent), needed only for other-namespace workloads."""
     source = nvj.metadata(job).get("namespace")
     allowed = list(allowed_namespaces or [])
     admin_allows = "*" in allowed or target["namespace"] in allowed
@@ -323,11 +329,16 @@ def refusal(target, job, allowed_namespaces, parent, namespace_obj=None):
             return None
         if admin_allows:
             return None
+        hint = ""
+        if claimed and claimed["name"] == target["name"] and claimed["namespace"] != target["namespace"]:
+            hint = "; the job's {0} names Application {1}/{2}: set namespace: {1} in the entry".format(
+                claimed.get("source") or "tracking id", claimed["namespace"], claimed["name"]
+            )
         return (
             "{0} is not the parent Application of {1} (the job must be tracked by it, and the Application "
             "must deploy into the job's namespace) and namespace {2} is not in allowed_namespaces; "
-            "target the job's own Application or ask an administrator to allow {2}".format(
-                what, nvj.ref(job), target["namespace"]
+            "target the job's own Application or ask an administrator to allow {2}{3}".format(
+                what, nvj.ref(job), target["namespace"], hint
             )
         )
     if target["namespace"] == source or admin_allows:
@@ -526,7 +537,8 @@ def _attempt_once(run):
         return "done"
     try:
         targets = parse_triggers(
-            text, nvj.metadata(job).get("namespace"), opts["max_targets"], opts["argocd_namespace"]
+            text, nvj.metadata(job).get("namespace"), opts["max_targets"], opts["argocd_namespace"],
+            parent=argo_app.find_parent(job, opts["argocd_namespace"]),
         )
     except TriggerError as exc:
         message = "{0}: annotation {1}: {2}".format(nvj.ref(job), opts["annotation"], exc)
@@ -583,9 +595,10 @@ def _confirmed_parent(run):
 
 
 def _refusals(run, targets):
-    parent = None
+    parent = claimed = None
     if any(t["kind"] == "Application" for t in targets):
         parent = _confirmed_parent(run)
+        claimed = argo_app.find_parent(run.job, run.opts["argocd_namespace"])
     source = nvj.metadata(run.job).get("namespace")
     refusals = {}
     for target in targets:
@@ -594,7 +607,7 @@ def _refusals(run, targets):
             allowed = run.opts["allowed_namespaces"]
             if "*" not in allowed and target["namespace"] not in allowed:
                 namespace_obj = run.namespace(target["namespace"])
-        reason = refusal(target, run.job, run.opts["allowed_namespaces"], parent, namespace_obj)
+        reason = refusal(target, run.job, run.opts["allowed_namespaces"], parent, namespace_obj, claimed)
         if reason:
             refusals[target["id"]] = reason
     return refusals

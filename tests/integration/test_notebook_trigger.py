@@ -430,6 +430,42 @@ def test_other_namespace_is_refused_and_nothing_fires(world, emulator):
     assert world.reconcile()["events"] == []  # the refusal is not repeated
 
 
+def test_application_in_any_namespace_is_resolved_from_the_tracking_id(world):
+    """Apps in any namespace: the job's tracking id says ``<ns>_<app>``, so an entry naming that app without
+    ``namespace:`` means the Application in <ns>, not one in the Argo CD namespace."""
+    world.app("model-app")  # in the job's namespace, deploying into it
+    tracking = "{0}_model-app:mlops.mlops.dev/NotebookValidationJob:{0}/train".format(world.ns)
+    body = clean(sample("notebookvalidationjob-predictive-analytics.yaml", nvj.KIND), "train", world.ns)
+    body.pop("status")
+    body["metadata"]["labels"] = {}
+    body["metadata"]["annotations"] = {
+        nvj.ANN_TRACKING_ID: tracking,
+        nvj.ANN_TRIGGER: yaml.safe_dump([entry("Application", "model-app", "sync")]),
+    }
+    world.api.create(nvj.API_VERSION, nvj.KIND, body, namespace=world.ns)
+    job = world.complete()
+    result = world.reconcile(job, argocd_namespace="argocd-control-plane")
+    assert not result.get("failed"), result.get("msg")
+    assert [(f["namespace"], f["result"]) for f in result["fired"]] == [(world.ns, "succeeded")]
+    assert world.get("Application", "model-app")["operation"]["sync"]["revision"] == "main"
+
+
+def test_application_refusal_suggests_the_tracking_id_namespace(world):
+    world.app("model-app")
+    tracking = "{0}_model-app:mlops.mlops.dev/NotebookValidationJob:{0}/train".format(world.ns)
+    body = clean(sample("notebookvalidationjob-predictive-analytics.yaml", nvj.KIND), "train", world.ns)
+    body.pop("status")
+    body["metadata"]["labels"] = {}
+    body["metadata"]["annotations"] = {
+        nvj.ANN_TRACKING_ID: tracking,
+        nvj.ANN_TRIGGER: yaml.safe_dump([entry("Application", "model-app", "sync", namespace="argocd-control-plane")]),
+    }
+    world.api.create(nvj.API_VERSION, nvj.KIND, body, namespace=world.ns)
+    result = world.reconcile(world.complete(), argocd_namespace="argocd-control-plane")
+    assert result["failed"] and "set namespace: {0} in the entry".format(world.ns) in result["msg"]
+    assert "operation" not in world.get("Application", "model-app")
+
+
 def test_other_namespace_allowed_by_administrator(world):
     other = world.other_namespace("prod")
     world.deployment("model", namespace=other)

@@ -141,6 +141,17 @@ def test_application_must_be_parent_or_allowed():
     assert triggers.refusal(own, job(), [], None) is not None
 
 
+def test_application_namespace_defaults_to_the_parent_apps_namespace():
+    """Apps in any namespace: ``team_model-app`` in the tracking id puts the job's Application in ``team``."""
+    text = "- {apiVersion: argoproj.io/v1alpha1, kind: Application, name: model-app, action: sync}\n" \
+           "- {apiVersion: argoproj.io/v1alpha1, kind: Application, name: other-app, action: refresh}\n"
+    parent = {"namespace": "team", "name": "model-app", "source": "tracking-id"}
+    own, other = triggers.parse_triggers(text, JOBNS, argocd_namespace="argocd", parent=parent)
+    assert own["namespace"] == "team" and other["namespace"] == "argocd"
+    refused = triggers.refusal(dict(own, namespace="argocd"), job(), [], None, claimed=parent)
+    assert refused.endswith("names Application team/model-app: set namespace: team in the entry")
+
+
 # -- record and planning --------------------------------------------------------------------
 NOW = datetime.datetime(2026, 1, 25, 8, 0, 0, tzinfo=datetime.UTC)
 
