@@ -31,7 +31,8 @@ class Selector:
         self.wave = self._wave("wave", wave)
         self.block_wave = self._wave("block_wave", block_wave)
         self.application = application or None
-        self.names = sorted(set(names or []))
+        # Trimmed: "a, b" from an AWX list question or a comma-separated string arrives as ["a", " b"].
+        self.names = sorted(set(n.strip() for n in names or [] if isinstance(n, str) and n.strip()))
         self.argocd_namespace = argocd_namespace or argo_app.DEFAULT_ARGOCD_NAMESPACE
         if self.wave is None and self.block_wave is None and not self.application and not self.names:
             raise ValueError(
@@ -148,7 +149,7 @@ def timeout_result(tracked, selector, namespace, timeout):
     }
 
 
-def _apply_event(tracked, selector, event_type, obj):
+def _apply_event(tracked, selector, event_type, obj, left):
     name = nvj.metadata(obj).get("name")
     if event_type == "DELETED":
         if name in tracked:
@@ -156,20 +157,74 @@ def _apply_event(tracked, selector, event_type, obj):
         return
     if selector.matches(obj):
         tracked[name] = obj
+        left.discard(name)
     elif name in tracked and tracked[name] is not None:
         del tracked[name]  # its annotations changed: no longer part of the selection
+        left.add(name)
 
 
-def wait(api, namespace, selector, timeout=600, watch_timeout=60, label_selector=None, clock=time.monotonic):
+def _relist(tracked, selector, items, left):
+    """After a 410: the fresh list decides. A tracked job that is listed but no longer matches left the
+    selection (as a MODIFIED event would say); one that is not listed at all was deleted."""
+    listed = dict((nvj.metadata(job).get("name"), job) for job in items)
+    fresh = dict((name, job) for name, job in listed.items() if selector.matches(job))
+    out = {}
+    for name in set(tracked) | set(fresh):
+        if name in fresh:
+            out[name] = fresh[name]
+            left.discard(name)
+        elif name in listed:
+            left.add(name)
+        else:
+            out[name] = None
+    return out
+
+
+def emptied_result(tracked, selector, namespace, left):
+    """Every selected job left the selection while we waited: as for an empty selection, an error."""
+    return {
+        "changed": False,
+        "failed": True,
+        "succeeded_jobs": [],
+        "failed_jobs": [],
+        "pending_jobs": [],
+        "msg": "no {0} any more: {1} left the selection while waiting (their annotations or labels changed); "
+        "check {2} / {3} on the jobs".format(selector.describe(namespace), ", ".join(sorted(left)),
+                                             nvj.ANN_SYNC_WAVE, nvj.ANN_BLOCK_WAVE),
+    }
+
+
+def _pause(failures, deadline, clock, sleep):
+    """Back off after a transient error (1, 2, 4 ... at most 10 s), never past the deadline."""
+    sleep(max(0.0, min(2.0 ** (failures - 1), 10.0, deadline - clock())))
+
+
+def _snapshot(api, namespace, label_selector, deadline, clock, sleep):
+    """The list, retried on transient errors (429, 5xx, connection) until the deadline."""
+    failures = 0
+    while True:
+        try:
+            return api.snapshot(nvj.API_VERSION, nvj.KIND, namespace=namespace, label_selector=label_selector)
+        except KubeError as exc:
+            if not exc.transient or clock() >= deadline:
+                raise
+            failures += 1
+            _pause(failures, deadline, clock, sleep)
+
+
+def wait(api, namespace, selector, timeout=600, watch_timeout=60, label_selector=None, clock=time.monotonic,
+         sleep=time.sleep):
     """Block until every selected NVJ Succeeded, one Failed, or ``timeout`` seconds passed.
 
     The result has ``succeeded_jobs``, ``failed_jobs``, ``pending_jobs`` (``{name, phase, wave,
     message}``), ``elapsed`` (seconds), ``watches`` (watch requests made) and, on failure or
-    timeout, ``failed: True`` and ``msg``. An empty selection is an error: a typo must not pass.
+    timeout, ``failed: True`` and ``msg``. An empty selection is an error: a typo must not pass,
+    and neither may a selection that empties while waiting. A throttled or briefly unavailable API
+    (429, 5xx, a broken connection) is waited out until the deadline, as ``KubeError.transient`` says.
     """
     start = clock()
     deadline = start + timeout
-    items, version = api.snapshot(nvj.API_VERSION, nvj.KIND, namespace=namespace, label_selector=label_selector)
+    items, version = _snapshot(api, namespace, label_selector, deadline, clock, sleep)
     tracked = dict((nvj.metadata(job).get("name"), job) for job in items if selector.matches(job))
     missing = [n for n in selector.names if n not in tracked]
     if missing or not tracked:
@@ -185,8 +240,11 @@ def wait(api, namespace, selector, timeout=600, watch_timeout=60, label_selector
             "msg": "no {0} ({1}); check the namespace, the wave or application value and the annotations "
             "{2} / {3} on the jobs".format(selector.describe(namespace), found, nvj.ANN_SYNC_WAVE, nvj.ANN_BLOCK_WAVE),
         }
-    watches, failures = 0, 0
+    watches, failures, left = 0, 0, set()
     while True:
+        if not tracked:
+            result = emptied_result(tracked, selector, namespace, left)
+            break
         result = verdict(tracked, selector, namespace)
         if result is not None:
             break
@@ -206,22 +264,20 @@ def wait(api, namespace, selector, timeout=600, watch_timeout=60, label_selector
             ):
                 version = nvj.metadata(obj).get("resourceVersion") or version
                 if event_type in ("ADDED", "MODIFIED", "DELETED"):
-                    _apply_event(tracked, selector, event_type, obj)
-                    if verdict(tracked, selector, namespace) is not None:
+                    _apply_event(tracked, selector, event_type, obj, left)
+                    if not tracked or verdict(tracked, selector, namespace) is not None:
                         break
             failures = 0
         except KubeError as exc:
             if exc.status == 410 and failures < MAX_STREAM_FAILURES:  # our version was compacted away: list again
                 failures += 1
-                items, version = api.snapshot(nvj.API_VERSION, nvj.KIND, namespace=namespace,
-                                              label_selector=label_selector)
-                fresh = dict((nvj.metadata(job).get("name"), job) for job in items if selector.matches(job))
-                tracked = dict((name, fresh.get(name)) for name in set(tracked) | set(fresh))
+                items, version = _snapshot(api, namespace, label_selector, deadline, clock, sleep)
+                tracked = _relist(tracked, selector, items, left)
                 continue
-            if exc.status is not None or failures >= MAX_STREAM_FAILURES:
+            if not exc.transient or clock() >= deadline:
                 raise
-            failures += 1
-            time.sleep(min(1.0, max(0.0, deadline - clock())))
+            failures += 1  # throttled (429), unavailable (5xx) or the stream broke: back off, watch again
+            _pause(failures, deadline, clock, sleep)
     result["elapsed"] = round(clock() - start, 3)
     result["watches"] = watches
     return result

@@ -18,7 +18,10 @@ description:
   - Watches the API (one list, then a watch from its resourceVersion) instead of polling.
   - Fails as soon as one selected job is C(Failed), naming the failed jobs and their messages.
   - Fails after O(timeout) seconds, naming the jobs that are not done yet and their phases.
-  - An empty selection fails at once, so a mistyped wave or application does not pass silently.
+  - An empty selection fails at once, so a mistyped wave or application does not pass silently; so does a selection
+    that empties while waiting (every selected job's annotations changed), instead of succeeding with no job.
+  - A throttled or briefly unavailable API (HTTP 429, 5xx, a broken connection) is waited out with a short back-off
+    until O(timeout); other API errors (403, 404) fail at once.
   - Meant to run in an Argo CD B(Sync) hook (not PreSync) at the wave that must wait; see C(docs/sync-waves.md).
 author:
   - mlops.gitops developers (@mlops-gitops)
@@ -45,7 +48,7 @@ options:
         then C(app.kubernetes.io/part-of).
     type: str
   names:
-    description: Select jobs by name; every listed name must exist.
+    description: Select jobs by name; every listed name must exist. Spaces around a name are ignored.
     type: list
     elements: str
   label_selector:

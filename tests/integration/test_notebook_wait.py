@@ -175,6 +175,13 @@ def test_deleted_job_is_not_success(api, namespace):
     assert result["timed_out"] is True and "train ((deleted))" in result["msg"]
 
 
+def wait_task(run):
+    """The wait task's result; its name goes on with what it waits for (shown on every progress line)."""
+    found = [res for name, res in run.tasks if name.startswith("Wait until the selected NotebookValidationJobs")]
+    assert found, (run.tasks, run.stderr[-2000:])
+    return found[-1]
+
+
 def test_playbook_waits_and_fails_with_the_message(playbook, api, namespace):
     create_job(api, namespace, "train", wave="3")
     set_phase(api, namespace, "train", "ValidationRunning")
@@ -182,19 +189,19 @@ def test_playbook_waits_and_fails_with_the_message(playbook, api, namespace):
     try:
         start = time.monotonic()
         ok = playbook.run(None, playbook="mlops.gitops.wait_for_wave",
-                          extra_vars={"namespace": namespace, "wave": 3, "timeout": 60})
+                          extra_vars={"job_namespace": namespace, "wave": 3, "wait_timeout": 60})
     finally:
         timer.join()
     assert ok.rc == 0, ok.stdout[-2000:] + ok.stderr[-2000:]
-    waited = ok.result("Wait until the selected NotebookValidationJobs succeeded")
+    waited = wait_task(ok)
     assert [s["name"] for s in waited["succeeded_jobs"]] == ["train"]
     assert time.monotonic() - start < 60
 
     # Blank answers (what an AWX survey sends for optional questions) count as unset.
     bad = playbook.run(None, playbook="mlops.gitops.wait_for_wave",
-                       extra_vars={"namespace": namespace, "application": "no-such-app", "timeout": 5,
+                       extra_vars={"job_namespace": namespace, "application": "no-such-app", "wait_timeout": 5,
                                    "wave": "", "block_wave": "", "names": ""})
     assert bad.rc != 0
-    failed = bad.result("Wait until the selected NotebookValidationJobs succeeded")
+    failed = wait_task(bad)
     assert "Application no-such-app" in failed["msg"] and "none matched" in failed["msg"]
     assert failed["invocation"]["module_args"].get("wave") is None
