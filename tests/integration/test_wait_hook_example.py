@@ -65,7 +65,9 @@ def test_the_job_is_a_sync_hook_in_a_wave_after_the_jobs_it_waits_for():
         assert int(objs[kind]["metadata"]["annotations"][WAVE]) < waited
     spec = objs["Job"]["spec"]
     assert spec["backoffLimit"] == 0
-    assert spec["activeDeadlineSeconds"] > int(extra_vars(job_command())["timeout"])
+    timeout = extra_vars(job_command())["wait_timeout"]
+    seconds = int(timeout[:-1]) * {"s": 1, "m": 60, "h": 3600}[timeout[-1]] if timeout[-1] in "smh" else int(timeout)
+    assert spec["activeDeadlineSeconds"] > seconds
 
 
 def test_the_role_grants_exactly_get_list_watch_on_notebookvalidationjobs():
@@ -78,10 +80,28 @@ def test_the_command_runs_the_collection_playbook_with_variables_it_reads():
     command = job_command()
     assert command[:2] == ["ansible-playbook", "mlops.gitops.wait_for_wave"]
     given = extra_vars(command)
-    assert {"namespace", "wave", "timeout"} <= set(given)
+    assert {"job_namespace", "wave", "wait_timeout"} <= set(given)
+    assert not {"namespace", "timeout"} & set(given)  # names Ansible reserves (deprecated in the playbook)
     text = PLAYBOOK.read_text()
     play_vars = set(re.findall(r"\b(\w+) \| default\(", text)) | set(re.findall(r"vars', '(\w+)'", text))
     assert set(given) <= play_vars, set(given) - play_vars
+
+
+def test_the_image_is_the_controller_image_with_the_collection():
+    """Not an image published nowhere: the controller image users build for the controller (Dockerfile,
+    docs/operator.md), with the collections path where that Dockerfile installs the collection."""
+    [container] = manifests()["Job"]["spec"]["template"]["spec"]["containers"]
+    image = container["image"]
+    assert image.rsplit("/", 1)[-1].split(":")[0] == "mlops-gitops-controller", image
+    assert "mlops-gitops-controller" in (REPO / "Dockerfile").read_text()
+    assert image in (REPO / "docs" / "operator.md").read_text()
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    dockerfile = (REPO / "Dockerfile").read_text()
+    assert "FROM quay.io/operator-framework/ansible-operator" in dockerfile  # HOME=/opt/ansible in that image
+    assert "ansible-galaxy collection install /tmp/dist/mlops-gitops-" in dockerfile  # into ${HOME}/.ansible
+    assert env["ANSIBLE_COLLECTIONS_PATH"] == "/opt/ansible/.ansible/collections"
+    header = (EXAMPLE / "job.yaml").read_text().split("apiVersion:")[0]
+    assert "docker build" in header and "docs/operator.md" in header
 
 
 def finish_once_watched(api, emulator, namespace, user, deadline=120):
