@@ -69,3 +69,9 @@ bench: collection  ## benchmarks (not part of `make test`); writes docs/benchmar
 
 clean:
 	rm -rf $(BUILD) .pytest_cache .ruff_cache
+
+# Argo CD's own engines (tests/argocd_engines, a Go module): health.lua in gopher-lua with Argo CD's
+# sandbox, the notification triggers and templates in Argo CD's notifications engine.
+.PHONY: argocd-engines
+argocd-engines:
+	cd tests/argocd_engines && go test -count=1 ./...

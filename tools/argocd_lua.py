@@ -1,75 +1,51 @@
 """Evaluate a resource health check the way Argo CD evaluates an ``argocd-cm`` override.
 
-Argo CD runs an override without ``useOpenLibs`` (util/lua/lua.go: gopher-lua with SkipOpenLibs, then
-only the package, base and table libraries and a "safe" os with time/date). This module builds the same
-sandbox in a real Lua 5.1 VM (lupa) and hands the script ``obj`` converted as Argo CD's decodeValue does.
-Used by tests/unit/test_health_lua.py (health_test.yaml) and by the demo (what Argo CD shows).
+Runs the check in gopher-lua, the VM Argo CD uses, through the ``argocd-health`` command of the Go
+harness in tests/argocd_engines (its ``health`` package builds the sandbox as Argo CD's util/lua does:
+no open libraries, package/base/table and the safe os through ``require``, a 1-second limit, JSON null
+dropped, the result checked against the six statuses, "Pending deletion" for an object being deleted).
+The command is built with ``go build`` into ``$BUILD/bin`` (Go's cache makes later builds instant).
+Used by the demo (what Argo CD shows); the tests run the harness with ``go test`` directly.
 """
 
-import lupa.lua51
+import functools
+import json
+import os
+import pathlib
+import subprocess
 
-# gopher-lua's base library (baselib.go baseFuncs + _G/_VERSION/ipairs/pairs), the package library
-# (package, and module/require which gopher-lua registers with the base functions), table, and os.
-# No string, math, io, coroutine, debug; Lua 5.1's extra base functions gcinfo/newproxy are absent too.
-ALLOWED_GLOBALS = (
-    "_G _VERSION assert collectgarbage dofile error getfenv getmetatable load loadfile loadstring next "
-    "pcall print rawequal rawget rawset select setfenv setmetatable tonumber tostring type unpack xpcall "
-    "module require ipairs pairs package table os"
-).split()
-
-SANDBOX = """
-local allowed = {}
-for _, name in ipairs({...}) do allowed[name] = true end
--- gopher-lua gives strings a metatable (s:upper()) only when the string library is opened.
-debug.setmetatable("", nil)
-local safe_os = {time = os.time, date = os.date}
-local doomed = {}
-for name in pairs(_G) do
-  if not allowed[name] then doomed[#doomed + 1] = name end
-end
-for _, name in ipairs(doomed) do _G[name] = nil end
-os = safe_os
-for name in pairs(package.loaded) do
-  if name ~= "_G" and name ~= "package" and name ~= "table" then package.loaded[name] = nil end
-end
-package.loaded.os = safe_os
-package.preload.os = function() return safe_os end
-"""
+REPO = pathlib.Path(__file__).resolve().parents[1]
+ENGINES = REPO / "tests" / "argocd_engines"
 
 
-def sandboxed_runtime():
-    """A fresh Lua 5.1 VM with only what Argo CD opens for an override."""
-    lua = lupa.lua51.LuaRuntime(register_eval=False, register_builtins=False, unpack_returned_tuples=True)
-    lua.execute(SANDBOX, *ALLOWED_GLOBALS)
-    return lua
+class ArgoCDLuaError(Exception):
+    """Argo CD would show an error for this resource instead of a health status."""
 
 
-def to_lua(lua, value):
-    """Convert as Argo CD's decodeValue does: maps to tables, lists to 1-based arrays, null to nil."""
-    if isinstance(value, dict):
-        table = lua.table()
-        for key, item in value.items():
-            if item is not None:
-                table[str(key)] = to_lua(lua, item)
-        return table
-    if isinstance(value, list):
-        table = lua.table()
-        for index, item in enumerate(value, start=1):
-            table[index] = to_lua(lua, item)
-        return table
-    return value
+@functools.cache
+def binary():
+    """Path of the ``argocd-health`` command, built (or brought up to date) on first use."""
+    out = pathlib.Path(os.environ.get("BUILD") or REPO / ".build") / "bin" / "argocd-health"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.run(["go", "build", "-o", str(out), "./cmd/argocd-health"], cwd=ENGINES,
+                          capture_output=True, text=True, timeout=900)
+    if proc.returncode != 0:
+        raise RuntimeError("building argocd-health failed:\n" + proc.stderr[-3000:])
+    return str(out)
 
 
-def run(script, obj):
-    """What ``script`` returns for ``obj`` (a Kubernetes object as a dict); a Lua error raises LuaError."""
-    lua = sandboxed_runtime()
-    lua.globals().obj = to_lua(lua, obj)
-    return lua.execute(script)
+def evaluate(script, obj, open_libs=False):
+    """``{"status": ..., "message": ...}`` or ``{"error": ...}`` for ``obj`` (a Kubernetes object as a dict)."""
+    proc = subprocess.run([binary()], input=json.dumps({"script": script, "object": obj, "openLibs": open_libs}),
+                          capture_output=True, text=True, timeout=30)
+    if proc.returncode != 0:
+        raise RuntimeError("argocd-health failed: " + proc.stderr[-2000:])
+    return json.loads(proc.stdout)
 
 
 def health(script, obj):
-    """The ``(status, message)`` Argo CD would show; like Argo CD, a result that is not a table is an error."""
-    result = run(script, obj)
-    if lupa.lua51.lua_type(result) != "table":
-        raise TypeError("the health script must return a table, got {!r}".format(result))
-    return result["status"], result["message"]
+    """The ``(status, message)`` Argo CD would show; raises ArgoCDLuaError where Argo CD shows an error."""
+    result = evaluate(script, obj)
+    if "error" in result:
+        raise ArgoCDLuaError(result["error"])
+    return result.get("status", ""), result.get("message", "")

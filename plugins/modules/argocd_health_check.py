@@ -54,6 +54,8 @@ options:
     description:
       - The Lua script, stored byte for byte. Required when O(state=present).
       - Argo CD runs it without the C(string), C(math) and C(io) libraries.
+      - A script Argo CD could not compile (gopher-lua, Lua 5.1 with C(goto)) is refused before anything is
+        written; the message names the line and the error.
     type: str
   state:
     description: Whether the check should be installed or removed.
@@ -110,7 +112,7 @@ diff:
   type: dict
 """
 
-from ansible_collections.mlops.gitops.plugins.module_utils import argocd_config, module_runner
+from ansible_collections.mlops.gitops.plugins.module_utils import argocd_config, lua_syntax, module_runner
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError
 
 OWN_SPEC = {
@@ -126,6 +128,11 @@ OWN_SPEC = {
 
 def execute(module, api):
     params = module.params
+    if params["state"] == "present" and params["check"]:
+        problem = lua_syntax.describe(params["check"])
+        if problem:
+            return {"failed": True, "changed": False, "msg": "check is not a script Argo CD can compile ({}); "
+                    "nothing was written".format(problem)}
     try:
         result = argocd_config.install_health_check(
             api,

@@ -236,12 +236,12 @@ def test_module_failures_missing_namespace_and_forbidden(api, playbook, namespac
             "tasks": [
                 {
                     "name": "forbidden",
-                    "mlops.gitops.argocd_health_check": {"namespace": namespace, "check": "x"},
+                    "mlops.gitops.argocd_health_check": {"namespace": namespace, "check": "return {}"},
                     "ignore_errors": True,
                 },
                 {
                     "name": "missing namespace",
-                    "mlops.gitops.argocd_health_check": {"namespace": missing_ns, "check": "x"},
+                    "mlops.gitops.argocd_health_check": {"namespace": missing_ns, "check": "return {}"},
                     "ignore_errors": True,
                 },
             ],

@@ -1,49 +1,42 @@
 """Argo CD notification triggers only see the Application: every annotation our triggers and templates
-read must be one the status aggregation (app_status) writes, and the triggers must fire on what it writes."""
+read must be one the status aggregation (app_status) writes, and the triggers must fire on what it writes.
 
+The triggers and templates are evaluated in Argo CD's notifications engine itself, by the Go harness in
+tests/argocd_engines (``make argocd-engines``). It replays the Applications in
+tests/argocd_engines/testdata/applications.json; this file generates them with the collection's own
+status step (Tally, build_annotations and the write decision of app_status) and fails when the checked-in
+copy is stale. Regenerate with ``UPDATE_ENGINE_FIXTURES=1 make check T=tests/unit/test_notification_contract.py``.
+"""
+
+import copy
 import datetime
+import json
+import os
 import pathlib
 import re
 
-import pytest
 import yaml
 
-from ansible_collections.mlops.gitops.plugins.module_utils import notifications_config, nvj
-from tests.unit.expr_subset import ExprError, evaluate
+from ansible_collections.mlops.gitops.plugins.module_utils import app_status, notifications_config, nvj
 
 # The catalog as installed (the role inside the installed collection, not the source tree).
 ROLE = pathlib.Path(nvj.__file__).resolve().parents[2] / "roles" / "argocd_notifications" / "files"
 TRIGGERS = {"trigger." + p.stem: p.read_text() for p in sorted((ROLE / "triggers").glob("*.yaml"))}
 TEMPLATES = {"template." + p.stem: p.read_text() for p in sorted((ROLE / "templates").glob("*.yaml"))}
-NOW = datetime.datetime(2026, 2, 1, 12, 0, tzinfo=datetime.UTC)
 ANN_CONSTANTS = {value for key, value in vars(nvj).items() if key.startswith("ANN_NOTEBOOK_")}
+FIXTURE = pathlib.Path(__file__).resolve().parents[1] / "argocd_engines" / "testdata" / "applications.json"
+T0 = datetime.datetime(2026, 2, 1, 12, 0, tzinfo=datetime.UTC)
+FAILED = "on-notebook-validation-failed"
+SUCCEEDED = "on-notebook-validation-succeeded"
+MIN_INTERVAL = app_status.DEFAULTS["min_interval"]
 
 
 def conditions(name):
     return yaml.safe_load(TRIGGERS[name])
 
 
-def written_by_aggregation():
-    """The keys app_status's content builder produces for a sample (when that feature is present)."""
-    try:
-        from ansible_collections.mlops.gitops.plugins.module_utils import app_status
-    except ImportError:
-        return None
-    tally = app_status.Tally()
-    for phase in ("Succeeded", "Failed", "ValidationRunning"):
-        tally.add(sample_job(phase, phase.lower()))
-    return set(app_status.build_annotations(tally, NOW))
-
-
-def sample_job(phase, name, completion="2026-01-31T10:00:00Z"):
-    status = {"phase": phase}
-    if phase in nvj.TERMINAL_PHASES:
-        status["completionTime"] = completion
-    return {"metadata": {"name": name, "namespace": "ml", "uid": name}, "status": status}
-
-
 def test_catalog_is_complete():
-    assert set(TRIGGERS) == {"trigger.on-notebook-validation-failed", "trigger.on-notebook-validation-succeeded"}
+    assert set(TRIGGERS) == {"trigger." + FAILED, "trigger." + SUCCEEDED}
     assert set(TEMPLATES) == {"template.notebook-validation-failed", "template.notebook-validation-succeeded"}
     notifications_config.check_entries(TRIGGERS, TEMPLATES)
 
@@ -54,9 +47,10 @@ def test_every_annotation_read_is_written_by_the_aggregation():
         read |= notifications_config.annotations_read(text)
     assert read, "the parser found no annotation reads at all"
     assert read <= ANN_CONSTANTS, read - ANN_CONSTANTS
-    produced = written_by_aggregation()
-    if produced is not None:
-        assert read <= produced, read - produced
+    tally = app_status.Tally()
+    for phase in ("Succeeded", "Failed", "ValidationRunning"):
+        tally.add(job(phase, phase.lower(), T0))
+    assert read <= set(app_status.build_annotations(tally, T0))
 
 
 def test_no_annotation_is_read_any_other_way():
@@ -88,66 +82,135 @@ def test_templates_named_by_triggers_exist_and_cover_all_services():
                 assert "mlops-notebooks" in body["webhook"]
 
 
-FAILED = "trigger.on-notebook-validation-failed"
-SUCCEEDED = "trigger.on-notebook-validation-succeeded"
+# -- the Applications the status step leaves, for the engine harness ------------------------------
+def job(phase, name, completed=None, namespace="ml-team"):
+    status = {"phase": phase}
+    if phase in nvj.TERMINAL_PHASES:
+        status["completionTime"] = nvj.rfc3339(completed)
+    return {"metadata": {"name": name, "namespace": namespace, "uid": name}, "status": status}
 
 
-@pytest.mark.parametrize(
-    "annotations, fires",
-    [
-        (None, False),
-        ({}, False),
-        ({nvj.ANN_NOTEBOOK_FAILED: "0"}, False),
-        ({nvj.ANN_NOTEBOOK_FAILED: "1", nvj.ANN_NOTEBOOK_LAST_FAILURE: "ml/a@t"}, True),
-        ({nvj.ANN_NOTEBOOK_FAILED: "12"}, True),
-    ],
-)
-def test_failed_trigger(annotations, fires):
-    assert bool(evaluate(conditions(FAILED)[0]["when"], annotations)) is fires
+def application(annotations):
+    meta = {"name": "platform", "namespace": "ml-team", "resourceVersion": "1"}
+    if annotations is not None:
+        meta["annotations"] = annotations
+    return {
+        "apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": meta,
+        "spec": {"project": "default", "destination": {"namespace": "ml-team", "server": "https://kubernetes.default.svc"},
+                 "source": {"repoURL": "https://example.invalid/repo", "path": "k8s", "targetRevision": "main"}},
+        "status": {"health": {"status": "Healthy"}, "sync": {"status": "Synced"}},
+    }
 
 
-@pytest.mark.parametrize(
-    "annotations, fires",
-    [
-        (None, False),
-        ({nvj.ANN_NOTEBOOK_TOTAL: "0", nvj.ANN_NOTEBOOK_SUCCEEDED: "0"}, False),
-        ({nvj.ANN_NOTEBOOK_TOTAL: "3", nvj.ANN_NOTEBOOK_SUCCEEDED: "2"}, False),
-        ({nvj.ANN_NOTEBOOK_TOTAL: "3", nvj.ANN_NOTEBOOK_SUCCEEDED: "3"}, True),
-        ({nvj.ANN_NOTEBOOK_SUCCEEDED: "3"}, False),
-    ],
-)
-def test_succeeded_trigger(annotations, fires):
-    assert bool(evaluate(conditions(SUCCEEDED)[0]["when"], annotations)) is fires
+class StatusStep:
+    """What the notebook_status module leaves on one Application across controller runs: the
+    annotations of ``build_annotations``, written only when ``decide`` says so."""
+
+    def __init__(self, annotations=None):
+        tracking = {"argocd.argoproj.io/tracking-id": "platform:argoproj.io/Application:ml-team/platform"}
+        self.annotations = dict(annotations or tracking)
+
+    def run(self, seconds, jobs):
+        now = T0 + datetime.timedelta(seconds=seconds)
+        tally = app_status.Tally()
+        for item in jobs:
+            tally.add(item)
+        new = app_status.build_annotations(tally, now)
+        action, _reason, _retry = app_status.decide(app_status.managed(self.annotations), new, now, MIN_INTERVAL)
+        if action == app_status.UPDATED:
+            self.annotations.update(new)
+        return action, application(copy.deepcopy(self.annotations))
 
 
-def test_once_per_changes_with_each_new_failure_and_success():
-    assert evaluate(conditions(FAILED)[0]["oncePer"], {nvj.ANN_NOTEBOOK_LAST_FAILURE: "ml/a@t1"}) == "ml/a@t1"
-    assert evaluate(conditions(SUCCEEDED)[0]["oncePer"], {nvj.ANN_NOTEBOOK_LAST_SUCCESS: "ml/b@t2"}) == "ml/b@t2"
+def at(seconds):
+    return T0 + datetime.timedelta(seconds=seconds)
 
 
-def test_unsupported_syntax_is_rejected():
-    with pytest.raises(ExprError):
-        evaluate("app.status.health.status == 'Degraded'", {})
-    with pytest.raises(ExprError):
-        evaluate("app.metadata.annotations['x'] == 'y'", None)
+def lifecycle_scenario():
+    """One Application through failure, retry, recovery, a second failure and cleanup."""
+    step = StatusStep()
+    plan = [
+        ("a validating", 0, [job("ValidationRunning", "a")], "updated", [], []),
+        ("a failed", 120, [job("Failed", "a", at(100))], "updated", [FAILED], [FAILED]),
+        ("a still failed, b starts", 240, [job("Failed", "a", at(100)), job("ValidationRunning", "b")],
+         "updated", [FAILED], []),
+        ("b succeeded 10 s later: the write is deferred", 250,
+         [job("Failed", "a", at(100)), job("Succeeded", "b", at(245))], "deferred", [FAILED], []),
+        ("a retried and succeeded", 400, [job("Succeeded", "a", at(390)), job("Succeeded", "b", at(245))],
+         "updated", [SUCCEEDED], [SUCCEEDED]),
+        ("nothing new", 500, [job("Succeeded", "a", at(390)), job("Succeeded", "b", at(245))],
+         "unchanged", [SUCCEEDED], []),
+        ("a failed again", 600, [job("Failed", "a", at(590)), job("Succeeded", "b", at(245))],
+         "updated", [FAILED], [FAILED]),
+        ("c failed 20 s later: a new failure is written at once", 620,
+         [job("Failed", "a", at(590)), job("Succeeded", "b", at(245)), job("Failed", "c", at(615))],
+         "updated", [FAILED], [FAILED]),
+        ("all three succeed", 800,
+         [job("Succeeded", "a", at(790)), job("Succeeded", "b", at(245)), job("Succeeded", "c", at(795))],
+         "updated", [SUCCEEDED], [SUCCEEDED]),
+        ("the jobs are deleted", 900, [], "updated", [], []),
+    ]
+    return run_plan("lifecycle", step, plan)
 
 
-def test_triggers_fire_on_what_the_aggregation_writes():
-    try:
-        from ansible_collections.mlops.gitops.plugins.module_utils import app_status
-    except ImportError:
-        pytest.skip("app_status (feature 4) is not in this build")
-    failing = app_status.Tally()
-    for phase, name in (("Succeeded", "a"), ("Failed", "b"), ("ValidationRunning", "c")):
-        failing.add(sample_job(phase, name))
-    written = app_status.build_annotations(failing, NOW)
-    assert evaluate(conditions(FAILED)[0]["when"], written)
-    assert not evaluate(conditions(SUCCEEDED)[0]["when"], written)
-    assert evaluate(conditions(FAILED)[0]["oncePer"], written) == "ml/b@2026-01-31T10:00:00Z"
+def run_plan(name, step, plan):
+    steps = []
+    for what, seconds, jobs, action, fires, sends in plan:
+        done, app = step.run(seconds, jobs)
+        assert done == action, (name, what, done)
+        steps.append({"what": what, "application": app, "fires": fires, "sends": sends})
+    return {"name": name, "steps": steps}
 
-    healthy = app_status.Tally()
-    for name in ("a", "b"):
-        healthy.add(sample_job("Succeeded", name))
-    written = app_status.build_annotations(healthy, NOW)
-    assert not evaluate(conditions(FAILED)[0]["when"], written)
-    assert evaluate(conditions(SUCCEEDED)[0]["when"], written)
+
+def several_namespaces_scenario():
+    step = StatusStep()
+    plan = [
+        ("jobs in two namespaces, one failed", 0,
+         [job("Succeeded", "a", at(-50), "team-a"), job("Failed", "b", at(-40), "team-b")],
+         "updated", [FAILED], [FAILED]),
+        ("the failed one retried and succeeded", 120,
+         [job("Succeeded", "a", at(-50), "team-a"), job("Succeeded", "b", at(110), "team-b")],
+         "updated", [SUCCEEDED], [SUCCEEDED]),
+    ]
+    return run_plan("several-namespaces", step, plan)
+
+
+def untouched_scenario():
+    """Applications the status step never wrote: nothing may fire, and nothing may error."""
+    steps = []
+    for what, annotations in (("no annotations at all", None), ("empty annotations", {}),
+                              ("other tools' annotations", {"example.com/owner": "team"})):
+        steps.append({"what": what, "application": application(annotations), "fires": [], "sends": []})
+    return {"name": "untouched", "steps": steps}
+
+
+def fixture():
+    return {
+        "generatedBy": "tests/unit/test_notification_contract.py",
+        "argocdUrl": "https://argocd.example.com",
+        "scenarios": [lifecycle_scenario(), several_namespaces_scenario(), untouched_scenario()],
+    }
+
+
+def render(data):
+    return json.dumps(data, indent=1, sort_keys=True) + "\n"
+
+
+def test_engine_fixture_is_what_the_status_step_writes():
+    """The Go harness replays exactly what the aggregation writes today."""
+    text = render(fixture())
+    if os.environ.get("UPDATE_ENGINE_FIXTURES"):
+        FIXTURE.parent.mkdir(parents=True, exist_ok=True)
+        FIXTURE.write_text(text)
+    assert FIXTURE.read_text() == text, (
+        "tests/argocd_engines/testdata/applications.json is stale: regenerate it with "
+        "UPDATE_ENGINE_FIXTURES=1 make check T=tests/unit/test_notification_contract.py")
+
+
+def test_fixture_covers_every_trigger_firing_and_staying_silent():
+    scenarios = fixture()["scenarios"]
+    steps = [step for scenario in scenarios for step in scenario["steps"]]
+    for trigger in (FAILED, SUCCEEDED):
+        assert any(trigger in step["sends"] for step in steps)
+        assert any(trigger in step["fires"] and trigger not in step["sends"] for step in steps), "oncePer unexercised"
+        assert any(trigger not in step["fires"] for step in steps)

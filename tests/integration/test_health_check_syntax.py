@@ -1,0 +1,66 @@
+"""argocd_health_check refuses a Lua script Argo CD could not compile, before writing anything, on both
+targets and in check mode; the message names the line and the error."""
+
+import os
+
+import pytest
+
+REPO = os.path.join(os.path.dirname(__file__), "..", "..")
+HEALTH_LUA = os.path.join(
+    REPO, "roles", "argocd_health_check", "files", "resource_customizations", "mlops.mlops.dev",
+    "NotebookValidationJob", "health.lua",
+)
+ARGOCD = "argoproj.io/v1beta1"
+KEY = "resource.customizations.health.mlops.mlops.dev_NotebookValidationJob"
+OLD = "return {status = 'Healthy'}\n"
+# A missing `then`: Argo CD (gopher-lua) fails with "line:3 ... near 'hs': syntax error".
+BAD = "local hs = {}\nif obj.status\n  hs.status = 'Healthy'\nend\nreturn hs\n"
+
+
+def task(namespace, check, **extra):
+    args = dict({"namespace": namespace, "check": check}, **extra)
+    return {"name": "install", "mlops.gitops.argocd_health_check": args, "ignore_errors": True}
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_bad_script_is_refused_and_argocd_cm_is_untouched(api, playbook, namespace, check_mode):
+    api.create("v1", "ConfigMap", {"apiVersion": "v1", "kind": "ConfigMap",
+                                   "metadata": {"name": "argocd-cm", "namespace": namespace}, "data": {KEY: OLD}},
+               namespace=namespace)
+    before = api.get("v1", "ConfigMap", "argocd-cm", namespace)
+    run = playbook.run([task(namespace, BAD)], check=check_mode, diff=True)
+    result = run.result("install")
+    assert result.get("failed") is True, result
+    assert result.get("changed") is False
+    assert "Lua syntax error on line 3" in result["msg"], result["msg"]
+    assert "'then' expected near 'hs'" in result["msg"]
+    assert "nothing was written" in result["msg"]
+    after = api.get("v1", "ConfigMap", "argocd-cm", namespace)
+    assert after["data"] == {KEY: OLD}
+    assert after["metadata"]["resourceVersion"] == before["metadata"]["resourceVersion"]
+
+
+def test_bad_script_is_refused_on_the_argocd_cr(api, playbook, namespace):
+    spec = {"resourceHealthChecks": [{"group": "mlops.mlops.dev", "kind": "NotebookValidationJob", "check": OLD}]}
+    meta = {"name": "argocd", "namespace": namespace}
+    body = {"apiVersion": ARGOCD, "kind": "ArgoCD", "metadata": meta, "spec": spec}
+    api.create(ARGOCD, "ArgoCD", body, namespace=namespace)
+    run = playbook.run([task(namespace, "return {status = 'Healthy'\n", target="argocd_cr")])
+    result = run.result("install")
+    assert result.get("failed") is True and result.get("changed") is False, result
+    assert "Lua syntax error at the end of the script: '}' expected (to close '{' at line 1)" in result["msg"]
+    assert api.get(ARGOCD, "ArgoCD", "argocd", namespace)["spec"] == spec
+
+
+def test_good_script_and_removal_are_not_blocked(api, playbook, namespace):
+    api.create("v1", "ConfigMap", {"apiVersion": "v1", "kind": "ConfigMap",
+                                   "metadata": {"name": "argocd-cm", "namespace": namespace}, "data": {}},
+               namespace=namespace)
+    with open(HEALTH_LUA) as handle:
+        script = handle.read()
+    run = playbook.run([task(namespace, script)])
+    assert run.result("install").get("changed") is True, run.result("install")
+    assert api.get("v1", "ConfigMap", "argocd-cm", namespace)["data"] == {KEY: script}
+    removed = playbook.run([{"name": "remove", "mlops.gitops.argocd_health_check": {"namespace": namespace,
+                                                                                      "state": "absent"}}])
+    assert removed.result("remove").get("changed") is True
