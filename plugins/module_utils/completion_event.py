@@ -67,6 +67,44 @@ MAX_FAILURE = 500  # leaves room in the 1 KiB message for the suggestion and the
 DEFAULT_SUGGESTION = "read the validation pod's logs and the job's status.message, fix the cause and push again"
 
 
+def build_failure(job):
+    """``status.buildStatus`` when the image build failed, else None.
+
+    The Go operator moves a failed build to phase Failed without a message, and its next reconcile
+    writes ``message: "Unknown phase: Failed"``: the build's own message is the only true cause."""
+    build = nvj.status(job).get("buildStatus")
+    if isinstance(build, dict) and build.get("phase") == "Failed":
+        return build
+    return None
+
+
+def failure_text(job):
+    """The failure to show (health message, Event): the build's message when the build failed."""
+    build = build_failure(job)
+    if build is not None and isinstance(build.get("message"), str) and build["message"].strip():
+        return build["message"].strip()
+    message = nvj.status(job).get("message")
+    if build is not None:
+        return "the image build failed{0}".format(" ({0})".format(message) if message else "")
+    return message.strip() if isinstance(message, str) and message.strip() else None
+
+
+def build_suggestion(job):
+    """What to do about a failed image build: its logs, by strategy, and what usually breaks."""
+    build = build_failure(job) or {}
+    name = build.get("buildName")
+    namespace = nvj.metadata(job).get("namespace")
+    if name and build.get("strategy") == "tekton":
+        logs = "read the build logs (tkn pipelinerun logs {0} -n {1})".format(name, namespace)
+    elif name:
+        logs = "read the build logs (oc logs build/{0} -n {1})".format(name, namespace)
+    else:
+        logs = "read the image build's logs"
+    return logs + ", then fix the notebook's requirements.txt or spec.podConfig.buildConfig (base image, strategy)"
+
+
+
+
 def suggested_action(message):
     """A concrete next step derived from the failure message."""
     text = message or ""
@@ -111,10 +149,11 @@ def build_message(job):
         parts.append("duration: {0}".format(duration))
     text = "; ".join(parts) + "."
     if phase == nvj.FAILED:
-        failure = (st.get("message") or "no failure message in status.message").strip()
+        failure = failure_text(job) or "no failure message in status.message"
         if len(failure) > MAX_FAILURE:
             failure = failure[: MAX_FAILURE - 3] + "..."
-        text += " Failure: {0}. Suggested action: {1}.".format(failure.rstrip("."), suggested_action(failure))
+        action = build_suggestion(job) if build_failure(job) is not None else suggested_action(failure)
+        text += " Failure: {0}. Suggested action: {1}.".format(failure.rstrip("."), action)
     hint = logs_hint(job)
     if hint:
         text += " Logs: {0}".format(hint)

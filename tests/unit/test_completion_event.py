@@ -101,3 +101,40 @@ def test_labels_without_parent():
 def test_label_value_is_valid():
     assert ce.label_value("a" * 70 + "/x") == "a" * 63
     assert ce.label_value("-app/x.") == "app-x"
+
+
+# -- the Go operator's failed image build (tests/data/go_operator/failed-build-sequence.yaml) ----------
+def go_sequence():
+    import os
+
+    import yaml
+
+    path = os.path.join(os.path.dirname(__file__), "..", "data", "go_operator", "failed-build-sequence.yaml")
+    with open(path) as handle:
+        return {doc["step"]: doc["status"] for doc in yaml.safe_load_all(handle) if doc}
+
+
+def with_status(status):
+    out = job()
+    out["status"] = dict(status)
+    return out
+
+
+def test_failed_build_shows_the_build_message_and_a_build_action():
+    """The operator's second step says "Unknown phase: Failed"; the build's message is the cause."""
+    text = ce.build_message(with_status(go_sequence()["failed-unknown-phase"]))
+    assert "Failure: Build failed: Assemble script failed. Suggested action: read the build logs " \
+           "(oc logs build/predictive-analytics-kserve-validation-build-1 -n ml)" in text
+    assert "Unknown phase" not in text
+    assert DEFAULT_SUGGESTION_PART not in text
+
+
+DEFAULT_SUGGESTION_PART = "read the validation pod's logs"
+
+
+def test_failed_tekton_build_without_message():
+    status = dict(go_sequence()["failed-unknown-phase"])
+    status["buildStatus"] = {"phase": "Failed", "buildName": "train-build", "strategy": "tekton"}
+    text = ce.build_message(with_status(status))
+    assert "Failure: the image build failed (Unknown phase: Failed)." in text
+    assert "tkn pipelinerun logs train-build -n ml" in text

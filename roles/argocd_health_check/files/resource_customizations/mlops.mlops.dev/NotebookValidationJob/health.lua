@@ -104,8 +104,17 @@ elseif phase == "Failed" then
   if text(status.completionTime) ~= nil then
     title = title .. " at " .. text(status.completionTime)
   end
-  if text(status.message) == nil and text(build.phase) == "Failed" and text(build.message) ~= nil then
-    detail = "build failed: " .. text(build.message)
+  -- A failed image build: the Go operator moves the job to Failed without a message, then its next
+  -- reconcile writes "Unknown phase: Failed". The build's own message (already "Build failed: ...") is
+  -- the cause, whatever status.message says.
+  if text(build.phase) == "Failed" then
+    if text(build.message) ~= nil then
+      detail = text(build.message)
+    elseif detail ~= nil then
+      detail = "image build failed; " .. detail
+    else
+      detail = "image build failed"
+    end
   end
   add(extras, "", after_retries(status))
   add(extras, "pod ", text(status.validationPodName))
