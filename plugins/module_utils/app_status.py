@@ -83,7 +83,10 @@ class Tally:
     """Counters for the jobs of one Application, fed one job at a time.
 
     Memory is O(max_failed_jobs + namespaces) however many jobs go through ``add``.
-    ``running`` counts every phase that is not terminal, including jobs without a status yet.
+    ``running`` counts every phase that is not terminal, including jobs without a status yet, and a
+    terminal phase without a valid completion time (the first step of the Go operator's two-step
+    failure: counting it failed then would announce the one failure twice, ``notebook-last-failure``
+    changing from ``ns/name@`` to ``ns/name@<time>``).
     """
 
     def __init__(self, max_failed_jobs=DEFAULTS["max_failed_jobs"]):
@@ -100,7 +103,7 @@ class Tally:
         self.total += 1
         self.namespaces.add(namespace)
         phase = nvj.phase(job)
-        if phase not in nvj.TERMINAL_PHASES:
+        if phase not in nvj.TERMINAL_PHASES or nvj.completion_time(job) is None:
             self.running += 1
             return
         mark = marker(job)

@@ -3,9 +3,14 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """One Kubernetes Event per terminal completion of an NVJ (ADR-048 Feature 5).
 
-The Event's name is derived from the job's completion key (uid, phase, completion time), so a
-repeated reconcile — in this process or another — gets 409 AlreadyExists instead of a duplicate,
-and a re-run of the job (new completion time) gets a new Event.
+Once per completion rests on the job itself, not on the Event: after recording the Event the job gets
+annotation ``mlops.dev/announced-completion: <completion key>``, and a job carrying its own key is done
+without a request. Events expire (an hour by default) while the controller resyncs every few minutes,
+so an Event that is gone must not mean "not announced". The Event's name is still derived from the
+key, so two writers racing before the annotation lands get 409 AlreadyExists, not a duplicate.
+
+A terminal phase without a valid ``status.completionTime`` is not a completion yet (see
+``nvj.completion_time``): nothing is announced and the step is deferred.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -15,6 +20,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.mlops.gitops.plugins.module_utils import argo_app, events, nvj
+from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError
 
 REASON_SUCCEEDED = "ValidationSucceeded"
 REASON_FAILED = "ValidationFailed"
@@ -65,6 +71,8 @@ SUGGESTIONS = (
 )
 MAX_FAILURE = 500  # leaves room in the 1 KiB message for the suggestion and the logs hint
 DEFAULT_SUGGESTION = "read the validation pod's logs and the job's status.message, fix the cause and push again"
+SETTLE_RETRY = 10  # seconds: the Go operator writes the completion time on its next reconcile
+CONFLICT_RETRIES = 3
 
 
 def build_failure(job):
@@ -101,8 +109,6 @@ def build_suggestion(job):
     else:
         logs = "read the image build's logs"
     return logs + ", then fix the notebook's requirements.txt or spec.podConfig.buildConfig (base image, strategy)"
-
-
 
 
 def suggested_action(message):
@@ -185,16 +191,56 @@ def build_labels(job, control_namespace=argo_app.DEFAULT_ARGOCD_NAMESPACE):
     return dict((k, v) for k, v in labels.items() if v)
 
 
+def announced(job):
+    """True when the job records that its current completion was announced (and counted)."""
+    if nvj.completion_time(job) is None:
+        return False
+    return nvj.annotations(job).get(nvj.ANN_ANNOUNCED) == nvj.completion_key(job)
+
+
+def _mark_announced(api, job, key):
+    """Write ``announced-completion: key`` on the job (resourceVersion precondition; a 409 re-reads and
+    writes again while the job still has that completion). Returns the job as written, or None if gone."""
+    meta = nvj.metadata(job)
+    name, namespace = meta.get("name"), meta.get("namespace")
+    for _attempt in range(CONFLICT_RETRIES):
+        if job is None or nvj.completion_key(job) != key:
+            return job  # deleted, or completed again meanwhile: that completion is the next reconcile's
+        if nvj.annotations(job).get(nvj.ANN_ANNOUNCED) == key:
+            return job
+        patch = {"metadata": {"resourceVersion": nvj.metadata(job).get("resourceVersion"),
+                              "annotations": {nvj.ANN_ANNOUNCED: key}}}
+        try:
+            return api.patch(nvj.API_VERSION, nvj.KIND, name, patch, namespace=namespace)
+        except KubeError as exc:
+            if not exc.conflict:
+                raise
+        job = api.get(nvj.API_VERSION, nvj.KIND, name, namespace)
+    raise KubeError(409, "Conflict", "could not record the announced completion", target=nvj.ref(job), verb="patch")
+
+
 def reconcile(api, job, options=None, check_mode=False, now=None):
     """Record the completion Event of a terminal job once; nothing for a running job.
 
     ``options``: ``argocd_namespace`` (the Argo CD control-plane namespace, default ``argocd``).
-    Extra result keys: ``event`` (the Event body, when the job is terminal) and ``created``.
+    Extra result keys: ``event`` (the Event body, when recorded or read), ``created`` (this run created
+    the Event: the completion is counted) and ``object`` (the job, when this run annotated it).
     """
     options = options or {}
-    result = {"changed": False, "events": [], "deferred": [], "refused": []}
+    result = {"changed": False, "events": [], "deferred": [], "refused": [], "created": False}
     if not nvj.is_terminal(job) or nvj.metadata(job).get("deletionTimestamp"):
         return result
+    if nvj.completion_time(job) is None:
+        result["deferred"].append({
+            "what": "completion Event of " + nvj.ref(job),
+            "reason": "phase {0} without a valid status.completionTime: not complete until the operator "
+                      "writes it".format(nvj.phase(job)),
+            "retry_after": SETTLE_RETRY,
+        })
+        return result
+    key = nvj.completion_key(job)
+    if announced(job):
+        return result  # recorded on the job itself: whether the Event still exists does not matter
     control = options.get("argocd_namespace") or argo_app.DEFAULT_ARGOCD_NAMESPACE
     succeeded = nvj.phase(job) == nvj.SUCCEEDED
     event, created = events.record(
@@ -213,4 +259,12 @@ def reconcile(api, job, options=None, check_mode=False, now=None):
         result["changed"] = True
         result["events"] = [nvj.metadata(event).get("name")]
         result["diff"] = {"before": {}, "after": {"event": event}}
+    if check_mode:
+        return result
+    # The Event first, then the record: a crash in between leaves an Event that the next reconcile
+    # finds by name (no second one, not counted again); the other order could lose the announcement.
+    marked = _mark_announced(api, job, key)
+    if marked is not None and marked is not job:
+        result["changed"] = True
+        result["object"] = marked
     return result

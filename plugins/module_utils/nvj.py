@@ -9,6 +9,7 @@ __metaclass__ = type
 
 import datetime
 import hashlib
+import re
 
 GROUP = "mlops.mlops.dev"
 VERSION = "v1alpha1"
@@ -29,6 +30,9 @@ ANN_WAVE_COMPLETE = "mlops.dev/wave-complete"
 ANN_COMPLETION_TIME = "mlops.dev/completion-time"
 ANN_WAVE_FAILED = "mlops.dev/wave-failed"
 ANN_FAILURE_TIME = "mlops.dev/failure-time"
+# The completion key whose Event was recorded (and counted): lasts as long as the job, unlike the Event
+# (an hour by default), so a resync after the Event expired neither announces nor counts it again.
+ANN_ANNOUNCED = "mlops.dev/announced-completion"
 # ... and on the parent Application.
 ANN_NOTEBOOK_STATUS = "mlops.dev/notebook-status"
 ANN_NOTEBOOK_SUMMARY = "mlops.dev/notebook-summary"
@@ -83,19 +87,31 @@ def ref(obj):
     return "{0} {1}/{2}".format(obj.get("kind") or KIND, meta.get("namespace"), meta.get("name"))
 
 
+STATUS_TIMES = ("startTime", "completionTime")
+
+
 def completion_time(obj):
-    """When the job reached its terminal phase: completionTime, else the last condition change."""
+    """``status.completionTime`` as written, or None when it is absent or not an RFC 3339 time.
+
+    A terminal phase without it is not a completion yet: the Go operator's ``transitionPhase`` writes
+    ``Failed`` without a completion time (a failed build, for one) and its next reconcile writes the
+    completion time (and ``message: "Unknown phase: Failed"``). Both steps are one completion, so
+    nothing is announced, marked or counted until the time is there. There is no fallback to condition
+    times: those change between the two steps, which would give the one completion two keys."""
+    value = status(obj).get("completionTime")
+    return value if parse_time(value) is not None else None
+
+
+def invalid_times(obj):
+    """``[(field, value)]`` for the status times that are set but are not RFC 3339 (treated as missing)."""
     st = status(obj)
-    if st.get("completionTime"):
-        return str(st["completionTime"])
-    times = [c.get("lastTransitionTime") for c in st.get("conditions") or [] if isinstance(c, dict)]
-    times = [t for t in times if t]
-    return max(times) if times else None
+    return [(f, st[f]) for f in STATUS_TIMES if st.get(f) not in (None, "") and parse_time(st[f]) is None]
 
 
 def completion_key(obj):
     """Identifies one terminal completion: the same job run reconciled again has the same key,
-    a re-run (or a deleted and re-created namesake) has a new one."""
+    a re-run (or a deleted and re-created namesake) has a new one. Meaningful only when
+    ``completion_time`` is set."""
     return "{0}/{1}/{2}".format(metadata(obj).get("uid", ""), phase(obj) or "", completion_time(obj) or "")
 
 
@@ -111,11 +127,18 @@ def rfc3339(moment):
     return moment.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# RFC 3339 date-time, the whole string: what metav1.Time and every Kubernetes client write.
+_RFC3339 = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
+
+
 def parse_time(value):
-    """RFC3339 → aware datetime, or None when absent or malformed."""
-    if not value or not isinstance(value, str):
+    """RFC 3339 → aware datetime, or None when absent or anything else ("yesterday", a date alone,
+    no offset, surrounding blanks): such a time is treated as missing, never guessed."""
+    if not value or not isinstance(value, str) or not _RFC3339.fullmatch(value):
         return None
-    text = value.strip().replace("Z", "+00:00")
+    text = value.replace("z", "Z").replace("t", "T").replace("Z", "+00:00")
     if "." in text:
         head, tail = text.split(".", 1)
         frac = "".join(ch for ch in tail if ch.isdigit())

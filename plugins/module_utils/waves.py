@@ -19,7 +19,7 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.mlops.gitops.plugins.module_utils import nvj
+from ansible_collections.mlops.gitops.plugins.module_utils import events, nvj
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError
 
 ANN_HELM_HOOK_WEIGHT = "helm.sh/hook-weight"
@@ -29,6 +29,9 @@ DEFAULT_WAVE = "0"
 # not a number to Atoi, so Argo CD puts that job in wave 0).
 _INT = re.compile(r"[+-]?[0-9]+")
 CONFLICT_RETRIES = 3
+SETTLE_RETRY = 10  # seconds: the Go operator writes the completion time on its very next reconcile
+INVALID_TIME_RETRY = 300  # a malformed time is only fixed by whoever wrote it
+REASON_INVALID_TIME = "InvalidStatusTime"
 
 
 def parse_wave(value):
@@ -55,12 +58,17 @@ def current_markers(job):
     return dict((key, ann[key]) for key in MARKERS if key in ann)
 
 
+def unsettled(job):
+    """True for a terminal phase without a valid ``status.completionTime``: not a completion yet (the Go
+    operator's two-step failure, or a time that is not RFC 3339); the markers wait for the time."""
+    return nvj.is_terminal(job) and nvj.completion_time(job) is None
+
+
 def desired_markers(job, now=None):
     """The marker annotations the job should carry, as ``{key: value}`` (absent keys: none).
 
-    The timestamp is the job's own completion time, so it is stable across reconciles; only when
-    the Go operator wrote none is the existing marker's time kept, or ``now`` used.
-    """
+    The timestamp is the job's own completion time, so it is the same on every reconcile and across
+    the Go operator's two steps of a failure. ``now`` is unused (kept for callers)."""
     phase = nvj.phase(job)
     if phase not in nvj.TERMINAL_PHASES:
         return {}
@@ -69,21 +77,14 @@ def desired_markers(job, now=None):
         wave_key, time_key = nvj.ANN_WAVE_COMPLETE, nvj.ANN_COMPLETION_TIME
     else:
         wave_key, time_key = nvj.ANN_WAVE_FAILED, nvj.ANN_FAILURE_TIME
-    stamp = nvj.completion_time(job)
-    if stamp:
-        moment = nvj.parse_time(stamp)
-        stamp = nvj.rfc3339(moment) if moment else stamp
-    else:
-        existing = current_markers(job)
-        if existing.get(wave_key) == wave and existing.get(time_key):
-            stamp = existing[time_key]
-        else:
-            stamp = nvj.rfc3339(now or nvj.now())
-    return {wave_key: wave, time_key: stamp}
+    return {wave_key: wave, time_key: nvj.rfc3339(nvj.parse_time(nvj.completion_time(job)))}
 
 
 def marker_changes(job, now=None):
-    """``{key: value or None}`` that turns the current markers into the desired ones; {} when settled."""
+    """``{key: value or None}`` that turns the current markers into the desired ones; {} when settled,
+    and {} while the job is ``unsettled`` (the markers are left as they are until the time is there)."""
+    if unsettled(job):
+        return {}
     current = current_markers(job)
     desired = desired_markers(job, now=now)
     changes = {}
@@ -127,6 +128,30 @@ def _result(job, changed=False):
     }
 
 
+def _wait_for_time(api, job, result, check_mode):
+    """A terminal job without a usable completion time: defer, and say so with a Warning Event when the
+    time is there but is not RFC 3339 (``completionTime: yesterday``), once per field and value."""
+    bad = nvj.invalid_times(job)
+    for field, value in bad:
+        message = (
+            "{0}: status.{1} {2!r} is not an RFC 3339 time (such as 2026-01-24T22:30:00Z); it is treated as "
+            "missing: no wave marker, completion Event or trigger until the operator writes a valid time".format(
+                nvj.ref(job), field, str(value)[:80])
+        )
+        event, created = events.record(api, job, events.WARNING, REASON_INVALID_TIME, message,
+                                       "{0}={1}".format(field, value), check_mode=check_mode)
+        if created and not check_mode:
+            result["events"].append(nvj.metadata(event).get("name"))
+    if any(field == "completionTime" for field, _value in bad):
+        reason, retry = "status.completionTime is not an RFC 3339 time; treated as missing", INVALID_TIME_RETRY
+    else:
+        reason = "phase {0} without status.completionTime: not complete until the operator writes it".format(
+            nvj.phase(job))
+        retry = SETTLE_RETRY
+    result["deferred"].append({"what": "wave markers on " + nvj.ref(job), "reason": reason, "retry_after": retry})
+    return result
+
+
 def reconcile(api, job, options=None, check_mode=False, now=None):
     """Bring the job's wave markers in line with its phase with at most one merge patch.
 
@@ -139,6 +164,8 @@ def reconcile(api, job, options=None, check_mode=False, now=None):
         result = _result(job)
         if nvj.metadata(job).get("deletionTimestamp"):
             return result
+        if unsettled(job):
+            return _wait_for_time(api, job, result, check_mode)
         changes = marker_changes(job, now=now)
         if not changes:
             return result

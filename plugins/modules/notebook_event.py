@@ -20,8 +20,14 @@ description:
   - Labels C(app.kubernetes.io/part-of) and C(mlops.dev/application) name the parent Argo CD Application
     (found by tracking id, then C(app.kubernetes.io/instance), then C(app.kubernetes.io/part-of));
     C(mlops.dev/notification-type) is C(validation-success) or C(validation-failure).
-  - The Event name is derived from the job's uid, phase and completion time, so repeated runs never create a
-    second Event for the same completion, and a re-run of the job gets a new one.
+  - Once per completion rests on the job: after the Event, the job gets annotation
+    C(mlops.dev/announced-completion) holding its completion key (uid, phase, completion time), and a job
+    carrying its own key gets no Event again, even after the Event expired. The Event name is derived from the
+    same key, so concurrent runs never create a second Event, and a re-run of the job gets a new one.
+  - A terminal phase without a valid (RFC 3339) C(status.completionTime) is not a completion yet: nothing is
+    recorded and the task reports it as C(deferred).
+  - When the image build failed, the failure shown is C(status.buildStatus.message), with a build-specific
+    suggested action.
 author:
   - mlops.gitops developers (@mlops-gitops)
 extends_documentation_fragment:
@@ -30,7 +36,7 @@ extends_documentation_fragment:
   - mlops.gitops.notebook.argocd_namespace
 attributes:
   check_mode:
-    description: Reports whether the Event would be created and creates nothing.
+    description: Reports whether the Event would be created and creates nothing (nor the annotation).
     support: full
   diff_mode:
     description: Returns the Event created.
@@ -50,11 +56,15 @@ EXAMPLES = r"""
 RETURN = r"""
 created:
   description: Whether this task created the Event (false when it had been recorded before).
-  returned: when the job is terminal
+  returned: success
   type: bool
+object:
+  description: The NotebookValidationJob after C(mlops.dev/announced-completion) was written.
+  returned: when this task wrote that annotation (not in check mode)
+  type: dict
 event:
   description: The Event for this completion.
-  returned: when the job is terminal
+  returned: when the job is terminal, has a completion time and was not announced before
   type: dict
 events:
   description: Names of Events created by this task.
@@ -66,7 +76,9 @@ diff:
   returned: changed
   type: dict
 deferred:
-  description: Always empty for this module; present for a uniform result.
+  description:
+    - With C(what), C(reason), C(retry_after) in seconds, when the job is terminal but has no valid
+      C(status.completionTime) yet.
   returned: success
   type: list
   elements: dict

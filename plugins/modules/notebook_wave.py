@@ -19,6 +19,8 @@ description:
   - The wave is read as Argo CD reads it, C(argocd.argoproj.io/sync-wave) as an integer, else
     C(helm.sh/hook-weight), else C(0). A job without the annotation is therefore marked with wave C(0).
   - The timestamp is the job's C(status.completionTime), so repeated runs send nothing once the markers are right.
+  - A terminal phase without a valid (RFC 3339) C(status.completionTime) is not marked yet and is reported as
+    C(deferred); the Go operator writes C(Failed) first without it when an image build fails.
   - One JSON merge patch guarded by C(metadata.resourceVersion); on a conflict the job is read again.
 author:
   - mlops.gitops developers (@mlops-gitops)
@@ -72,7 +74,9 @@ diff:
   returned: changed
   type: dict
 deferred:
-  description: Work put off (repeated write conflicts), with C(what), C(reason), C(retry_after) in seconds.
+  description:
+    - Work put off, with C(what), C(reason), C(retry_after) in seconds. Repeated write conflicts, or a terminal
+      phase without a valid C(status.completionTime) (not marked until the operator writes one).
   returned: success
   type: list
   elements: dict
@@ -82,7 +86,9 @@ refused:
   type: list
   elements: dict
 events:
-  description: Always empty for this module; present for a uniform result.
+  description:
+    - Names of Events created by this task. A C(Warning) Event with reason C(InvalidStatusTime) when a status
+      time is set but is not RFC 3339 (it is treated as missing), once per value.
   returned: success
   type: list
   elements: str

@@ -325,8 +325,8 @@ def test_replay_after_dying_before_the_record_is_harmless(api, emulator, namespa
     claim; after the claim TTL the next reconcile replays every action — same restart values, no
     write to any target, no pod deleted, the pods KServe created since left alone."""
     make_world(emulator, namespace, trigger=EVERY_EFFECT)
-    # Job patches: wave markers, claim, result. The result (3rd) fails, and so does its retry.
-    emulator.inject_fault(verb="patch", resource=nvj.PLURAL, namespace=namespace, name=JOB, nth=3, count=5, code=500)
+    # Job patches: wave markers, announced completion, claim, result. The result (4th) fails, and so does its retry.
+    emulator.inject_fault(verb="patch", resource=nvj.PLURAL, namespace=namespace, name=JOB, nth=4, count=5, code=500)
     run = reconcile(fast_api(api), namespace)
     assert run.failed == ["triggers"], run.steps
     emulator.clear_faults()

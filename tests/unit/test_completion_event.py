@@ -138,3 +138,49 @@ def test_failed_tekton_build_without_message():
     text = ce.build_message(with_status(status))
     assert "Failure: the image build failed (Unknown phase: Failed)." in text
     assert "tkn pipelinerun logs train-build -n ml" in text
+
+
+class FakeApi:
+    """Events and the job in memory, as the API server would keep them."""
+
+    def __init__(self, job):
+        self.job = job
+        self.events = {}
+        self.patches = 0
+
+    def get(self, api_version, kind, name, namespace=None):
+        return self.events.get(name) if kind == "Event" else self.job
+
+    def create(self, api_version, kind, body, namespace=None):
+        self.events[body["metadata"]["name"]] = body
+        return body
+
+    def patch(self, api_version, kind, name, patch, namespace=None):
+        self.patches += 1
+        self.job["metadata"].setdefault("annotations", {}).update(patch["metadata"]["annotations"])
+        return self.job
+
+
+def test_two_step_failure_is_one_completion():
+    """Failed without completionTime, then with it: one Event, one key (the first step is deferred)."""
+    steps = go_sequence()
+    current = with_status(steps["failed-without-completion-time"])
+    api = FakeApi(current)
+    first = ce.reconcile(api, current)
+    assert first["created"] is False and api.events == {} and first["deferred"][0]["retry_after"] == ce.SETTLE_RETRY
+    current["status"] = steps["failed-unknown-phase"]
+    second = ce.reconcile(api, current)
+    assert second["created"] is True and len(api.events) == 1
+    assert current["metadata"]["annotations"]["mlops.dev/announced-completion"] == \
+        "u-1/Failed/2026-01-24T22:24:41Z"
+
+
+def test_expired_event_is_not_announced_again():
+    """The record lives on the job: once the Event is gone (TTL), a resync creates nothing."""
+    current = job(phase="Succeeded")
+    api = FakeApi(current)
+    assert ce.reconcile(api, current)["created"] is True
+    api.events.clear()  # the Event expired
+    again = ce.reconcile(api, current)
+    assert again["created"] is False and again["changed"] is False and api.events == {}
+    assert api.patches == 1

@@ -37,11 +37,22 @@ def test_completion_key_identifies_one_completion():
     assert nvj.completion_key(first) != nvj.completion_key(job("Failed"))
 
 
-def test_completion_time_falls_back_to_newest_condition():
+def test_no_completion_time_is_not_a_completion_yet():
+    """No fallback to condition times: the Go operator's two-step failure changes them between the steps."""
     conds = [{"type": "A", "lastTransitionTime": "2026-01-24T10:00:00Z"},
              {"type": "B", "lastTransitionTime": "2026-01-24T11:00:00Z"}]
-    assert nvj.completion_time(job("Failed", completion=None, conditions=conds)) == "2026-01-24T11:00:00Z"
+    assert nvj.completion_time(job("Failed", completion=None, conditions=conds)) is None
     assert nvj.completion_time(job("Failed", completion=None)) is None
+
+
+@pytest.mark.parametrize("bad", ["yesterday", "2026-01-24", "2026-01-24 22:30:00", "2026-01-24T22:30:00",
+                                 " 2026-01-24T22:30:00Z", "2026-01-24T22:30:00Z\n", 1769293800])
+def test_a_status_time_that_is_not_rfc3339_is_missing(bad):
+    broken = job("Succeeded", completion=bad, start=bad)
+    assert nvj.completion_time(broken) is None
+    assert nvj.duration_seconds(broken) is None
+    assert [field for field, _value in nvj.invalid_times(broken)] == ["startTime", "completionTime"]
+    assert nvj.invalid_times(job("Succeeded", start="2026-01-24T22:00:00Z")) == []
 
 
 @pytest.mark.parametrize(
@@ -51,6 +62,9 @@ def test_completion_time_falls_back_to_newest_condition():
         ("2026-01-24T22:30:00.123456789Z", datetime.datetime(2026, 1, 24, 22, 30, 0, 123456, tzinfo=datetime.UTC)),
         ("2026-01-24T23:30:00+01:00", datetime.datetime(2026, 1, 24, 22, 30, tzinfo=datetime.UTC)),
         ("yesterday", None),
+        ("2026-01-24t22:30:00z", datetime.datetime(2026, 1, 24, 22, 30, tzinfo=datetime.UTC)),
+        ("2026-01-24T22:30:00", None),
+        ("2026-01-24", None),
         ("", None),
         (None, None),
     ],

@@ -45,13 +45,44 @@ def test_patch_is_merge_patch_with_resource_version_and_nulls():
     }
 
 
-def test_no_completion_time_uses_now_then_keeps_it():
-    job = {"metadata": {"annotations": {nvj.ANN_SYNC_WAVE: "2"}}, "status": {"phase": "Succeeded"}}
-    expected = {nvj.ANN_WAVE_COMPLETE: "2", nvj.ANN_COMPLETION_TIME: "2026-02-01T12:00:00Z"}
-    assert waves.marker_changes(job, now=NOW) == expected
-    job["metadata"]["annotations"].update({nvj.ANN_WAVE_COMPLETE: "2", nvj.ANN_COMPLETION_TIME: "2026-02-01T12:00:00Z"})
-    later = NOW + datetime.timedelta(hours=1)
-    assert waves.marker_changes(job, now=later) == {}
+def test_no_completion_time_waits_for_it():
+    """A terminal phase without completionTime is the first step of the Go operator's two-step failure:
+    marking it with another time would rewrite the marker one step later."""
+    job = {"metadata": {"annotations": {nvj.ANN_SYNC_WAVE: "2"}}, "status": {"phase": "Failed"}}
+    assert waves.marker_changes(job, now=NOW) == {}
+    job["status"]["completionTime"] = "yesterday"
+    assert waves.marker_changes(job, now=NOW) == {}
+    job["status"]["completionTime"] = "2026-02-01T12:00:00Z"
+    assert waves.marker_changes(job) == {nvj.ANN_WAVE_FAILED: "2", nvj.ANN_FAILURE_TIME: "2026-02-01T12:00:00Z"}
+
+
+class _Recorder:
+    def __init__(self):
+        self.created = []
+
+    def get(self, *args, **kwargs):
+        return None
+
+    def create(self, api_version, kind, body, namespace=None):
+        self.created.append(body)
+        return body
+
+    def patch(self, *args, **kwargs):
+        raise AssertionError("no marker may be written while the completion time is unusable")
+
+
+def test_bad_completion_time_is_missing_with_a_warning_event():
+    job = {"apiVersion": nvj.API_VERSION, "kind": nvj.KIND,
+           "metadata": {"name": "train", "namespace": "ml", "uid": "u-1", "annotations": {}},
+           "status": {"phase": "Succeeded", "startTime": "2026-01-24T22:00:00Z", "completionTime": "yesterday"}}
+    api = _Recorder()
+    result = waves.reconcile(api, job)
+    assert result["changed"] is False and result["markers"] == {}
+    assert result["deferred"][0]["retry_after"] == waves.INVALID_TIME_RETRY
+    [event] = api.created
+    assert (event["type"], event["reason"]) == ("Warning", "InvalidStatusTime")
+    assert "status.completionTime 'yesterday' is not an RFC 3339 time" in event["message"]
+    assert result["events"] == [event["metadata"]["name"]]
 
 
 def test_fractional_completion_time_is_normalized():
