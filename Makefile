@@ -75,3 +75,33 @@ clean:
 .PHONY: argocd-engines
 argocd-engines:
 	cd tests/argocd_engines && go test -count=1 ./...
+
+# ---- publishing (issue 16): Galaxy's import check, the docs the Ansible way, the architecture picture
+.PHONY: galaxy-import docs-lint docs-rst docsite diagram
+
+galaxy-import: collection  ## galaxy-importer on the tarball, as Galaxy and Automation Hub run it on upload
+	BUILD=$(BUILD) tools/galaxy-import/run.sh
+
+# antsibull-docs copies a collection with `git ls-files` when it sits inside a git work tree, and this
+# checkout ignores .build and .venv: GIT_CEILING_DIRECTORIES keeps it from counting as one.
+docs-lint: collection  ## antsibull-docs lint-collection-docs --plugin-docs; role READMEs and guide RST current
+	$(BIN)/python tools/role_readme.py --check
+	$(BIN)/python tools/guides_rst.py --check
+	cd $(COLLECTION_DIR) && GIT_CEILING_DIRECTORIES=$(CURDIR) \
+	  $(BIN)/antsibull-docs lint-collection-docs --plugin-docs --check-extra-docs-refs .
+
+docs-rst:  ## rewrite roles/*/README.md variables and docs/docsite/rst from their sources
+	$(BIN)/python tools/role_readme.py
+	$(BIN)/python tools/guides_rst.py
+
+docsite: collection  ## the collection's docsite (antsibull-docs + Sphinx -W) into $(BUILD)/docsite/build/html
+	BUILD=$(BUILD) tools/docsite.sh
+
+diagram:  ## render docs/architecture.dot to docs/architecture.svg (installs Graphviz when missing)
+	tools/render_diagram.sh
+
+# Argo CD's own engines (tests/argocd_engines, a Go module): health.lua in gopher-lua with Argo CD's
+# sandbox, the notification triggers and templates in Argo CD's notifications engine.
+.PHONY: argocd-engines
+argocd-engines:
+	cd tests/argocd_engines && go test -count=1 ./...
