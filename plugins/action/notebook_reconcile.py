@@ -302,8 +302,10 @@ class ActionModule(ActionBase):
     def aggregate(api, module, scopes, seen_namespaces, params, check_mode):
         """Each Application once, after every job was reconciled (not once per job)."""
         namespaces = sorted(seen_namespaces) if scopes == [None] else list(scopes)
+        # '*': Applications whose jobs were all deleted are looked for in every namespace, not only these
+        options = dict(step_options("status", params), all_namespaces=scopes == [None])
         try:
-            result = module.aggregate(api, namespaces, options=step_options("status", params), check_mode=check_mode)
+            result = module.aggregate(api, namespaces, options=options, check_mode=check_mode)
         except KubeError as exc:
             return {"changed": False, "failed": True, "msg": module_runner.error_message(exc), "status": exc.status}
         return _compact(result)

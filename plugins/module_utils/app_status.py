@@ -14,6 +14,13 @@ every controller run is a fresh process, so the cluster is the only memory there
 ``reconcile`` decides the debounce before listing when the list cannot change the outcome (inside
 the interval, and the job is not a failure the Application lacks): an event inside the interval
 then costs one read of the Application, not a list of the namespaces.
+
+Applications whose jobs were all deleted: there is no finalizer (by design) and nothing reconciles a
+job that is gone, so ``aggregate`` (the namespace reconcile, run on a schedule) also passes over the
+Applications that carry ``mlops.dev/notebook-status`` and recounts those whose jobs were last found in
+the namespaces it covers but none of which it counted now: they get the count of what is left (often
+``0/0``). The stale figure therefore lasts at most until the next namespace reconcile of a namespace
+where those jobs were (plus ``min_interval``).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -32,6 +39,7 @@ DEFAULTS = {
     "max_failed_jobs": 20,
     "page_size": 500,
     "namespaces": [],
+    "all_namespaces": False,  # aggregate: the namespaces are every namespace with jobs ("*")
 }
 
 COUNT_KEYS = (
@@ -316,6 +324,7 @@ def _options(options):
 def _new_result():
     return {
         "changed": False,
+        "stale_check": None,
         "applications": [],
         "missing_applications": [],
         "deferred": [],
@@ -471,6 +480,15 @@ def _run(api, opts, check_mode, now, namespaces, wanted=None, prefer=None, known
             more = scanner.scan(extra, set(key for key, spaces in elsewhere.items() if spaces))
             for key, tally in more.items():
                 tallies[key].merge(tally)
+    if wanted is None:  # the namespace reconcile: Applications whose jobs are all gone, too
+        stale, result["stale_check"] = _stale_apps(api, opts, scanned, set(tallies))
+        if stale:
+            elsewhere = set().union(*(recorded_namespaces(app) for app in stale.values())) - scanned
+            more = scanner.scan(elsewhere, set(stale)) if elsewhere else {}
+            for key, app in stale.items():
+                scanner.apps[key] = apps[key] = app
+                if key in more:
+                    tallies[key] = more[key]
     result["jobs_without_application"] = scanner.without_application
     result["jobs_unconfirmed"] = scanner.unconfirmed
 
@@ -484,8 +502,40 @@ def _run(api, opts, check_mode, now, namespaces, wanted=None, prefer=None, known
     return result
 
 
+def _stale_apps(api, opts, scanned, counted):
+    """``({key: Application}, note)``: the Applications carrying the status annotation that this pass must
+    recount although it counted none of their jobs, because their jobs were last found (the status JSON's
+    ``namespaces``) in a namespace it covered, or, with ``all_namespaces``, anywhere. Read where
+    Applications live: the Argo CD namespace and the covered namespaces (apps in any namespace), or
+    everywhere. Without the right to list Applications the pass is skipped, and the note says so."""
+    places = [None] if opts["all_namespaces"] else sorted(set([opts["argocd_namespace"]]) | set(scanned))
+    found, skipped = {}, []
+    for place in places:
+        try:
+            for app in api.list(argo_app.APP_API_VERSION, argo_app.APP_KIND, namespace=place,
+                                page_size=opts["page_size"]):
+                meta = nvj.metadata(app)
+                key = (meta.get("namespace"), meta.get("name"))
+                if key in counted or nvj.ANN_NOTEBOOK_STATUS not in nvj.annotations(app):
+                    continue
+                recorded = recorded_namespaces(app)
+                if recorded and (opts["all_namespaces"] or recorded & set(scanned)):
+                    found[key] = app
+        except KubeError as exc:
+            if not (exc.forbidden or exc.not_found):
+                raise
+            skipped.append("{0} ({1})".format(place or "all namespaces", "forbidden" if exc.forbidden else "no CRD"))
+    if skipped:
+        note = ("Applications whose jobs were all deleted could not be looked for in {0}: grant list on "
+                "applications.argoproj.io there to have their status recounted".format(", ".join(skipped)))
+    else:
+        note = "{0} Application(s) without any counted job recounted".format(len(found))
+    return found, note
+
+
 def aggregate(api, namespaces, options=None, check_mode=False, now=None):
-    """Write the status of every Application that has NVJs in ``namespaces`` (module, cron, AWX)."""
+    """Write the status of every Application that has NVJs in ``namespaces`` (module, cron, AWX), and of
+    every Application whose jobs were last found there but are all gone (see the module docstring)."""
     opts, error = _options(options)
     if error:
         return dict(_new_result(), failed=True, msg=error)

@@ -25,6 +25,9 @@ description:
     O(min_interval) seconds. A change that comes too early is returned in RV(deferred) with C(retry_after);
     run again after that many seconds to write it. A new failure is written at once.
   - An Application that does not exist is returned in RV(missing_applications); it is not an error.
+  - With O(namespaces), the Applications that carry C(mlops.dev/notebook-status) but had none of their jobs
+    counted are recounted when their jobs were last found in one of O(namespaces) (all their jobs were
+    deleted): they get the count of what is left, usually C(0/0). See RV(stale_check).
   - With O(name) and O(namespace), only the parent Application of that job is written, counting the jobs of
     the job's namespace and of every namespace where the Application's jobs were found before.
 author:
@@ -70,6 +73,8 @@ requirements:
 notes:
   - Needs C(get) and C(list) on C(notebookvalidationjobs.mlops.mlops.dev) in the namespaces, and C(get) and
     C(patch) on C(applications.argoproj.io) in the Applications' namespaces. See C(docs/status-aggregation.md).
+  - With O(namespaces), also C(list) on C(applications.argoproj.io) in O(argocd_namespace) and in O(namespaces),
+    for the Applications whose jobs were all deleted; without it that pass is skipped (RV(stale_check) says so).
 """
 
 EXAMPLES = r"""
@@ -109,6 +114,13 @@ applications:
   sample: [{"namespace": "argocd", "name": "platform", "action": "updated", "reason": "content changed",
             "summary": "30/32 succeeded (93.8% success rate)", "total": 32, "succeeded": 30, "failed": 2,
             "running": 0}]
+stale_check:
+  description:
+    - What the pass over Applications whose jobs were all deleted did (how many were recounted), or where
+      listing Applications was forbidden. C(null) for a single job (O(name)).
+  returned: success
+  type: str
+  sample: "1 Application(s) without any counted job recounted"
 missing_applications:
   description: C(ns/name) of parent Applications named by jobs that do not exist.
   returned: success

@@ -284,8 +284,9 @@ def test_conflict_rereads_once_then_defers(api, emulator, namespace, spaces):
     emulator.inject_fault(verb="patch", resource="applications", code=409, count=1)
     once = app_status.aggregate(api, [ns], opts, now=T0)
     assert once["changed"] and len(app_patches(emulator, api)) == 2
-    assert [e["verb"] for e in settled_log(emulator, api) if e["resource"] == "applications"] == ["get", "patch", "get",
-                                                                                            "patch"]
+    # (the lists are the pass over Applications whose jobs were all deleted)
+    assert [e["verb"] for e in settled_log(emulator, api)
+            if e["resource"] == "applications" and e["verb"] != "list"] == ["get", "patch", "get", "patch"]
     set_phase(api, ns, "j", "Failed", stamp(2))
     emulator.inject_fault(verb="patch", resource="applications", code=409, count=2)
     twice = app_status.aggregate(api, [ns], opts, now=at(1))
@@ -307,7 +308,7 @@ def test_1200_jobs_across_pages(api, emulator, namespace, spaces):
     emulator.load(jobs)
     emulator.clear_log()
     result = app_status.aggregate(api, [ns], {"argocd_namespace": namespace, "max_failed_jobs": 5}, now=T0)
-    lists = [e for e in settled_log(emulator, api) if e["verb"] == "list"]
+    lists = [e for e in settled_log(emulator, api) if e["verb"] == "list" and e["resource"] == nvj.PLURAL]
     assert len(lists) == 3 and all(e["query"].get("limit") == "500" for e in lists)
     even, odd = status_of(api, namespace, "even"), status_of(api, namespace, "odd")
     # i % 5 picks the phase, i % 2 the app: each app gets 120 of each phase
@@ -470,3 +471,45 @@ def test_aggregate_and_refusals_are_not_decided_before_listing(api, emulator, na
     refused = reconcile_now(api, emulator, stranger, "intruder", opts, 11)
     assert refused["refused"] and refused["deferred"] == [] and refused["applications"] == []
     assert verbs(emulator, api) == ONLY_THE_APPLICATION
+
+
+def test_an_application_whose_jobs_were_all_deleted_is_recounted(api, namespace, spaces):
+    """No finalizer, and nothing reconciles a job that is gone: the namespace reconcile passes over the
+    Applications carrying the status annotation and recounts those whose jobs were last found in the
+    namespaces it covers (issue 14 item 3). Deleting one job of several was handled already."""
+    argocd, (ns_a,) = namespace, spaces(1)
+    create_app(api, argocd, "emptied", ns_a)
+    create_app(api, argocd, "untouched", ns_a)
+    create_job(api, ns_a, "ok", "Succeeded", stamp(1), tracking_app="emptied")
+    create_job(api, ns_a, "run", "ValidationRunning", tracking_app="emptied")
+    create_job(api, ns_a, "keep", "Succeeded", stamp(2), tracking_app="untouched")
+    opts = {"argocd_namespace": argocd}
+    app_status.aggregate(api, [ns_a], opts, now=T0)
+    assert notes(api, argocd, "emptied")[nvj.ANN_NOTEBOOK_SUMMARY] == "1/2 succeeded (50.0% success rate)"
+
+    for name in ("ok", "run"):
+        api.delete(nvj.API_VERSION, nvj.KIND, name, ns_a)
+    result = app_status.aggregate(api, [ns_a], opts, now=at(3600))
+    assert entry(result, argocd, "emptied")["action"] == "updated", result
+    emptied = notes(api, argocd, "emptied")
+    assert emptied[nvj.ANN_NOTEBOOK_SUMMARY] == "0/0 succeeded (no notebook validation jobs)"
+    assert (emptied[nvj.ANN_NOTEBOOK_TOTAL], emptied[nvj.ANN_NOTEBOOK_RUNNING]) == ("0", "0")
+    assert status_of(api, argocd, "emptied")["namespaces"] == []
+    assert notes(api, argocd, "untouched")[nvj.ANN_NOTEBOOK_SUMMARY] == "1/1 succeeded (100.0% success rate)"
+    assert "1 Application(s) without any counted job recounted" == result["stale_check"]
+
+    settled = app_status.aggregate(api, [ns_a], opts, now=at(7200))  # 0/0 records no namespace: settled
+    assert not settled["changed"] and [a["name"] for a in settled["applications"]] == ["untouched"]
+
+
+def test_all_namespaces_recounts_an_application_whose_namespace_has_no_job_left(api, namespace, spaces):
+    """``namespaces: ['*']`` covers the namespaces that have jobs; an Application whose only namespace lost
+    all its jobs is found through the status annotation, anywhere."""
+    argocd, (ns_a,) = namespace, spaces(1)
+    create_app(api, argocd, "emptied", ns_a)
+    create_job(api, ns_a, "fail", "Failed", stamp(1), tracking_app="emptied")
+    opts = {"argocd_namespace": argocd}
+    app_status.aggregate(api, [ns_a], opts, now=T0)
+    api.delete(nvj.API_VERSION, nvj.KIND, "fail", ns_a)
+    app_status.aggregate(api, [], dict(opts, all_namespaces=True), now=at(3600))
+    assert notes(api, argocd, "emptied")[nvj.ANN_NOTEBOOK_FAILED] == "0"
