@@ -15,6 +15,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 
+import re
+
 from ansible.plugins.action import ActionBase
 
 try:
@@ -42,6 +44,29 @@ OWN_SPEC = {
 
 def argument_spec():
     return module_runner.argument_spec(module_runner.ARGOCD_NAMESPACE_SPEC, OWN_SPEC)
+
+
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
+_ANNOTATION_KEY = re.compile(r"([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?")
+
+
+def option_errors(params):
+    """Every problem with the options, found before the first request (so nothing is half written)."""
+    errors = []
+    if params.get("min_interval") is not None and params["min_interval"] < 0:
+        errors.append("min_interval must be an integer >= 0 (seconds), got {0}".format(params["min_interval"]))
+    for key in ("namespaces", "allowed_namespaces"):
+        bad = [n for n in params.get(key) or [] if n != ALL_NAMESPACES and not _DNS_LABEL.fullmatch(n or "")]
+        if bad:
+            errors.append("{0}: {1} not a namespace name (lowercase letters, digits and '-', or {2!r} for all)".format(
+                key, ", ".join(repr(n) for n in bad), ALL_NAMESPACES))
+    if not _DNS_LABEL.fullmatch(params.get("argocd_namespace") or ""):
+        errors.append("argocd_namespace must name the Argo CD namespace (e.g. argocd, openshift-gitops), got {0!r}"
+                      .format(params.get("argocd_namespace")))
+    if not _ANNOTATION_KEY.fullmatch(params.get("trigger_annotation") or ""):
+        errors.append("trigger_annotation must be an annotation key such as {0}, got {1!r}".format(
+            nvj.ANN_TRIGGER, params.get("trigger_annotation")))
+    return errors
 
 
 def _features():
@@ -74,7 +99,8 @@ def _compact(result):
 class JobReconcile:
     """The steps for one job; collects their results, errors, and what to report."""
 
-    def __init__(self, api, modules, params, check_mode):
+    def __init__(self, api, modules, params, check_mode, who=module_runner.USER):
+        self.who = who
         self.api = api
         self.modules = modules
         self.params = params
@@ -95,7 +121,7 @@ class JobReconcile:
                 self.api, job, options=step_options(feature, self.params), check_mode=self.check_mode
             )
         except KubeError as exc:
-            message = module_runner.error_message(exc)
+            message = module_runner.error_message(exc, self.who)
             self.steps[feature] = {"changed": False, "failed": True, "msg": message, "status": exc.status}
             self.failed.append(feature)
             return self.reread(job)
@@ -173,8 +199,13 @@ class ActionModule(ActionBase):
             required_one_of=[("name", "definition", "namespaces")],
         )
         check_mode = bool(self._play_context.check_mode)
+        # ansible-operator passes ansible_operator_meta: then the credentials are the controller's.
+        self.who = module_runner.CONTROLLER if "ansible_operator_meta" in (task_vars or {}) else module_runner.USER
+        errors = option_errors(params)
+        if errors:
+            return dict(result, failed=True, msg="invalid options, nothing was done: " + "; ".join(errors))
         try:
-            api = KubeApi.from_auth(**dict((k, params.get(k)) for k in AUTH_ARG_SPEC))
+            api = KubeApi.from_auth(dry_run=check_mode, **dict((k, params.get(k)) for k in AUTH_ARG_SPEC))
             modules = _features()
             if params.get("namespaces"):
                 outcome = self.reconcile_namespaces(api, modules, params, check_mode)
@@ -184,7 +215,7 @@ class ActionModule(ActionBase):
             message = "mlops.gitops is incomplete, a feature module is missing: {0}".format(exc)
             return dict(result, failed=True, msg=message)
         except KubeError as exc:
-            return dict(result, failed=True, msg=module_runner.error_message(exc), status=exc.status)
+            return dict(result, failed=True, msg=module_runner.error_message(exc, self.who), status=exc.status)
         except Exception as exc:  # kubeconfig errors come from kubernetes.core as CoreException
             if exc.__class__.__name__ in ("CoreException", "ConfigException"):
                 return dict(result, failed=True, msg="Could not connect to the Kubernetes API: {0}".format(exc))
@@ -223,7 +254,7 @@ class ActionModule(ActionBase):
         if job is None:
             return {"changed": False, "deleted": True, "steps": {}, "deferred": [], "refused": [], "events": [],
                     "msg": "{0} no longer exists; nothing to do".format(label)}
-        run = JobReconcile(api, modules, params, check_mode)
+        run = JobReconcile(api, modules, params, check_mode, self.who)
         final = run.run(job, params["features"])
         steps = run.steps
         deferred = merge_lists(steps.values(), "deferred")
@@ -259,7 +290,7 @@ class ActionModule(ActionBase):
                 meta = nvj.metadata(job)
                 seen_namespaces.add(meta.get("namespace"))
                 label = describe(nvj.KIND, meta.get("name"), meta.get("namespace"))
-                run = JobReconcile(api, modules, params, check_mode)
+                run = JobReconcile(api, modules, params, check_mode, self.who)
                 run.run(job, per_job)
                 changed = any(s.get("changed") for s in run.steps.values())
                 deferred += merge_lists(run.steps.values(), "deferred")
@@ -281,6 +312,7 @@ class ActionModule(ActionBase):
             if status.get("diff"):
                 headers = {"before_header": "applications (before)", "after_header": "applications (after)"}
                 diffs.append(dict(status["diff"], **headers))
+        warnings = self.empty_namespaces(api, scopes, seen_namespaces)
         outcome = {
             "changed": any(j["changed"] for j in jobs) or bool(status and status.get("changed")),
             "jobs": jobs,
@@ -290,6 +322,8 @@ class ActionModule(ActionBase):
             "events": events,
             "diff": diffs,
         }
+        if warnings:
+            outcome["warnings"] = warnings
         wait = requeue_after(deferred)
         if wait is not None:
             outcome["requeue_after"] = wait
@@ -299,7 +333,24 @@ class ActionModule(ActionBase):
         return outcome
 
     @staticmethod
-    def aggregate(api, module, scopes, seen_namespaces, params, check_mode):
+    def empty_namespaces(api, scopes, seen_namespaces):
+        """A warning per namespace asked for that holds no job: a misspelt namespace must not pass silently."""
+        warnings = []
+        for scope in scopes:
+            if scope is None or scope in seen_namespaces:
+                continue
+            try:
+                missing = api.get("v1", "Namespace", scope) is None
+            except KubeError:  # no right to read namespaces: cannot tell
+                missing = False
+            why = "namespace {0} does not exist" if missing else "no NotebookValidationJob in namespace {0}"
+            why = why.format(scope)
+            warnings.append("{0}: nothing was reconciled there; check the namespaces option".format(why))
+        if scopes == [None] and not seen_namespaces:
+            warnings.append("no NotebookValidationJob in any namespace: nothing was reconciled")
+        return warnings
+
+    def aggregate(self, api, module, scopes, seen_namespaces, params, check_mode):
         """Each Application once, after every job was reconciled (not once per job)."""
         namespaces = sorted(seen_namespaces) if scopes == [None] else list(scopes)
         # '*': Applications whose jobs were all deleted are looked for in every namespace, not only these
@@ -307,5 +358,6 @@ class ActionModule(ActionBase):
         try:
             result = module.aggregate(api, namespaces, options=options, check_mode=check_mode)
         except KubeError as exc:
-            return {"changed": False, "failed": True, "msg": module_runner.error_message(exc), "status": exc.status}
+            message = module_runner.error_message(exc, self.who)
+            return {"changed": False, "failed": True, "msg": message, "status": exc.status}
         return _compact(result)

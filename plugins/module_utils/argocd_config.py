@@ -43,6 +43,12 @@ class ConfigError(Exception):
     """A situation the user fixes (wrong namespace, Argo CD missing, ambiguous target)."""
 
 
+def api_sends_writes(api, check_mode):
+    """Whether to send a write: always outside check mode; in check mode only when the API layer turns writes
+    into server-side dry runs (``KubeApi.dry_run``), so permission and validation errors show before the real run."""
+    return not check_mode or bool(getattr(api, "dry_run", False))
+
+
 # -- pure planning ----------------------------------------------------------------------------
 def plan_map(current, entries, state="present"):
     """Set (``present``) or remove (``absent``) ``entries`` (name -> value; for ``absent`` only the
@@ -106,6 +112,33 @@ def dig(obj, path):
     return obj
 
 
+def _literal_yaml(value):
+    """YAML in which every multi-line string is a ``|`` block: a Lua script or a template reads line by line."""
+    import yaml
+
+    class _Dumper(yaml.SafeDumper):
+        pass
+
+    def _str(dumper, text):
+        style = "|" if "\n" in text and all(ch == "\n" or ch >= " " for ch in text) else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+    _Dumper.add_representer(str, _str)
+    return yaml.dump(value, Dumper=_Dumper, default_flow_style=False, sort_keys=True, allow_unicode=True, width=1 << 16)
+
+
+def readable_diff(diff):
+    """``diff`` with ``before``/``after`` as YAML text, so Ansible's --diff shows a script or template line by line
+    (a dict would be shown as JSON, a whole script on one escaped line)."""
+    if not diff:
+        return diff
+    out = dict(diff)
+    for side in ("before", "after"):
+        if isinstance(out.get(side), (dict, list)):
+            out[side] = _literal_yaml(out[side])
+    return out
+
+
 # -- applying to the cluster ------------------------------------------------------------------
 def _diff(target, path, plan):
     header = "{} {}".format(describe(target[1], target[2], target[3]), ".".join(path))
@@ -129,7 +162,7 @@ def apply_map(api, target, path, entries, state="present", check_mode=False):
     obj = _require(api.get(api_version, kind, name, namespace), target)
     plan = plan_map(dig(obj, path), entries, state)
     result = {"changed": plan["changed"], "diff": _diff(target, path, plan)}
-    if plan["changed"] and not check_mode:
+    if plan["changed"] and api_sends_writes(api, check_mode):
         api.patch(api_version, kind, name, nested(path, plan["patch"]), namespace=namespace)
     return result
 
@@ -142,7 +175,7 @@ def apply_list(api, target, path, entries, identity, state="present", check_mode
         obj = _require(api.get(api_version, kind, name, namespace), target)
         plan = plan_list(dig(obj, path), entries, identity, state)
         result = {"changed": plan["changed"], "diff": _diff(target, path, plan)}
-        if not plan["changed"] or check_mode:
+        if not plan["changed"] or not api_sends_writes(api, check_mode):
             return result
         patch = nested(path, plan["patch"])
         patch["metadata"] = {"resourceVersion": obj["metadata"]["resourceVersion"]}
@@ -212,8 +245,9 @@ def resolve_target(api, namespace, target="auto", argocd_name=None):
 def _fail_missing(api, namespace, what):
     if _namespace_missing(api, namespace):
         raise ConfigError(
-            "the Argo CD namespace {} does not exist: set namespace (role variable argocd_health_check_namespace) "
-            "to where Argo CD runs, e.g. openshift-gitops for OpenShift GitOps".format(namespace)
+            "the Argo CD namespace {} does not exist: set it to where Argo CD runs, e.g. openshift-gitops for "
+            "OpenShift GitOps (argocd_namespace for the install and uninstall playbooks, "
+            "argocd_health_check_namespace for the role, namespace for the module)".format(namespace)
         )
     raise ConfigError(
         "{}: is Argo CD installed in namespace {}? Set namespace to its namespace "

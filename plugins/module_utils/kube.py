@@ -89,12 +89,18 @@ class KubeApi:
     """Plain-dict access to any resource by apiVersion and kind.
 
     ``counts`` tallies the requests made by verb, which the reconcile result reports.
+
+    ``dry_run`` (check mode) sends every write (create, patch, update, delete) as a server-side dry run
+    (``dryRun=All``), as kubernetes.core does: the API server authorizes, admits and validates it and
+    answers with the object as it would be, but stores nothing. So a check run fails on a 403 or an
+    invalid object exactly where the real run would.
     """
 
-    def __init__(self, dynamic_client, request_timeout=30, retries=1):
+    def __init__(self, dynamic_client, request_timeout=30, retries=1, dry_run=False):
         self.client = dynamic_client
         self.request_timeout = request_timeout
         self.retries = retries
+        self.dry_run = bool(dry_run)
         self.counts = {}
         self._resources = {}
 
@@ -106,15 +112,20 @@ class KubeApi:
 
         # get_api_client(module=...) needs kubernetes.core's AnsibleK8SModule (.requires,
         # .server_side_dry_run); the same params as keywords work with a plain AnsibleModule.
-        return cls.from_auth(**dict((key, module.params.get(key)) for key in AUTH_ARG_SPEC))
+        auth = dict((key, module.params.get(key)) for key in AUTH_ARG_SPEC)
+        return cls.from_auth(dry_run=module.check_mode, **auth)
 
     @classmethod
-    def from_auth(cls, **auth):
-        """Build from auth keyword arguments (kubeconfig, context, host, api_key, ...) or K8S_AUTH_*."""
+    def from_auth(cls, dry_run=False, **auth):
+        """Build from auth keyword arguments (kubeconfig, context, host, api_key, ...) or K8S_AUTH_*;
+        ``dry_run`` (check mode): every write is a server-side dry run."""
         from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import get_api_client
 
         params = dict((k, v) for k, v in auth.items() if v is not None)
-        return cls(get_api_client(**params).client)
+        return cls(get_api_client(**params).client, dry_run=dry_run)
+
+    def _write_query(self):
+        return [("dryRun", "All")] if self.dry_run else []
 
     # -- discovery ----------------------------------------------------------------------
     def resource(self, api_version, kind):
@@ -212,17 +223,20 @@ class KubeApi:
     def create(self, api_version, kind, body, namespace=None):
         name = (body.get("metadata") or {}).get("name") or (body.get("metadata") or {}).get("generateName", "")
         path = self._path(api_version, kind, namespace=namespace)
-        return self.request("POST", path, "create", describe(kind, name, namespace), body=body)
+        return self.request("POST", path, "create", describe(kind, name, namespace), body=body,
+                            query=self._write_query())
 
     def patch(self, api_version, kind, name, patch, namespace=None, patch_type=MERGE, subresource=None):
         path = self._path(api_version, kind, name, namespace, subresource)
         target = describe(kind, name, namespace)
-        return self.request("PATCH", path, "patch", target, body=patch, content_type=patch_type)
+        return self.request("PATCH", path, "patch", target, body=patch, content_type=patch_type,
+                            query=self._write_query())
 
     def replace(self, api_version, kind, body, namespace=None):
         name = body["metadata"]["name"]
         path = self._path(api_version, kind, name, namespace)
-        return self.request("PUT", path, "update", describe(kind, name, namespace), body=body)
+        return self.request("PUT", path, "update", describe(kind, name, namespace), body=body,
+                            query=self._write_query())
 
     def delete(self, api_version, kind, name, namespace=None, uid=None):
         """Delete; True when deleted, False when it was already gone. ``uid`` guards against a namesake."""
@@ -231,7 +245,8 @@ class KubeApi:
             body = {"apiVersion": "v1", "kind": "DeleteOptions", "preconditions": {"uid": uid}}
         try:
             path = self._path(api_version, kind, name, namespace)
-            self.request("DELETE", path, "delete", describe(kind, name, namespace), body=body)
+            self.request("DELETE", path, "delete", describe(kind, name, namespace), body=body,
+                         query=self._write_query())
             return True
         except KubeError as exc:
             if exc.not_found:

@@ -26,9 +26,12 @@ from ansible_collections.kubernetes.core.plugins.module_utils.args_common import
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi, KubeError, describe
 
+# Who a 403 hint addresses: whoever's credentials the task ran with.
+USER = "the account of your kubeconfig or K8S_AUTH_* credentials"
+CONTROLLER = "the controller's ServiceAccount (its ClusterRole: docs/operator.md)"
+
 FIX_BY_STATUS = {
     401: "check the credentials in your kubeconfig or K8S_AUTH_* variables",
-    403: "grant the controller's service account this verb (see docs/operator.md for the ClusterRole)",
     404: "check the name and namespace, and that the CRD is installed",
     409: "another writer changed the object; run again",
     None: "check that the API server is reachable (kubeconfig, K8S_AUTH_HOST)",
@@ -64,8 +67,16 @@ def read_job(api, name, namespace):
     return job, None
 
 
-def error_message(exc):
-    fix = FIX_BY_STATUS.get(exc.status)
+def forbidden_fix(exc, who=USER):
+    """A 403 hint for this very request: the verb and object it was refused, and whose rights to extend."""
+    if exc.verb and exc.target:
+        return "{0} may not {1} {2}: grant it that right".format(who, exc.verb, exc.target)
+    return "{0} lacks the right for this request: grant it".format(who)
+
+
+def error_message(exc, who=USER):
+    """The API error with the fix; ``who`` is whose credentials the task ran with (USER or CONTROLLER)."""
+    fix = forbidden_fix(exc, who) if exc.status == 403 else FIX_BY_STATUS.get(exc.status)
     return "{0}{1}".format(exc, "; " + fix if fix else "")
 
 

@@ -18,7 +18,8 @@ import re
 
 from ansible_collections.mlops.gitops.plugins.module_utils import argocd_config
 from ansible_collections.mlops.gitops.plugins.module_utils.argocd_config import ConfigError
-from ansible_collections.mlops.gitops.plugins.module_utils.kube import describe
+from ansible_collections.mlops.gitops.plugins.module_utils.argocd_config import api_sends_writes
+from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError, describe
 
 CONFIGMAP = "argocd-notifications-cm"
 ARGOCD_CM = "argocd-cm"
@@ -77,6 +78,23 @@ def resolve_target(api, namespace, target="auto"):
     return target
 
 
+def _operator_crs(api, namespace):
+    """Names of the ArgoCD resources in ``namespace`` (the Argo CD Operator manages it), [] when none or unreadable."""
+    try:
+        return argocd_config.argocd_crs(api, namespace)[1]
+    except KubeError:
+        return []
+
+
+def _operator_without_notifications(namespace, argocd_names):
+    return (
+        "namespace {0} is managed by the Argo CD Operator (ArgoCD {1}) with notifications disabled: there is no "
+        "{2}, and once notifications are enabled the operator overwrites {3} from that resource, dropping "
+        "triggers written into the ConfigMap".format(
+            namespace, argocd_names[0], describe(CR_KIND, CR_NAME, namespace), CONFIGMAP)
+    )
+
+
 def _ensure_configmap(api, namespace, check_mode):
     """Create an empty ``argocd-notifications-cm`` where Argo CD runs but the ConfigMap is missing."""
     if _exists(api, "v1", "ConfigMap", CONFIGMAP, namespace):
@@ -86,7 +104,7 @@ def _ensure_configmap(api, namespace, check_mode):
             "found neither ConfigMap {0} nor {1} in namespace {2}: is Argo CD installed there? Set namespace "
             "to where Argo CD runs (openshift-gitops for OpenShift GitOps)".format(CONFIGMAP, ARGOCD_CM, namespace)
         )
-    if not check_mode:
+    if api_sends_writes(api, check_mode):  # in check mode: a server-side dry run, when the API layer does them
         body = {
             "apiVersion": "v1",
             "kind": "ConfigMap",
@@ -104,10 +122,27 @@ def _ensure_configmap(api, namespace, check_mode):
 def install(api, namespace, triggers, templates, state="present", target="auto", check_mode=False):
     """Merge (``present``) or remove (``absent``) our triggers and templates.
 
-    Returns ``changed``, ``diff`` (our keys only, before/after), ``target`` and ``resource``.
+    Returns ``changed``, ``diff`` (our keys only, before/after), ``target``, ``resource`` and ``warnings``.
+    ``auto`` refuses to write ``argocd-notifications-cm`` in a namespace the Argo CD Operator manages without
+    notifications (it would overwrite the ConfigMap once they are enabled); ``configmap`` does it with a warning.
     Raises ConfigError for what the user fixes, KubeError for API errors."""
     check_entries(triggers, templates)
     where = resolve_target(api, namespace, target)
+    warnings = []
+    if where == "configmap" and state == "present":
+        argocd_names = _operator_crs(api, namespace)
+        if argocd_names and target == "configmap" and api.has_resource(CR_API_VERSION, CR_KIND) and _exists(
+                api, CR_API_VERSION, CR_KIND, CR_NAME, namespace):
+            argocd_names = []  # notifications are enabled: forcing the ConfigMap is the user's informed choice
+        if argocd_names and target == "auto":
+            raise ConfigError(
+                _operator_without_notifications(namespace, argocd_names) + ". Enable notifications first: set "
+                "spec.notifications.enabled: true in ArgoCD {0}, wait for the operator to create {1}, then run again "
+                "(or set target configmap to write the ConfigMap anyway)".format(argocd_names[0], CR_NAME)
+            )
+        if argocd_names:
+            warnings.append(_operator_without_notifications(namespace, argocd_names)
+                            + "; use target notifications_cr (or auto) once notifications are enabled")
     if where == "configmap":
         created = state == "present" and _ensure_configmap(api, namespace, check_mode)
         if created and check_mode:  # nothing to read yet: everything of ours would be added
@@ -134,5 +169,6 @@ def install(api, namespace, triggers, templates, state="present", target="auto",
             },
         }
         resource = describe(CR_KIND, CR_NAME, namespace)
-    result.update(target=where, resource=resource, triggers=sorted(triggers), templates=sorted(templates))
+    result.update(target=where, resource=resource, triggers=sorted(triggers), templates=sorted(templates),
+                  warnings=warnings)
     return result

@@ -64,7 +64,8 @@ options:
     default: present
 attributes:
   check_mode:
-    description: Reports what would change and writes nothing.
+    description: Reports what would change and stores nothing; each write is sent as a server-side dry run, so a
+      missing right or an invalid object fails the check as it would fail the real run.
     support: full
   diff_mode:
     description: Returns the check's key (ConfigMap) or the whole list (ArgoCD resource) before and after.
@@ -108,6 +109,7 @@ diff:
   description:
     - For C(argocd-cm), the check's key before and after; for the C(ArgoCD) resource, the whole
       C(spec.resourceHealthChecks) list before and after.
+    - C(before) and C(after) are YAML text with the Lua script as a block, so C(--diff) shows it line by line.
   returned: success
   type: dict
 """
@@ -153,11 +155,13 @@ def execute(module, api):
         return {
             "failed": True,
             "status": 403,
-            "msg": "insufficient rights: {}. The account needs get and patch on configmaps/{}, or get, list and "
+            "msg": "insufficient rights: {}. The account running the install (your kubeconfig or K8S_AUTH_* "
+            "credentials, not the controller) needs get and patch on configmaps/{}, or get, list and "
             "patch on argocds.argoproj.io, in namespace {}".format(exc, argocd_config.ARGOCD_CM, params["namespace"]),
         }
     for warning in result.pop("warnings"):
         module.warn(warning)
+    result["diff"] = argocd_config.readable_diff(result.get("diff"))
     return result
 
 

@@ -34,6 +34,10 @@ options:
     description:
       - V(auto) uses the C(NotificationsConfiguration) resource when its CRD and C(default-notifications-configuration)
         exist in O(namespace), else C(argocd-notifications-cm). V(configmap) and V(notifications_cr) force one.
+      - Where the Argo CD Operator manages O(namespace) (an C(ArgoCD) resource) with notifications disabled (no
+        C(default-notifications-configuration)), V(auto) refuses to install: the operator would overwrite
+        C(argocd-notifications-cm) once notifications are enabled. Enable them (C(spec.notifications.enabled))
+        and run again; V(configmap) writes the ConfigMap anyway, with a warning.
     type: str
     choices: [auto, configmap, notifications_cr]
     default: auto
@@ -52,7 +56,8 @@ options:
     default: present
 attributes:
   check_mode:
-    description: Reports what would change and writes nothing.
+    description: Reports what would change and stores nothing; each write is sent as a server-side dry run, so a
+      missing right or an invalid object fails the check as it would fail the real run.
     support: full
   diff_mode:
     description: Returns our keys before and after.
@@ -96,18 +101,21 @@ templates:
   type: list
   elements: str
 diff:
-  description: Our keys before and after.
+  description:
+    - Our keys before and after, as YAML text with each trigger and template as a block, so C(--diff) shows them
+      line by line.
   returned: success
   type: dict
 """
 
-from ansible_collections.mlops.gitops.plugins.module_utils import module_runner, notifications_config
+from ansible_collections.mlops.gitops.plugins.module_utils import argocd_config, module_runner, notifications_config
+from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError
 
 
 def execute(module, api):
     params = module.params
     try:
-        return notifications_config.install(
+        result = notifications_config.install(
             api,
             params["namespace"],
             params["triggers"] or {},
@@ -118,6 +126,22 @@ def execute(module, api):
         )
     except notifications_config.ConfigError as exc:
         return {"failed": True, "msg": str(exc)}
+    except KubeError as exc:
+        if not exc.forbidden:
+            raise
+        return {
+            "failed": True,
+            "status": 403,
+            "msg": "insufficient rights: {0}. The account running the install (your kubeconfig or K8S_AUTH_* "
+            "credentials, not the controller) needs get and patch on configmaps/{1} (create when it is missing) "
+            "and get on configmaps/{2}, or get and patch on notificationsconfigurations.argoproj.io/{3}, "
+            "in namespace {4}".format(exc, notifications_config.CONFIGMAP, notifications_config.ARGOCD_CM,
+                                      notifications_config.CR_NAME, params["namespace"]),
+        }
+    for warning in result.pop("warnings", []):
+        module.warn(warning)
+    result["diff"] = argocd_config.readable_diff(result.get("diff"))
+    return result
 
 
 def main():

@@ -20,6 +20,8 @@ description:
     markers), C(events) (one completion Event), C(triggers) (on-success triggers, once per successful completion),
     C(status) (the aggregate on the parent Argo CD Application). Each step gets the job as the previous step
     left it.
+  - Every option is checked before the first request; an invalid one (for example a negative I(min_interval))
+    fails the task and nothing is written.
   - The job is always read fresh from the API; a I(definition) only names it (ansible-operator passes a cached
     copy that can be stale). A job that no longer exists is not an error, there is nothing to do.
   - One step failing with an API error does not stop the others; the task fails at the end and its message
@@ -27,7 +29,8 @@ description:
     recorded as Warning Events on the job).
   - A second run on an unchanged job sends no write to the cluster.
   - With I(namespaces), reconciles every job in those namespaces once (listed page by page) and aggregates each
-    Application once at the end instead of once per job; for schedules (AWX, CronJob).
+    Application once at the end instead of once per job; for schedules (AWX, CronJob). A namespace that holds no
+    job (or does not exist) is named in a warning, so a misspelt namespace does not pass silently.
   - This is the task the C(mlops.gitops.notebook_controller) role (the ansible-operator controller) runs.
   - This is an action plugin; it runs on the controller host, whatever the target host of the play is.
 author:

@@ -186,7 +186,7 @@ def test_role_on_argocd_cm_diff_idempotence_and_exact_bytes(api, playbook, names
     assert first.rc == 0, first.stdout + first.stderr
     result = first.result(ROLE_TASK)
     assert result["changed"] is True and result["target"] == "configmap"
-    assert result["diff"]["after"] == {"data": {KEY: lua_bytes().decode()}}
+    assert yaml.safe_load(result["diff"]["after"]) == {"data": {KEY: lua_bytes().decode()}}
     data = cm_data(api, namespace)
     assert data[KEY].encode("utf-8") == lua_bytes()
     assert {k: v for k, v in data.items() if k != KEY} == OTHER_DATA
@@ -202,7 +202,7 @@ def test_role_on_argocd_cr_check_mode_then_apply_then_remove(api, playbook, name
     dry = playbook.run([], roles=role(**variables), check=True, diff=True)
     assert dry.rc == 0, dry.stdout + dry.stderr
     assert dry.result(ROLE_TASK)["changed"] is True
-    assert len(dry.result(ROLE_TASK)["diff"]["after"]["spec"]["resourceHealthChecks"]) == 2
+    assert len(yaml.safe_load(dry.result(ROLE_TASK)["diff"]["after"])["spec"]["resourceHealthChecks"]) == 2
     assert checks_of(api, namespace) == [OTHER_CHECK]
 
     applied = playbook.run([], roles=role(**variables))

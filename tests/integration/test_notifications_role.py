@@ -5,6 +5,7 @@ ours, check mode, diff, and the Go templates reaching Argo CD byte for byte (Ans
 import pathlib
 
 import pytest
+import yaml
 
 from ansible_collections.mlops.gitops.plugins.module_utils import notifications_config as nc
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj
@@ -123,7 +124,7 @@ def test_role_check_mode_install_idempotence_and_removal(playbook, api, namespac
     assert run.rc == 0, run.stdout[-3000:] + run.stderr[-3000:]
     results = [res for name, res in run.tasks if name == ROLE_TASK]
     assert [r["changed"] for r in results] == [True, True, False, True]
-    assert set(results[0]["diff"]["after"]["data"]) == OURS
+    assert set(yaml.safe_load(results[0]["diff"]["after"])["data"]) == OURS
     # Installed byte for byte: Ansible did not template the Go templates ({{.app.metadata.name}}).
-    assert results[1]["diff"]["after"]["data"] == dict(TRIGGERS, **TEMPLATES)
+    assert yaml.safe_load(results[1]["diff"]["after"])["data"] == dict(TRIGGERS, **TEMPLATES)
     assert cm_data(api, namespace) == THEIRS
