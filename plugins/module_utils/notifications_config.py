@@ -29,7 +29,7 @@ CR_NAME = "default-notifications-configuration"
 TARGETS = ("auto", "configmap", "notifications_cr")
 TRIGGER_PREFIX = "trigger."
 TEMPLATE_PREFIX = "template."
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]*")  # fullmatch: "$" would accept a trailing newline
 
 # What a trigger condition / template reads from the Application's annotations.
 _EXPR_ANNOTATION = re.compile(r"app\.metadata\.annotations\[\s*['\"]([^'\"]+)['\"]\s*\]")
@@ -45,7 +45,7 @@ def check_entries(triggers, templates):
     """Raise ConfigError unless every key is ``trigger.<name>`` / ``template.<name>`` with a string value."""
     for field, entries, prefix in (("triggers", triggers, TRIGGER_PREFIX), ("templates", templates, TEMPLATE_PREFIX)):
         for key, value in (entries or {}).items():
-            if not key.startswith(prefix) or not _NAME.match(key[len(prefix):]):
+            if not key.startswith(prefix) or not _NAME.fullmatch(key[len(prefix):]):
                 raise ConfigError(
                     "{0}: key {1!r} must be {2}<name> (letters, digits, '.', '_', '-'), "
                     "as in argocd-notifications-cm".format(field, key, prefix)
