@@ -76,9 +76,9 @@ def check_installed(dest, cluster, namespace):
     installed = dest / "ansible_collections" / "mlops" / "gitops"
     assert (installed / "MANIFEST.json").is_file(), "no MANIFEST.json: not installed as a built collection"
     assert not (installed / "tests").exists() and not (installed / ".git").exists(), "build_ignore was not applied"
-    from kubernetes import client
+    from kubernetes import client, config
 
-    core = client.CoreV1Api(cluster.api_client())
+    core = client.CoreV1Api(config.new_client_from_config(config_file=cluster.kubeconfig))
     for name in ("argocd-cm", "argocd-notifications-cm"):  # what an Argo CD installation has
         core.create_namespaced_config_map(namespace, client.V1ConfigMap(metadata=client.V1ObjectMeta(name=name)))
     env = clean_env(dest, KUBECONFIG=cluster.kubeconfig, K8S_AUTH_KUBECONFIG=cluster.kubeconfig)
