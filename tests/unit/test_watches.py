@@ -20,6 +20,7 @@ USED = [
     ("", "events", "get", "events.record reads before creating"),
     ("", "events", "create", "completion Event, trigger Events"),
     ("argoproj.io", "applications", "get", "status, trigger sync/refresh"),
+    ("argoproj.io", "applications", "list", "status: namespace reconcile, Applications whose jobs are gone"),
     ("argoproj.io", "applications", "patch", "status annotations, sync operation, refresh annotation"),
     ("serving.kserve.io", "inferenceservices", "get", "trigger restart/rollout/refresh"),
     ("serving.kserve.io", "inferenceservices", "patch", "trigger rollout/refresh"),
