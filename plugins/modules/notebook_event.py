@@ -20,11 +20,11 @@ description:
   - Labels C(app.kubernetes.io/part-of) and C(mlops.dev/application) name the parent Argo CD Application
     (found by tracking id, then C(app.kubernetes.io/instance), then C(app.kubernetes.io/part-of));
     C(mlops.dev/notification-type) is C(validation-success) or C(validation-failure).
-  - Once per completion rests on the job: after the Event, the job gets annotation
+  - Once per completion rests on the job. After the Event, the job gets the annotation
     C(mlops.dev/announced-completion) holding its completion key (uid, phase, completion time), and a job
     carrying its own key gets no Event again, even after the Event expired. The Event name is derived from the
     same key, so concurrent runs never create a second Event, and a re-run of the job gets a new one.
-  - A terminal phase without a valid (RFC 3339) C(status.completionTime) is not a completion yet: nothing is
+  - A terminal phase without a valid (RFC 3339) C(status.completionTime) is not a completion yet. Nothing is
     recorded and the task reports it as C(deferred).
   - When the image build failed, the failure shown is C(status.buildStatus.message), with a build-specific
     suggested action.

@@ -27,7 +27,7 @@ description:
   - An Application that does not exist is returned in RV(missing_applications); it is not an error.
   - With O(namespaces), the Applications that carry C(mlops.dev/notebook-status) but had none of their jobs
     counted are recounted when their jobs were last found in one of O(namespaces) (all their jobs were
-    deleted): they get the count of what is left, usually C(0/0). See RV(stale_check).
+    deleted). They get the count of what is left, usually C(0/0). See RV(stale_check).
   - With O(name) and O(namespace), only the parent Application of that job is written, counting the jobs of
     the job's namespace and of every namespace where the Application's jobs were found before.
 author:
