@@ -35,7 +35,7 @@ options:
       - V(auto) uses the C(NotificationsConfiguration) resource when its CRD and C(default-notifications-configuration)
         exist in O(namespace), else C(argocd-notifications-cm). V(configmap) and V(notifications_cr) force one.
       - Where the Argo CD Operator manages O(namespace) (an C(ArgoCD) resource) with notifications disabled (no
-        C(default-notifications-configuration)), V(auto) refuses to install: the operator would overwrite
+        C(default-notifications-configuration)), V(auto) refuses to install, since the operator would overwrite
         C(argocd-notifications-cm) once notifications are enabled. Enable them (C(spec.notifications.enabled))
         and run again; V(configmap) writes the ConfigMap anyway, with a warning.
     type: str
