@@ -1,12 +1,15 @@
 # The NotebookValidationJob controller: ansible-operator running the mlops.gitops.notebook_controller role.
-# Build from the repository root:  docker build -t <registry>/mlops-gitops-controller:0.1.0 .
-# The base ships ansible-core, ansible-runner and the kubernetes client; requirements.yml adds
-# kubernetes.core and operator_sdk.util (requeue_after, osdk_metric).
-FROM quay.io/operator-framework/ansible-operator:v1.38.1 AS build
+# Build and push from the repository root (docs/operator.md, "Build the image"):
+#   docker build -t <registry>/mlops-gitops-controller:0.1.0 . && docker push <registry>/mlops-gitops-controller:0.1.0
+# The base is the ansible-operator release the tests build from source (tools/gobuild/operator/go.mod) and
+# whose Python pins they install (tests/operator/requirements-image.txt): ansible-core 2.18, ansible-runner
+# 2.4, kubernetes 33.1.0 and the runner's http event plugin. requirements.yml adds kubernetes.core (the
+# version the tests run) and operator_sdk.util (requeue_after, osdk_metric).
+FROM quay.io/operator-framework/ansible-operator:v1.42.2 AS build
 COPY --chown=1001:0 . /tmp/src
 RUN ansible-galaxy collection build /tmp/src --output-path /tmp/dist
 
-FROM quay.io/operator-framework/ansible-operator:v1.38.1
+FROM quay.io/operator-framework/ansible-operator:v1.42.2
 COPY --from=build /tmp/dist/ /tmp/dist/
 COPY requirements.yml ${HOME}/requirements.yml
 RUN ansible-galaxy collection install -r ${HOME}/requirements.yml \

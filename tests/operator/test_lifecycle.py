@@ -1,0 +1,162 @@
+"""NotebookValidationJob lifecycles under the real ansible-operator, on the real control plane.
+
+The test plays the Go operator: it creates the job and writes its phases through the status subresource
+(Initializing -> Building -> BuildComplete -> ValidationRunning -> Succeeded or Failed, a re-run, a failed
+build, a delete). ansible-operator never wakes on a status change; the role's requeue
+(NOTEBOOK_CONTROLLER_RUNNING_REQUEUE, 1 s here instead of 15 s to keep the test short) is how it sees one.
+Every effect is read back from the API, and the runs are counted from the operator's own log and metrics.
+"""
+
+import datetime
+import json
+import time
+
+import pytest
+from ansible_collections.mlops.gitops.plugins.module_utils import nvj
+
+from tests.integration import nvj_world as world
+
+REQUEUE = 1
+GVK = "mlops.mlops.dev/v1alpha1, Kind=NotebookValidationJob"
+
+
+def now(offset=0):
+    return world.stamp(datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=offset))
+
+
+def settings(namespace, **more):
+    env = {"NOTEBOOK_CONTROLLER_ARGOCD_NAMESPACE": namespace, "NOTEBOOK_CONTROLLER_MIN_INTERVAL": "0",
+           "NOTEBOOK_CONTROLLER_RUNNING_REQUEUE": str(REQUEUE)}
+    env.update(more)
+    return env
+
+
+def markers(api, namespace, name=world.JOB_NAME):
+    annotations = nvj.annotations(api.get(nvj.API_VERSION, nvj.KIND, name, namespace))
+    return {k: v for k, v in annotations.items() if k.startswith("mlops.dev/wave")}
+
+
+def app_status(api, namespace):
+    return json.loads(world.app_annotations(api, namespace)[nvj.ANN_NOTEBOOK_STATUS])
+
+
+def a_run_sees_it(operator, namespace, name=world.JOB_NAME, timeout=60):
+    """Wait until a run that started after now has finished (so it read what was just written)."""
+    since = time.time()
+    operator.wait_for(lambda: any(r["start"] > since and r["end"] for r in operator.run_table(name, namespace)),
+                      timeout=timeout, what=f"a run of {namespace}/{name} after {since}")
+
+
+def runs_in(operator, namespace, seconds, name=world.JOB_NAME):
+    """How many runs of the job start in the next ``seconds``."""
+    before = len(operator.runs(name, namespace))
+    time.sleep(seconds)
+    return len(operator.runs(name, namespace)) - before
+
+
+@pytest.mark.slow
+def test_a_job_from_creation_to_deletion(start_operator, api, namespace, tmp_path):
+    operator = start_operator(namespace, env=settings(namespace))
+    world.build(api, namespace)
+    pwned = tmp_path / "pwned"
+    api.patch(nvj.API_VERSION, nvj.KIND, world.JOB_NAME, {"metadata": {"annotations": {
+        "example.com/note": "{{ lookup('ansible.builtin.pipe', 'touch " + str(pwned) + "') }}"}}},
+        namespace=namespace)
+
+    # created: the Application counts it; not finished, so requeued after the poll interval
+    a_run_sees_it(operator, namespace)
+    assert app_status(api, namespace)["total"] == 1
+    assert markers(api, namespace) == {}
+    assert f"{REQUEUE}s" in operator.requeues(world.JOB_NAME, namespace)
+
+    # the Go operator's phases: status only, so only the requeue notices them; nothing is written
+    for phase in ("Initializing", "Building", "BuildComplete", "ValidationRunning"):
+        world.set_phase(api, namespace, phase, started=now(-60))
+        a_run_sees_it(operator, namespace)
+        assert markers(api, namespace) == {}, phase
+        assert world.events(api, namespace) == [], phase
+    # while it runs: one run at a time, each requeued REQUEUE s after it reported (no storm)
+    table = operator.run_table(world.JOB_NAME, namespace)
+    gaps = [b["start"] - a["end"] for a, b in zip(table, table[1:]) if a["end"]]
+    assert all(gap > 0 for gap in gaps), "two runs of one job overlapped"
+    while_running = len(table)
+
+    # Succeeded: marker, one Event, the trigger restarts the predictor once, the Application counts it
+    completed_at = time.time()
+    runs_before = len(operator.runs(world.JOB_NAME, namespace))
+    world.set_phase(api, namespace, "Succeeded", started=now(-60), completed=now())
+    operator.wait_for(lambda: markers(api, namespace).get(nvj.ANN_WAVE_COMPLETE) == "3", what="wave-complete")
+    noticed = time.time() - completed_at
+    operator.wait_idle(world.JOB_NAME, namespace, quiet=2 * REQUEUE + 2)
+    assert app_status(api, namespace)["succeeded"] == 1
+    assert len(world.events(api, namespace, "ValidationSucceeded")) == 1
+    assert world.pods(api, namespace) == []
+    at_completion = len(operator.runs(world.JOB_NAME, namespace)) - runs_before
+    assert at_completion <= 3, f"{at_completion} runs to act on one completion"
+    assert runs_in(operator, namespace, 2 * REQUEUE + 1) == 0, "a finished job keeps being reconciled"
+    world.create_pods(api, namespace)  # the restarted predictor's new pods
+    assert runs_in(operator, namespace, REQUEUE + 1) == 0
+    assert len(world.pods(api, namespace)) == 2, "the trigger fired again"
+    assert operator.metric("notebook_validation_total") == 1
+    assert operator.metric("argocd_triggers_total") == 1
+    assert operator.metric("notebook_validation_duration_seconds_count") == 1
+
+    # re-run: the Go operator restarts a job on a spec change; the markers go so nothing waits on them
+    api.patch(nvj.API_VERSION, nvj.KIND, world.JOB_NAME, {"spec": {"timeout": "45m"}}, namespace=namespace)
+    world.set_phase(api, namespace, "ValidationRunning", started=now(), completed=None)
+    operator.wait_for(lambda: markers(api, namespace) == {}, what="markers cleared on the re-run")
+
+    # Failed: failure marker, a Warning Event, no trigger, the Application counts the failure
+    world.set_phase(api, namespace, "Failed", started=now(-5), completed=now())
+    operator.wait_for(lambda: markers(api, namespace).get(nvj.ANN_WAVE_FAILED) == "3", what="wave-failed")
+    operator.wait_idle(world.JOB_NAME, namespace, quiet=2 * REQUEUE + 2)
+    assert app_status(api, namespace)["failed"] == 1
+    assert nvj.ANN_WAVE_COMPLETE not in markers(api, namespace)
+    assert len(world.events(api, namespace, "ValidationFailed")) == 1
+    assert len(world.pods(api, namespace)) == 2
+    assert operator.metric("notebook_validation_total") == 2
+    assert operator.metric("argocd_triggers_total") == 1
+
+    # deleted: no finalizer, nothing blocks it, and the operator does not run for a job that is gone
+    runs_before = len(operator.runs(world.JOB_NAME, namespace))
+    api.delete(nvj.API_VERSION, nvj.KIND, world.JOB_NAME, namespace)
+    assert runs_in(operator, namespace, REQUEUE + 2) == 0
+    assert len(operator.runs(world.JOB_NAME, namespace)) == runs_before
+
+    assert not pwned.exists(), "user text in the job's annotations was templated"
+    assert operator.errors() == [], operator.errors()
+    record_figures(tmp_path, operator, {"noticed_completion_s": noticed, "runs_while_running_per_7s": while_running,
+                                        "runs_at_completion": at_completion})
+
+
+@pytest.mark.slow
+def test_a_failed_build_is_marked_failed_and_fires_nothing(start_operator, api, namespace):
+    operator = start_operator(namespace, env=settings(namespace))
+    world.build(api, namespace)
+    a_run_sees_it(operator, namespace)
+    world.set_phase(api, namespace, "Building", started=now(-30))
+    a_run_sees_it(operator, namespace)
+    world.set_phase(api, namespace, "Failed", started=now(-30), completed=now())
+    operator.wait_for(lambda: markers(api, namespace).get(nvj.ANN_WAVE_FAILED) == "3", what="wave-failed")
+    operator.wait_idle(world.JOB_NAME, namespace, quiet=2 * REQUEUE + 2)
+    assert len(world.events(api, namespace, "ValidationFailed")) == 1
+    assert len(world.pods(api, namespace)) == 2
+    assert operator.errors() == []
+
+
+def test_the_default_requeue_is_15_seconds(start_operator, api, namespace):
+    """With the Deployment's settings unchanged, an unfinished job is requeued after 15 s (the role's
+    requeue_after, parsed by ansible-operator as a Go duration), not after reconcilePeriod."""
+    operator = start_operator(namespace, env={"NOTEBOOK_CONTROLLER_ARGOCD_NAMESPACE": namespace})
+    world.build(api, namespace)
+    operator.wait_for(lambda: operator.requeues(world.JOB_NAME, namespace), what="a requeue")
+    assert operator.requeues(world.JOB_NAME, namespace) == ["15s"]
+    assert operator.errors() == []
+
+
+def record_figures(tmp_path, operator, extra):
+    """Per-run CPU and wall figures for docs/operator.md (printed; -s shows them)."""
+    table = operator.run_table(world.JOB_NAME, None)
+    figures = dict(extra, runs=len(table), cpu=operator.cpu_seconds())
+    print("OPERATOR FIGURES " + json.dumps(figures))
+    (tmp_path / "figures.json").write_text(json.dumps(figures))
