@@ -105,3 +105,85 @@ diagram:  ## render docs/architecture.dot to docs/architecture.svg (installs Gra
 .PHONY: argocd-engines
 argocd-engines:
 	cd tests/argocd_engines && go test -count=1 ./...
+
+# ---- the controller under the real ansible-operator (tests/operator, docs/operator.md)
+# A runtime like the ansible-operator base image's: its Python pins, the runner's http event plugin,
+# kubernetes.core from the ansible release whose core is 2.18, and the collection from its tarball.
+GOBUILD ?= $(CURDIR)/tools/gobuild/build.sh
+OPERATOR_VENV := $(BUILD)/operator-venv
+OPERATOR_COLLECTIONS := $(BUILD)/operator-collections
+OPERATOR_ANSIBLE := 11.13.0
+export MLOPS_OPERATOR_VENV := $(OPERATOR_VENV)
+export MLOPS_OPERATOR_COLLECTIONS := $(OPERATOR_COLLECTIONS)
+
+.PHONY: operator-venv operator-runtime operator-tests molecule-operator config kustomize
+operator-venv: $(OPERATOR_VENV)/.installed
+$(OPERATOR_VENV)/.installed: tests/operator/requirements-image.txt
+	rm -rf $(OPERATOR_VENV)
+	$(PYTHON) -m venv $(OPERATOR_VENV)
+	$(OPERATOR_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r tests/operator/requirements-image.txt
+	$(OPERATOR_VENV)/bin/python -m pip download --quiet --disable-pip-version-check --no-deps \
+	  -d $(OPERATOR_VENV)/wheels ansible==$(OPERATOR_ANSIBLE)
+	$(OPERATOR_VENV)/bin/python -c 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); \
+	  z.extractall(sys.argv[2], [n for n in z.namelist() if n.startswith("ansible_collections/kubernetes/core/")])' \
+	  $(OPERATOR_VENV)/wheels/ansible-$(OPERATOR_ANSIBLE)-py3-none-any.whl $(OPERATOR_VENV)/kubernetes-core
+	rm -rf $(OPERATOR_VENV)/wheels
+	touch $@
+
+# The ansible-operator binary lives with the other Go builds in .build/bin, whatever BUILD says.
+operator-runtime: collection operator-venv
+	BUILD=$(CURDIR)/.build $(GOBUILD) ansible-operator
+	rm -rf $(OPERATOR_COLLECTIONS)
+	mkdir -p $(OPERATOR_COLLECTIONS)/ansible_collections/kubernetes
+	cp -r $(OPERATOR_VENV)/kubernetes-core/ansible_collections/kubernetes/core $(OPERATOR_COLLECTIONS)/ansible_collections/kubernetes/
+	env -u PYTHONPATH ANSIBLE_COLLECTIONS_PATH=$(OPERATOR_COLLECTIONS) $(OPERATOR_VENV)/bin/ansible-galaxy \
+	  collection install --offline -p $(OPERATOR_COLLECTIONS) $(BUILD)/dist/mlops-gitops-*.tar.gz >/dev/null
+	@echo "operator runtime: $(OPERATOR_VENV) with $$(ls $(BUILD)/dist) and kubernetes.core in $(OPERATOR_COLLECTIONS)"
+
+# About 6-8 minutes on 2 busy cores (each ansible-runner run costs ~4 CPU seconds); make test runs them too.
+operator-tests: operator-runtime kustomize  ## the controller under the real ansible-operator
+	$(GOBUILD) etcd kube-apiserver kube-controller-manager
+	$(BIN)/python -m pytest tests/operator -p no:cacheprovider -q
+
+# The molecule scenario on the real operator (molecule/operator); about 2 minutes.
+molecule-operator: operator-runtime
+	$(GOBUILD) etcd kube-apiserver kube-controller-manager
+	$(BIN)/molecule test -s operator
+
+# config/ (kustomize manifests for the controller) from roles/notebook_controller_deploy/templates.
+config: venv
+	$(BIN)/python tools/controller_config.py
+
+# kustomize, as Argo CD renders a kustomization: the tests build config/ with it.
+kustomize:
+	$(GOBUILD) kustomize
+
+# ---- publishing (issue 16): Galaxy's import check, the docs the Ansible way, the architecture picture
+.PHONY: galaxy-import docs-lint docs-rst docsite diagram
+
+galaxy-import: collection  ## galaxy-importer on the tarball, as Galaxy and Automation Hub run it on upload
+	BUILD=$(BUILD) tools/galaxy-import/run.sh
+
+# antsibull-docs copies a collection with `git ls-files` when it sits inside a git work tree, and this
+# checkout ignores .build and .venv: GIT_CEILING_DIRECTORIES keeps it from counting as one.
+docs-lint: collection  ## antsibull-docs lint-collection-docs --plugin-docs; role READMEs and guide RST current
+	$(BIN)/python tools/role_readme.py --check
+	$(BIN)/python tools/guides_rst.py --check
+	cd $(COLLECTION_DIR) && GIT_CEILING_DIRECTORIES=$(CURDIR) \
+	  $(BIN)/antsibull-docs lint-collection-docs --plugin-docs --check-extra-docs-refs .
+
+docs-rst:  ## rewrite roles/*/README.md variables and docs/docsite/rst from their sources
+	$(BIN)/python tools/role_readme.py
+	$(BIN)/python tools/guides_rst.py
+
+docsite: collection  ## the collection's docsite (antsibull-docs + Sphinx -W) into $(BUILD)/docsite/build/html
+	BUILD=$(BUILD) tools/docsite.sh
+
+diagram:  ## render docs/architecture.dot to docs/architecture.svg (installs Graphviz when missing)
+	tools/render_diagram.sh
+
+# Argo CD's own engines (tests/argocd_engines, a Go module): health.lua in gopher-lua with Argo CD's
+# sandbox, the notification triggers and templates in Argo CD's notifications engine.
+.PHONY: argocd-engines
+argocd-engines:
+	cd tests/argocd_engines && go test -count=1 ./...
