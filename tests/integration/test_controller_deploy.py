@@ -188,6 +188,10 @@ def test_check_mode_on_a_fresh_cluster_writes_nothing_then_install_and_remove(ap
             ("clusterroles", name),
             ("serviceaccounts", name),
             ("namespaces", own),
+            ("services", name + "-metrics"),
+            ("clusterroles", name + "-metrics-auth"),
+            ("clusterrolebindings", name + "-metrics-auth"),
+            ("clusterroles", name + "-metrics-reader"),
         }
         assert all(obj is None for obj in objects(api, name, own).values())
     finally:

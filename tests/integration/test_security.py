@@ -301,7 +301,9 @@ def rendered_cluster_role():
     env = jinja2.Environment(undefined=jinja2.StrictUndefined)
     env.filters["to_json"] = json.dumps
     text = env.from_string((DEPLOY_ROLE / "templates" / "rbac.yaml.j2").read_text()).render(**values)
-    roles = [doc for doc in yaml.safe_load_all(text) if doc and doc["kind"] == "ClusterRole"]
+    # The controller's own; <name>-metrics-auth and <name>-metrics-reader serve the metrics endpoint (issue 14).
+    roles = [doc for doc in yaml.safe_load_all(text) if doc and doc["kind"] == "ClusterRole"
+             and doc["metadata"]["name"] == values["notebook_controller_deploy_name"]]
     assert len(roles) == 1
     return roles[0]
 
