@@ -289,6 +289,8 @@ class AnsibleOperator:
         return self
 
     def stop(self):
+        if self._lock is None:
+            return  # never started (or stopped already): nothing here is ours
         if self.proc is not None and self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGTERM)
             try:
