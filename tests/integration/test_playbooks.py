@@ -31,7 +31,9 @@ def test_install_twice_then_uninstall(api, playbook, namespace):
     configmaps(api, namespace)
     # the role owns (and on removal deletes) the controller's namespace: give it one of its own
     controller = {"notebook_controller_deploy_namespace": namespace + "-ctl",
-                  "notebook_controller_deploy_name": "ctl-" + namespace[-6:]}
+                  "notebook_controller_deploy_name": "ctl-" + namespace[-6:],
+                  # required: there is no default image (the role says so and stops otherwise)
+                  "notebook_controller_deploy_image": "registry.example.com/mlops-gitops-controller:0.1.0"}
     try:
         install_and_uninstall(api, playbook, namespace, controller)
     finally:
