@@ -14,12 +14,15 @@ export ANSIBLE_NOCOWS := 1
 export ANSIBLE_LOCAL_TEMP := $(BUILD)/ansible-tmp
 export PATH := $(BIN):$(PATH)
 
-.PHONY: demo test venv collection lint unit emulator-tests integration check sanity molecule bench clean
+GOBUILD := $(CURDIR)/tools/gobuild/build.sh
+CLUSTER_DIR := $(CURDIR)/.build/cluster
 
-demo: collection  ## run the end-to-end demo against the local emulator (or $KUBECONFIG)
+.PHONY: demo test venv collection control-plane cluster-up cluster-down lint unit integration check sanity molecule bench clean
+
+demo: collection control-plane  ## run the end-to-end demo on a local control plane (or $KUBECONFIG)
 	$(BIN)/python tools/demo.py
 
-test: collection  ## every test: lint, unit, emulator contract, integration, packaging, sanity, molecule
+test: collection control-plane  ## every test: lint, unit, integration, packaging, sanity, molecule
 	$(MAKE) --no-print-directory lint
 	$(BIN)/python -m pytest tests -p no:cacheprovider -q
 	$(MAKE) --no-print-directory sanity
@@ -41,6 +44,17 @@ collection: venv
 	$(BIN)/ansible-galaxy collection install --offline --force -p $(COLLECTIONS) $(BUILD)/dist/mlops-gitops-*.tar.gz >/dev/null
 	@echo "installed $$(ls $(BUILD)/dist) into $(COLLECTIONS)"
 
+# etcd, kube-apiserver and kube-controller-manager from their Go modules (tools/gobuild/*/go.mod pin
+# them), into .build/bin; rebuilt only when a pin changes. The first build takes 20-40 minutes.
+control-plane:
+	$(GOBUILD) etcd kube-apiserver kube-controller-manager
+
+cluster-up: venv control-plane  ## start a local control plane in the background; writes .build/cluster/kubeconfig
+	$(BIN)/python tools/cluster.py up --dir $(CLUSTER_DIR) --crds tests/data/crds
+
+cluster-down:  ## stop the control plane cluster-up started
+	$(BIN)/python tools/cluster.py down --dir $(CLUSTER_DIR)
+
 lint: collection
 	$(BIN)/ruff check plugins tools tests
 	$(BIN)/ansible-lint --offline --profile production
@@ -48,63 +62,24 @@ lint: collection
 unit: collection
 	$(BIN)/python -m pytest tests/unit -p no:cacheprovider -q
 
-emulator-tests: collection
-	$(BIN)/python -m pytest tests/emulator -p no:cacheprovider -q
-
-integration: collection
+integration: collection control-plane
 	$(BIN)/python -m pytest tests/integration -p no:cacheprovider -q
 
 # One file or folder of tests against a fresh install: make check T=tests/unit/test_x.py [BUILD=/tmp/b1]
-check: collection
+check: collection control-plane
 	$(BIN)/python -m pytest $(T) -p no:cacheprovider -q
 
 sanity: collection
 	BUILD=$(BUILD) tools/sanity.sh $(SANITY_ARGS)
 
-molecule: collection
+molecule: collection control-plane
 	$(BIN)/molecule test --all
 
-bench: collection  ## benchmarks (not part of `make test`); writes docs/benchmarks.md
+bench: collection control-plane  ## benchmarks (not part of `make test`); writes docs/benchmarks.md
 	$(BIN)/python tools/bench.py
 
 clean:
 	rm -rf $(BUILD) .pytest_cache .ruff_cache
-
-# Argo CD's own engines (tests/argocd_engines, a Go module): health.lua in gopher-lua with Argo CD's
-# sandbox, the notification triggers and templates in Argo CD's notifications engine.
-.PHONY: argocd-engines
-argocd-engines:
-	cd tests/argocd_engines && go test -count=1 ./...
-
-# ---- publishing (issue 16): Galaxy's import check, the docs the Ansible way, the architecture picture
-.PHONY: galaxy-import docs-lint docs-rst docsite diagram
-
-galaxy-import: collection  ## galaxy-importer on the tarball, as Galaxy and Automation Hub run it on upload
-	BUILD=$(BUILD) tools/galaxy-import/run.sh
-
-# antsibull-docs copies a collection with `git ls-files` when it sits inside a git work tree, and this
-# checkout ignores .build and .venv: GIT_CEILING_DIRECTORIES keeps it from counting as one.
-docs-lint: collection  ## antsibull-docs lint-collection-docs --plugin-docs; role READMEs and guide RST current
-	$(BIN)/python tools/role_readme.py --check
-	$(BIN)/python tools/guides_rst.py --check
-	cd $(COLLECTION_DIR) && GIT_CEILING_DIRECTORIES=$(CURDIR) \
-	  $(BIN)/antsibull-docs lint-collection-docs --plugin-docs --check-extra-docs-refs .
-
-docs-rst:  ## rewrite roles/*/README.md variables and docs/docsite/rst from their sources
-	$(BIN)/python tools/role_readme.py
-	$(BIN)/python tools/guides_rst.py
-
-docsite: collection  ## the collection's docsite (antsibull-docs + Sphinx -W) into $(BUILD)/docsite/build/html
-	BUILD=$(BUILD) tools/docsite.sh
-
-diagram:  ## render docs/architecture.dot to docs/architecture.svg (installs Graphviz when missing)
-	tools/render_diagram.sh
-
-# Argo CD's own engines (tests/argocd_engines, a Go module): health.lua in gopher-lua with Argo CD's
-# sandbox, the notification triggers and templates in Argo CD's notifications engine.
-.PHONY: argocd-engines
-argocd-engines:
-	cd tests/argocd_engines && go test -count=1 ./...
 
 # ---- the controller under the real ansible-operator (tests/operator, docs/operator.md)
 # A runtime like the ansible-operator base image's: its Python pins, the runner's http event plugin,

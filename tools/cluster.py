@@ -71,7 +71,7 @@ def _pki(directory):
     from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
     directory.mkdir(parents=True, exist_ok=True)
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
 
     def key_pem(key):
         return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
@@ -353,6 +353,44 @@ class LocalCluster:
             time.sleep(0.3)
 
 
+# ---------------------------------------------------------------- CRDs
+
+
+def install_crds(kubeconfig, paths, only_missing=False, timeout=60):
+    """Create (or, unless ``only_missing``, replace) the CRDs in ``paths`` and wait until each is served."""
+    import yaml
+    from kubernetes import client, config
+
+    ext = client.ApiextensionsV1Api(config.new_client_from_config(config_file=str(kubeconfig)))
+    names = []
+    for path in paths:
+        for crd in yaml.safe_load_all(Path(path).read_text(encoding="utf-8")):
+            if not crd or crd.get("kind") != "CustomResourceDefinition":
+                continue
+            name = crd["metadata"]["name"]
+            names.append(name)
+            try:
+                current = ext.read_custom_resource_definition(name)
+            except client.ApiException as exc:
+                if exc.status != 404:
+                    raise
+                ext.create_custom_resource_definition(crd)
+                continue
+            if not only_missing:
+                crd["metadata"]["resourceVersion"] = current.metadata.resource_version
+                ext.replace_custom_resource_definition(name, crd)
+    deadline = time.monotonic() + timeout
+    for name in names:
+        while True:
+            conditions = ext.read_custom_resource_definition(name).status.conditions or []
+            if any(c.type == "Established" and c.status == "True" for c in conditions):
+                break
+            if time.monotonic() > deadline:
+                raise ClusterError(f"CRD {name} not Established within {timeout} s")
+            time.sleep(0.1)
+    return names
+
+
 # ---------------------------------------------------------------- command line
 
 
@@ -391,6 +429,8 @@ def main(argv=None):
     parser.add_argument("command", choices=("up", "down", "run"))
     parser.add_argument("--dir", default=str(REPO / ".build" / "cluster"))
     parser.add_argument("--event-ttl", default="1h", help="how long Events live (kube-apiserver --event-ttl)")
+    parser.add_argument("--crds", nargs="*", default=[], metavar="PATH",
+                        help="CRD files or folders of them to install once the cluster is ready")
     args = parser.parse_args(argv)
     directory = Path(args.dir).resolve()
     if args.command == "down":
@@ -404,9 +444,10 @@ def main(argv=None):
         ready = directory / "ready"
         ready.unlink(missing_ok=True)
         log = open(directory / "launcher.log", "wb")  # noqa: SIM115 - handed to the detached launcher
-        proc = subprocess.Popen([sys.executable, __file__, "run", "--dir", str(directory),
-                                 "--event-ttl", args.event_ttl], stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+        command = [sys.executable, __file__, "run", "--dir", str(directory), "--event-ttl", args.event_ttl,
+                   "--crds", *args.crds]
+        proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                start_new_session=True)
         deadline = time.monotonic() + 180
         while not ready.exists():
             if proc.poll() is not None or time.monotonic() > deadline:
@@ -419,6 +460,10 @@ def main(argv=None):
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         cluster.start()
+        crds = [p for path in args.crds for p in (sorted(Path(path).glob("*.yaml")) if Path(path).is_dir()
+                                                  else [Path(path)])]
+        if crds:
+            cluster._say(f"installed CRDs: {', '.join(install_crds(cluster.kubeconfig, crds))}")
         (directory / "launcher.pid").write_text(str(os.getpid()))
         (directory / "ready").write_text(f"cluster: {cluster.version()} at {cluster.url}\n"
                                          f"export KUBECONFIG={cluster.kubeconfig}\n")

@@ -7,14 +7,15 @@ and notifications with the install playbook, then plays the Go operator (it writ
 every change exactly as ansible-operator does. After each step it shows what Argo CD and a person
 would see, and checks it: the demo is also a smoke test (exit code 0 only if every check held).
 
-Without $KUBECONFIG it starts the local Kubernetes API emulator in this process; with it, it uses
-that cluster (and its Argo CD namespace `argocd`).
+Without $KUBECONFIG it starts the local control plane (tools/cluster.py: etcd, kube-apiserver and
+kube-controller-manager built from their Go modules); with it, it uses that cluster (and its Argo CD
+namespace `argocd`). KServe's and Argo CD's controllers cannot run here: the predictor Deployment stands
+in for what KServe would create, and the demo reads the health as Argo CD would.
 """
 
 import datetime
 import json
 import os
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -30,7 +31,8 @@ sys.path.insert(0, str(REPO / "tools"))  # when run without make; make puts tool
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj  # noqa: E402
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi  # noqa: E402
 from argocd_lua import health as argo_health  # noqa: E402
-from operator_sim import Operator  # noqa: E402
+from cluster import LocalCluster, install_crds  # noqa: E402
+from real_operator import AnsibleOperator, runtime_missing  # noqa: E402
 
 SAMPLES = REPO / "tests" / "data" / "samples"
 CRDS = REPO / "tests" / "data" / "crds"
@@ -43,6 +45,7 @@ APP_GVK = ("argoproj.io/v1alpha1", "Application")
 HEALTH_KEY = "resource.customizations.health.mlops.mlops.dev_NotebookValidationJob"
 ISVC_LABEL = "serving.kserve.io/inferenceservice"
 WIDTH = 78
+OPERATOR_REQUEUE = 2  # seconds; how soon the controller sees a phase the Go operator reported
 
 BOLD, DIM, GREEN, RED, YELLOW, CYAN, RESET = (
     ("\033[1m", "\033[2m", "\033[32m", "\033[31m", "\033[33m", "\033[36m", "\033[0m")
@@ -90,21 +93,22 @@ class Report:
 
 # -- the cluster ----------------------------------------------------------------------------------
 class Cluster:
-    """The demo's Kubernetes API: a kubeconfig (all operator_sim.Operator needs) and our emulator, if any."""
+    """The demo's Kubernetes API: an admin kubeconfig (ansible-operator gets a ServiceAccount of its own) and
+    the local control plane, when the demo started one."""
 
-    def __init__(self, kubeconfig, emulator=None):
-        self.kubeconfig, self.emulator = kubeconfig, emulator
+    def __init__(self, kubeconfig, local=None):
+        self.kubeconfig, self.local = kubeconfig, local
 
 
 def start_cluster(workdir):
     if os.environ.get("KUBECONFIG"):
-        return Cluster(os.environ["KUBECONFIG"].split(os.pathsep)[0]), "the cluster $KUBECONFIG names (no emulator)"
-    from kube_emulator import Emulator
-
-    emulator = Emulator(crd_dirs=[str(CRDS)])
-    url = emulator.start(host="127.0.0.1", port=0)
-    kubeconfig = emulator.write_kubeconfig(workdir / "kubeconfig")
-    return Cluster(kubeconfig, emulator), f"local Kubernetes API emulator at {url}"
+        kubeconfig = os.environ["KUBECONFIG"].split(os.pathsep)[0]
+        install_crds(kubeconfig, sorted(CRDS.glob("*.yaml")), only_missing=True)
+        return Cluster(kubeconfig), "the cluster $KUBECONFIG names"
+    local = LocalCluster(workdir / "cluster", log=None).start()
+    install_crds(local.kubeconfig, sorted(CRDS.glob("*.yaml")))
+    return Cluster(local.kubeconfig, local), (
+        f"local control plane: kube-apiserver {local.version()} at {local.url}, etcd, kube-controller-manager")
 
 
 def documents(name):
@@ -143,12 +147,12 @@ def predictor_pods(api):
                   if not nvj.metadata(p).get("deletionTimestamp"))
 
 
-def replace_deleted_pods(api, template, wanted=2):
-    """On the emulator nothing recreates deleted pods: do what the predictor's ReplicaSet would."""
-    for _ in range(wanted - len(predictor_pods(api))):
-        pod = creatable(template)
-        pod["metadata"]["name"] = f"{ISVC}-predictor-7d9f8b6c5-{secrets.token_hex(3)[:5]}"
-        api.create("v1", "Pod", pod, namespace=NAMESPACE)
+def wait_for_pods(api, wanted, timeout=60):
+    """The predictor's pods once the ReplicaSet has created ``wanted`` of them."""
+    deadline = time.monotonic() + timeout
+    while len(predictor_pods(api)) != wanted and time.monotonic() < deadline:
+        time.sleep(0.3)
+    return predictor_pods(api)
 
 
 def stamp(offset=0):
@@ -206,7 +210,6 @@ class Demo:
     def __init__(self, report, cluster, api, operator):
         self.report, self.cluster, self.api, self.operator = report, cluster, api, operator
         self.seen_events = set()
-        self.pod_template = None
         self.lua = None
 
     def load_scenario(self):
@@ -215,10 +218,12 @@ class Demo:
         for doc in documents("00-namespaces.yaml") + documents("argocd-configmaps.yaml"):
             ensure(self.api, doc)
         ensure(self.api, documents("argocd-application.yaml")[0])
+        # KServe's controller cannot run here: the predictor Deployment it would create stands in for it,
+        # and the real ReplicaSet controller creates (and, after a restart, re-creates) its pods.
         for doc in documents("inferenceservice-predictive-analytics.yaml"):
-            if doc["kind"] == "Pod":
-                self.pod_template = self.pod_template or doc
-            ensure(self.api, doc, replace=doc["kind"] == "Pod")
+            if doc["kind"] != "Pod":
+                ensure(self.api, doc)
+        wait_for_pods(self.api, 2)
         job_doc = documents("notebookvalidationjob-predictive-analytics.yaml")[0]
         job = ensure(self.api, job_doc, replace=True)
         self.uid = nvj.metadata(job)["uid"]
@@ -271,7 +276,8 @@ class Demo:
         if status is not None:
             set_status(self.api, status)
         started = time.monotonic()
-        run = self.operator.reconcile(JOB, NAMESPACE)
+        run = self.operator.next_run(JOB, NAMESPACE, timeout=60) or {
+            "rc": None, "failures": ["ansible-operator started no run within 60 s"], "requeue": None, "result": None}
         result = run["result"] or {}
         job = self.api.get(nvj.API_VERSION, nvj.KIND, JOB, NAMESPACE)
         health, message = argo_health(self.lua, job)
@@ -304,10 +310,12 @@ class Demo:
                 "events": new_events}
 
     def repeat(self, what):
-        """ansible-operator reconciles again on a resync or our own annotation write: nothing happens."""
-        if self.cluster.emulator is not None:
-            self.cluster.emulator.clear_log()
-        run = self.operator.reconcile(JOB, NAMESPACE)
+        """ansible-operator reconciles again (a requeue, or our own annotation write): nothing happens; or it
+        does not run at all (a finished job is not requeued), which is quieter still."""
+        run = self.operator.next_run(JOB, NAMESPACE, timeout=OPERATOR_REQUEUE + 6)
+        if run is None:
+            self.report.expect(True, f"no further run: the controller stays quiet ({what})")
+            return
         result = run["result"] or {}
         writes = [k for k in ("create", "patch", "update", "delete") if (result.get("requests") or {}).get(k)]
         self.report.expect(run["rc"] == 0 and result.get("changed") is False and not writes,
@@ -350,11 +358,10 @@ def walk(demo):
     r.expect(reasons.count("ValidationSucceeded") == 1, "one ValidationSucceeded Event")
     r.expect(step["status"]["succeeded"] == 1 and step["status"]["failed"] == 0,
              "the Application's status annotations count the success")
-    if demo.cluster.emulator is not None:
-        replace_deleted_pods(demo.api, demo.pod_template)
-        r.note("(the emulator runs no controllers: the demo recreated the pods as the predictor's ReplicaSet would)")
-        r.row("New pods", ", ".join(predictor_pods(demo.api)))
-    pods = predictor_pods(demo.api)
+    pods = wait_for_pods(demo.api, 2)
+    r.row("New pods", ", ".join(pods))
+    r.expect(len(pods) == 2 and not set(pods) & set(step["pods_before"]),
+             "the predictor's ReplicaSet re-created two pods (KServe's predictor Deployment, stood in for here)")
     demo.repeat("Succeeded again: the trigger does not fire twice")
     r.expect(predictor_pods(demo.api) == pods, "the new pods were not restarted again")
 
@@ -377,6 +384,10 @@ def walk(demo):
 
 
 def main():
+    missing = runtime_missing()
+    if missing:
+        print(missing, file=sys.stderr)
+        return 2
     report = Report(steps=10)
     report.title("mlops.gitops demo: ADR-048's notebook -> model -> InferenceService workflow")
     with tempfile.TemporaryDirectory(prefix="mlops-gitops-demo-") as tmp:
@@ -384,16 +395,19 @@ def main():
         cluster, where = start_cluster(workdir)
         print(f"Kubernetes API: {where}")
         print(textwrap.fill(
-            "Steps 3-10: the demo plays the Go operator (it writes the job's .status), then runs the controller "
-            "role as ansible-operator would (ansible-runner); each step shows what Argo CD and a person see, "
+            "Steps 3-10: the demo plays the Go operator (it writes the job's .status); the real ansible-operator "
+            "runs the controller role and notices each change at its next requeue; each step shows what Argo CD "
+            "and a person see, "
             "and checks it (✔: the check held).", WIDTH))
+        operator = None
         try:
             api = KubeApi.from_auth(kubeconfig=cluster.kubeconfig)
-            operator = Operator(cluster, api, workdir, {
-                "NOTEBOOK_CONTROLLER_API": "kubeconfig",  # this kubeconfig, not a pod's service account
-                "NOTEBOOK_CONTROLLER_OPERATOR_SDK": "auto",
+            # The real ansible-operator (tools/real_operator.py): the Deployment's env and args, its own
+            # ServiceAccount under the deploy role's RBAC, watching the scenario's namespace.
+            operator = AnsibleOperator(cluster.kubeconfig, workdir / "operator", [NAMESPACE], env={
                 "NOTEBOOK_CONTROLLER_ARGOCD_NAMESPACE": ARGOCD,
                 "NOTEBOOK_CONTROLLER_MIN_INTERVAL": "0",  # no debounce, so every step shows on the Application
+                "NOTEBOOK_CONTROLLER_RUNNING_REQUEUE": str(OPERATOR_REQUEUE),  # 15 s in production
             })
             demo = Demo(report, cluster, api, operator)
             demo.load_scenario()
@@ -401,10 +415,14 @@ def main():
             if demo.lua is None:
                 report.expect(False, "the health check is installed; stopping here")
             else:
+                operator.start()
+                print(f"ansible-operator: {operator.log_path}")
                 walk(demo)
         finally:
-            if cluster.emulator is not None:
-                cluster.emulator.stop()
+            if operator is not None:
+                operator.stop()
+            if cluster.local is not None:
+                cluster.local.stop()
 
     print("\n" + "=" * WIDTH)
     if report.failed:

@@ -1,5 +1,5 @@
 """Fixtures for integration tests: the collection's own API layer and real ansible-playbook runs,
-both against the `cluster` (the local emulator, or the real cluster $KUBECONFIG names)."""
+both against the `cluster` (the local control plane, or the cluster $KUBECONFIG names)."""
 
 import pytest
 

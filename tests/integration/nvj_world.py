@@ -1,6 +1,6 @@
 """A small world for controller tests, built in one test namespace: a parent Application, an
 InferenceService with two predictor pods, and a NotebookValidationJob (wave 3) whose on-success
-trigger restarts that InferenceService. Works on the emulator and on a real cluster (the job's
+trigger restarts that InferenceService. Works on the local control plane and on a user's cluster (the job's
 status is written through the status subresource, as the Go operator does)."""
 
 import datetime
@@ -21,8 +21,9 @@ def stamp(moment=None):
     return nvj.rfc3339(moment or datetime.datetime.now(datetime.UTC))
 
 
-def build(api, namespace, trigger_annotation=nvj.ANN_TRIGGER):
-    """Create the objects; the Application lives in ``namespace`` too (use it as argocd_namespace)."""
+def build(api, namespace, trigger_annotation=nvj.ANN_TRIGGER, pods=True):
+    """Create the objects; the Application lives in ``namespace`` too (use it as argocd_namespace).
+    ``pods=False`` leaves the predictor pods to the caller (a Deployment, for example)."""
     app_name = "platform"
     api.create(*APP, {
         "apiVersion": APP[0], "kind": APP[1],
@@ -35,7 +36,8 @@ def build(api, namespace, trigger_annotation=nvj.ANN_TRIGGER):
         "metadata": {"name": ISVC_NAME, "namespace": namespace},
         "spec": {"predictor": {"model": {"modelFormat": {"name": "sklearn"}, "storageUri": "pvc://models/x"}}},
     }, namespace=namespace)
-    create_pods(api, namespace)
+    if pods:
+        create_pods(api, namespace)
     api.create(nvj.API_VERSION, nvj.KIND, {
         "apiVersion": nvj.API_VERSION, "kind": nvj.KIND,
         "metadata": {
@@ -86,8 +88,8 @@ def events(api, namespace, reason=None):
     return [e for e in found if reason is None or e.get("reason") == reason]
 
 
-def writes(emulator):
-    """The write requests in the emulator's log (None on a real cluster)."""
-    if emulator is None:
+def writes(kube):
+    """The write requests in the recording proxy's log (None on a user's cluster, which has no proxy)."""
+    if kube is None or kube.proxy is None:
         return None
-    return [r for r in emulator.request_log if (r.get("method") or "").upper() in WRITE_VERBS]
+    return [r for r in kube.request_log if (r.get("method") or "").upper() in WRITE_VERBS]

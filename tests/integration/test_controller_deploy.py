@@ -155,14 +155,14 @@ def test_deploy_into_an_existing_namespace_settles_and_removes_only_its_objects(
         delete_if_present(api, name, namespace, own_namespace=False)
 
 
-def test_check_mode_on_a_fresh_cluster_writes_nothing_then_install_and_remove(api, playbook, namespace, emulator):
+def test_check_mode_on_a_fresh_cluster_writes_nothing_then_install_and_remove(api, playbook, namespace, kube):
     name = controller_name(namespace)
     own = namespace + "-ctl"
     try:
-        emulator.clear_log()
+        kube.clear_log()
         dry = deploy(playbook, name, own, check=True)
         assert dry.stats["changed"] > 0
-        writes = [e for e in emulator.request_log if e["verb"] in WRITES]
+        writes = [e for e in kube.request_log if e["verb"] in WRITES]
         assert writes and all(e["query"].get("dryRun") == "All" for e in writes), writes
         assert all(obj is None for obj in objects(api, name, own).values())
 
@@ -172,14 +172,14 @@ def test_check_mode_on_a_fresh_cluster_writes_nothing_then_install_and_remove(ap
             live[("Namespace", None, own)]["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
         )
 
-        emulator.clear_log()
+        kube.clear_log()
         dry = deploy(playbook, name, own, check=True)
         assert dry.stats["changed"] == 0, [t for t, r in dry.tasks if r.get("changed")]
-        assert not [e for e in emulator.request_log if e["verb"] in WRITES and e["query"].get("dryRun") != "All"]
+        assert not [e for e in kube.request_log if e["verb"] in WRITES and e["query"].get("dryRun") != "All"]
 
-        emulator.clear_log()
+        kube.clear_log()
         deploy(playbook, name, own, notebook_controller_deploy_state="absent")
-        deleted = {(e["resource"], e["name"]) for e in emulator.request_log if e["verb"] == "delete"}
+        deleted = {(e["resource"], e["name"]) for e in kube.request_log if e["verb"] == "delete"}
         assert deleted == {
             ("deployments", name),
             ("rolebindings", name + "-leader-election"),

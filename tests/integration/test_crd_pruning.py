@@ -1,7 +1,7 @@
 """The installed CRDs prune or reject a misspelt field, as a real cluster with the operators' own CRDs does,
 and keep every field the collection writes.
 
-Runs against a real kube-apiserver (the local emulator neither prunes nor validates custom resources),
+Runs against a real kube-apiserver (the local control plane's, or a user's cluster),
 with tests/data/crds or, when ``../shared/reference/crds`` exists, the upstream CRDs (tests/crds.py).
 A misspelt field may be pruned (the default field validation, ``Warn``, which the collection's client
 gets) or rejected (``Strict``); either is fine, keeping it is not.

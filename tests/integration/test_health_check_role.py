@@ -165,13 +165,13 @@ def test_several_crs_resolved_by_name(api, cfg, namespace):
     assert checks_of(api, namespace, "a") == [OTHER_CHECK]
 
 
-def test_conflict_on_the_cr_is_re_read_and_merged(api, cfg, namespace, emulator):
+def test_conflict_on_the_cr_is_re_read_and_merged(api, cfg, namespace, kube):
     make_argocd(api, namespace)
-    emulator.inject_fault(verb="patch", resource="argocds", namespace=namespace, code=409, count=1)
+    kube.inject_fault(verb="patch", resource="argocds", namespace=namespace, code=409, count=1)
     result = cfg.install_health_check(api, namespace, "g", "K", "x")
     assert result["changed"] is True
     assert checks_of(api, namespace) == [OTHER_CHECK, {"group": "g", "kind": "K", "check": "x"}]
-    patches = [e for e in emulator.request_log if e["verb"] == "patch" and e["resource"] == "argocds"]
+    patches = [e for e in kube.request_log if e["verb"] == "patch" and e["resource"] == "argocds"]
     assert [e["code"] for e in patches] == [409, 200]
 
 
@@ -216,40 +216,43 @@ def test_role_on_argocd_cr_check_mode_then_apply_then_remove(api, playbook, name
     assert checks_of(api, namespace) == [OTHER_CHECK]
 
 
-def test_module_failures_missing_namespace_and_forbidden(api, playbook, namespace, emulator, cluster, tmp_path):
+def test_module_failures_missing_namespace_and_forbidden(api, playbook, namespace, kube, cluster, tmp_path):
     """Credentials pass through module_defaults for the action group; a 403 names the rights needed.
 
     host + api_key, without a kubeconfig: with kubernetes client >= 30 a loaded kubeconfig's token
     (its refresh hook sets ``BearerToken``) wins over kubernetes.core's ``api_key``."""
     make_cm(api, namespace)
     with open(cluster.kubeconfig) as handle:
-        host = yaml.safe_load(handle)["clusters"][0]["cluster"]["server"]
-    token = "hc-reader-" + secrets.token_hex(3)
+        server = yaml.safe_load(handle)["clusters"][0]["cluster"]
     missing_ns = "nowhere-" + secrets.token_hex(3)  # not derived from the token: Ansible masks that (no_log)
-    emulator.add_user(token, [{"verbs": ["get", "list"], "apiGroups": ["*"], "resources": ["*"]}])
-    play = [
-        {
-            "name": "failures",
-            "hosts": "localhost",
-            "gather_facts": False,
-            "module_defaults": {"group/mlops.gitops.gitops": {"api_key": token, "host": host}},
-            "tasks": [
-                {
-                    "name": "forbidden",
-                    "mlops.gitops.argocd_health_check": {"namespace": namespace, "check": "return {}"},
-                    "ignore_errors": True,
-                },
-                {
-                    "name": "missing namespace",
-                    "mlops.gitops.argocd_health_check": {"namespace": missing_ns, "check": "return {}"},
-                    "ignore_errors": True,
-                },
-            ],
-        }
-    ]
-    path = tmp_path / "failures.yml"
-    path.write_text(yaml.safe_dump(play))
-    run = playbook.run(None, playbook=str(path), env={"K8S_AUTH_KUBECONFIG": "", "KUBECONFIG": ""})
+    reader = [{"verbs": ["get", "list"], "apiGroups": ["*"], "resources": ["*"]}]
+    with cluster.restricted(tmp_path, cluster_rules=reader, name="hc-reader") as (_, kubeconfig):
+        with open(kubeconfig) as handle:
+            token = yaml.safe_load(handle)["users"][0]["user"]["token"]
+        play = [
+            {
+                "name": "failures",
+                "hosts": "localhost",
+                "gather_facts": False,
+                "module_defaults": {"group/mlops.gitops.gitops": {
+                    "api_key": token, "host": server["server"], "ca_cert": server["certificate-authority"]}},
+                "tasks": [
+                    {
+                        "name": "forbidden",
+                        "mlops.gitops.argocd_health_check": {"namespace": namespace, "check": "return {}"},
+                        "ignore_errors": True,
+                    },
+                    {
+                        "name": "missing namespace",
+                        "mlops.gitops.argocd_health_check": {"namespace": missing_ns, "check": "return {}"},
+                        "ignore_errors": True,
+                    },
+                ],
+            }
+        ]
+        path = tmp_path / "failures.yml"
+        path.write_text(yaml.safe_dump(play))
+        run = playbook.run(None, playbook=str(path), env={"K8S_AUTH_KUBECONFIG": "", "KUBECONFIG": ""})
     forbidden = run.result("forbidden")
     assert forbidden.get("failed") is True, forbidden
     assert forbidden["msg"].startswith(f"insufficient rights: patch ConfigMap {namespace}/argocd-cm")

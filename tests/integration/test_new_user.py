@@ -5,7 +5,6 @@ import yaml
 
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj
 from tests.integration import nvj_world as world
-from tests.integration.credentials import restricted_kubeconfig
 
 DONE = "2026-01-24T22:30:00Z"
 
@@ -61,7 +60,7 @@ def test_check_mode_with_a_read_only_account_fails_on_the_servers_403(playbook, 
                    namespace=namespace)
     read_only = [{"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "list"]}]
     cluster_read = [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["get", "list"]}]
-    with restricted_kubeconfig(cluster, namespace, read_only, tmp_path, cluster_rules=cluster_read) as kubeconfig:
+    with cluster.restricted(tmp_path, read_only, namespace, cluster_read) as (_, kubeconfig):
         env = {"K8S_AUTH_KUBECONFIG": kubeconfig, "KUBECONFIG": kubeconfig}
         run = playbook.run(None, playbook="mlops.gitops.install", check=True, env=env,
                            extra_vars={"argocd_namespace": namespace, "argocd_target": "configmap"})
@@ -85,7 +84,7 @@ def test_notifications_403_names_the_configmap_rights(playbook, api, cluster, na
     task = {"name": "notifications", "ignore_errors": True,
             "mlops.gitops.argocd_notifications": {"namespace": namespace, "target": "configmap",
                                                   "triggers": {"trigger.on-x": "- when: 'true'\n  send: [x]\n"}}}
-    with restricted_kubeconfig(cluster, namespace, read_only, tmp_path, cluster_rules=cluster_read) as kubeconfig:
+    with cluster.restricted(tmp_path, read_only, namespace, cluster_read) as (_, kubeconfig):
         res = playbook.run([task], env={"K8S_AUTH_KUBECONFIG": kubeconfig, "KUBECONFIG": kubeconfig})
     msg = res.result("notifications")["msg"]
     assert "create ConfigMap {0}/argocd-notifications-cm".format(namespace) in msg, msg

@@ -4,7 +4,6 @@ trailing write, paging, missing Applications, and the module's wiring (check mod
 import datetime
 import json
 import secrets
-import time
 
 import pytest
 
@@ -50,7 +49,8 @@ def job_body(ns, name, tracking_app=None, instance=None, part_of=None, status=No
     if part_of:
         meta["labels"][nvj.LABEL_PART_OF] = part_of
     body = {"apiVersion": nvj.API_VERSION, "kind": nvj.KIND, "metadata": meta,
-            "spec": {"notebook": {"git": {"url": "https://example.invalid/nb", "ref": "main"}, "path": "nb.ipynb"}}}
+            "spec": {"notebook": {"git": {"url": "https://example.invalid/nb", "ref": "main"}, "path": "nb.ipynb"},
+                     "podConfig": {"containerImage": "quay.io/jupyter/scipy-notebook:2024-10-07"}}}
     if status:
         body["status"] = status
     return body
@@ -86,20 +86,13 @@ def status_of(api, ns, name):
     return json.loads(notes(api, ns, name)[nvj.ANN_NOTEBOOK_STATUS])
 
 
-def settled_log(emulator, api):
-    """The emulator records a request just after answering it; a marker request, once logged, shows
-    that the requests answered before it are logged too (a workaround until the emulator logs first)."""
-    marker = "log-marker-" + secrets.token_hex(4)
-    api.get("v1", "Namespace", marker)
-    deadline = time.time() + 5
-    while not any(e.get("name") == marker for e in emulator.request_log) and time.time() < deadline:
-        time.sleep(0.01)
-    time.sleep(0.02)
-    return [e for e in emulator.request_log if e.get("name") != marker]
+def settled_log(kube, api):
+    """The requests sent so far (the proxy logs each one before its reply goes out)."""
+    return list(kube.request_log)
 
 
-def app_patches(emulator, api):
-    return [e for e in settled_log(emulator, api) if e["verb"] == "patch" and e["resource"] == "applications"]
+def app_patches(kube, api):
+    return [e for e in settled_log(kube, api) if e["verb"] == "patch" and e["resource"] == "applications"]
 
 
 def entry(result, ns, name):
@@ -184,26 +177,26 @@ def test_apps_in_any_namespace_with_reconcile(api, three_apps):
     assert nvj.ANN_NOTEBOOK_STATUS not in notes(api, argocd, "annotated")  # other Applications untouched
 
 
-def test_unchanged_content_sends_no_patch(api, emulator, three_apps):
+def test_unchanged_content_sends_no_patch(api, kube, three_apps):
     argocd, ns_a, ns_b = three_apps
     opts = {"argocd_namespace": argocd}
     app_status.aggregate(api, [ns_a, ns_b], opts, now=T0)
-    emulator.clear_log()
+    kube.clear_log()
     result = app_status.aggregate(api, [ns_a, ns_b], opts, now=at(3600))
     assert not result["changed"] and result["deferred"] == []
     assert {a["action"] for a in result["applications"]} == {"unchanged"}
-    assert app_patches(emulator, api) == []
+    assert app_patches(kube, api) == []
     assert status_of(api, argocd, "labelled")["lastUpdate"] == "2026-01-24T22:30:00Z"
 
 
-def test_debounce_defers_then_the_trailing_write_lands(api, emulator, three_apps):
+def test_debounce_defers_then_the_trailing_write_lands(api, kube, three_apps):
     argocd, ns_a, ns_b = three_apps
     opts = {"argocd_namespace": argocd, "min_interval": 60}
     app_status.aggregate(api, [ns_a, ns_b], opts, now=T0)
     set_phase(api, ns_a, "l-run", "Succeeded", stamp(7))
-    emulator.clear_log()
+    kube.clear_log()
     early = app_status.aggregate(api, [ns_a, ns_b], opts, now=at(20))
-    assert not early["changed"] and app_patches(emulator, api) == []
+    assert not early["changed"] and app_patches(kube, api) == []
     what = "Application {}/labelled annotation {}".format(argocd, nvj.ANN_NOTEBOOK_STATUS)
     assert early["deferred"] == [{"what": what, "retry_after": 40,
                                   "reason": "last written 20s ago; at most one write per 60s (min_interval)"}]
@@ -214,7 +207,7 @@ def test_debounce_defers_then_the_trailing_write_lands(api, emulator, three_apps
     trailing = app_status.aggregate(api, [ns_a, ns_b], opts, now=at(60))  # when the controller requeues
     assert trailing["changed"] and trailing["deferred"] == []
     assert entry(trailing, argocd, "labelled")["action"] == "updated"
-    assert len(app_patches(emulator, api)) == 1  # only the Application whose content changed
+    assert len(app_patches(kube, api)) == 1  # only the Application whose content changed
     status = status_of(api, argocd, "labelled")
     assert (status["succeeded"], status["running"], status["lastUpdate"]) == (2, 1, "2026-01-24T22:31:00Z")
 
@@ -231,19 +224,19 @@ def test_new_failure_is_written_at_once(api, three_apps):
     assert team[nvj.ANN_NOTEBOOK_LAST_FAILURE] == "{}/t-ok2@{}".format(ns_b, stamp(9))
 
 
-def test_missing_application_is_reported_not_an_error(api, emulator, namespace, spaces):
+def test_missing_application_is_reported_not_an_error(api, kube, namespace, spaces):
     (ns,) = spaces(1)
     create_job(api, ns, "lost", "Failed", stamp(1), instance="gone")
     result = app_status.aggregate(api, [ns], {"argocd_namespace": namespace}, now=T0)
     assert "failed" not in result and not result["changed"]
     assert result["missing_applications"] == [namespace + "/gone"]
     assert entry(result, namespace, "gone")["action"] == "missing"
-    assert app_patches(emulator, api) == []
+    assert app_patches(kube, api) == []
     job = api.get(nvj.API_VERSION, nvj.KIND, "lost", ns)
-    emulator.clear_log()
+    kube.clear_log()
     single = app_status.reconcile(api, job, {"argocd_namespace": namespace}, now=T0)
     assert single["missing_applications"] == [namespace + "/gone"]
-    assert [e["verb"] for e in settled_log(emulator, api)] == ["get"]  # no list when there is nothing to write
+    assert [e["verb"] for e in settled_log(kube, api)] == ["get"]  # no list when there is nothing to write
 
 
 def test_job_being_reconciled_counts_in_its_new_phase(api, namespace, spaces):
@@ -275,26 +268,26 @@ def test_job_being_reconciled_counts_in_its_new_phase(api, namespace, spaces):
     assert status_of(api, namespace, "app")["succeeded"] == 1  # j1 from the list; j0 is really still running
 
 
-def test_conflict_rereads_once_then_defers(api, emulator, namespace, spaces):
+def test_conflict_rereads_once_then_defers(api, kube, namespace, spaces):
     (ns,) = spaces(1)
     create_app(api, namespace, "app", ns)
     create_job(api, ns, "j", "Succeeded", stamp(1), instance="app")
     opts = {"argocd_namespace": namespace}
-    emulator.clear_log()
-    emulator.inject_fault(verb="patch", resource="applications", code=409, count=1)
+    kube.clear_log()
+    kube.inject_fault(verb="patch", resource="applications", code=409, count=1)
     once = app_status.aggregate(api, [ns], opts, now=T0)
-    assert once["changed"] and len(app_patches(emulator, api)) == 2
+    assert once["changed"] and len(app_patches(kube, api)) == 2
     # (the lists are the pass over Applications whose jobs were all deleted)
-    assert [e["verb"] for e in settled_log(emulator, api)
+    assert [e["verb"] for e in settled_log(kube, api)
             if e["resource"] == "applications" and e["verb"] != "list"] == ["get", "patch", "get", "patch"]
     set_phase(api, ns, "j", "Failed", stamp(2))
-    emulator.inject_fault(verb="patch", resource="applications", code=409, count=2)
+    kube.inject_fault(verb="patch", resource="applications", code=409, count=2)
     twice = app_status.aggregate(api, [ns], opts, now=at(1))
     assert not twice["changed"]
     assert twice["deferred"][0]["retry_after"] == 1 and "409" in twice["deferred"][0]["reason"]
 
 
-def test_1200_jobs_across_pages(api, emulator, namespace, spaces):
+def test_1200_jobs_across_pages(api, kube, namespace, spaces):
     (ns,) = spaces(1)
     for name in ("even", "odd"):
         create_app(api, namespace, name, ns)
@@ -305,10 +298,10 @@ def test_1200_jobs_across_pages(api, emulator, namespace, spaces):
         status = {"phase": phase, "completionTime": "2026-01-24T{:02d}:{:02d}:00Z".format(i // 60 % 24, i % 60),
                   "results": [{"cell": 1, "output": "x" * 2000}]} if phase else None
         jobs.append(job_body(ns, "job-{:04d}".format(i), instance=("even", "odd")[i % 2], status=status))
-    emulator.load(jobs)
-    emulator.clear_log()
+    kube.load(jobs)
+    kube.clear_log()
     result = app_status.aggregate(api, [ns], {"argocd_namespace": namespace, "max_failed_jobs": 5}, now=T0)
-    lists = [e for e in settled_log(emulator, api) if e["verb"] == "list" and e["resource"] == nvj.PLURAL]
+    lists = [e for e in settled_log(kube, api) if e["verb"] == "list" and e["resource"] == nvj.PLURAL]
     assert len(lists) == 3 and all(e["query"].get("limit") == "500" for e in lists)
     even, odd = status_of(api, namespace, "even"), status_of(api, namespace, "odd")
     # i % 5 picks the phase, i % 2 the app: each app gets 120 of each phase
@@ -316,7 +309,7 @@ def test_1200_jobs_across_pages(api, emulator, namespace, spaces):
         assert (status["total"], status["succeeded"], status["failed"], status["running"]) == (600, 240, 120, 240)
         assert len(status["failedJobs"]) == 5 and status["failedJobsOmitted"] == 115
     assert even["failedJobs"][0] == "job-1192"  # newest failure of "even": i=1192 → 19:52
-    assert result["jobs_without_application"] == 0 and len(app_patches(emulator, api)) == 2
+    assert result["jobs_without_application"] == 0 and len(app_patches(kube, api)) == 2
 
 
 def test_module_check_mode_diff_and_idempotence(api, playbook, three_apps):
@@ -352,9 +345,9 @@ def test_module_single_job_and_errors(api, playbook, three_apps):
     assert nvj.ANN_NOTEBOOK_STATUS not in notes(api, argocd, "annotated")
 
 
-def test_memory_stays_flat_in_the_number_of_jobs(api, emulator, namespace, spaces):
+def test_memory_stays_flat_in_the_number_of_jobs(api, kube, namespace, spaces):
     """Peak memory follows the page size, not the job count: 100 and 1,000 jobs of ~20 KB read 50 at a
-    time peak alike (a list held whole would need 20 MB). The emulator serves from this process: one
+    time peak alike (a list held whole would need 20 MB). The kube serves from this process: one
     list beforehand fills its encoding cache, so what is traced is the client's work (and the server's
     per-page buffers)."""
     import tracemalloc
@@ -363,7 +356,7 @@ def test_memory_stays_flat_in_the_number_of_jobs(api, emulator, namespace, space
     peaks = {}
     for count, ns in zip((100, 1000), spaces(2)):
         create_app(api, namespace, "big{}".format(count), ns)
-        emulator.load([job_body(ns, "big-{:03d}".format(i), instance="big{}".format(count),
+        kube.load([job_body(ns, "big-{:03d}".format(i), instance="big{}".format(count),
                                 status={"phase": "Failed", "completionTime": stamp(i % 60), "results": output})
                        for i in range(count)])
         for _ in api.list(nvj.API_VERSION, nvj.KIND, namespace=ns, page_size=count):
@@ -380,16 +373,16 @@ def test_memory_stays_flat_in_the_number_of_jobs(api, emulator, namespace, space
 
 
 
-def verbs(emulator, api):
-    return [(e["verb"], e["resource"]) for e in settled_log(emulator, api)]
+def verbs(kube, api):
+    return [(e["verb"], e["resource"]) for e in settled_log(kube, api)]
 
 
-def reconcile_now(api, emulator, ns, name, opts, seconds, check_mode=False):
+def reconcile_now(api, kube, ns, name, opts, seconds, check_mode=False):
     """Reconcile job ``ns/name`` as the controller does (a fresh read first); the request log then
     holds only the reconcile's own requests."""
     job = api.get(nvj.API_VERSION, nvj.KIND, name, ns)
-    settled_log(emulator, api)
-    emulator.clear_log()
+    settled_log(kube, api)
+    kube.clear_log()
     return app_status.reconcile(api, job, opts, check_mode=check_mode, now=at(seconds))
 
 
@@ -397,7 +390,7 @@ LISTED = ("list", "notebookvalidationjobs")
 ONLY_THE_APPLICATION = [("get", "applications")]
 
 
-def test_reconcile_inside_the_interval_decides_before_listing(api, emulator, namespace, spaces):
+def test_reconcile_inside_the_interval_decides_before_listing(api, kube, namespace, spaces):
     """A burst costs one Application read per event: inside the interval only a failure the Application
     does not show yet lists (and is written at once); the requeued run after the interval lists and
     writes the exact final counts; one more run after that lists and finds nothing to write."""
@@ -407,52 +400,52 @@ def test_reconcile_inside_the_interval_decides_before_listing(api, emulator, nam
         create_job(api, ns, name, "ValidationRunning", instance="app")
     opts = {"argocd_namespace": namespace, "min_interval": 60}
     set_phase(api, ns, "j0", "Succeeded", stamp(1))
-    first = reconcile_now(api, emulator, ns, "j0", opts, 0)  # nothing written yet: lists and writes
-    assert entry(first, namespace, "app")["action"] == "updated" and LISTED in verbs(emulator, api)
+    first = reconcile_now(api, kube, ns, "j0", opts, 0)  # nothing written yet: lists and writes
+    assert entry(first, namespace, "app")["action"] == "updated" and LISTED in verbs(kube, api)
 
     set_phase(api, ns, "j1", "Succeeded", stamp(2))
-    early = reconcile_now(api, emulator, ns, "j1", opts, 20)
-    assert verbs(emulator, api) == ONLY_THE_APPLICATION  # no list, no patch
+    early = reconcile_now(api, kube, ns, "j1", opts, 20)
+    assert verbs(kube, api) == ONLY_THE_APPLICATION  # no list, no patch
     assert early["deferred"][0]["retry_after"] == 40 and not early["changed"]
     assert entry(early, namespace, "app")["action"] == "deferred"
-    preview = reconcile_now(api, emulator, ns, "j1", opts, 21, check_mode=True)  # check mode predicts the same
-    assert verbs(emulator, api) == ONLY_THE_APPLICATION
+    preview = reconcile_now(api, kube, ns, "j1", opts, 21, check_mode=True)  # check mode predicts the same
+    assert verbs(kube, api) == ONLY_THE_APPLICATION
     assert preview["deferred"][0]["retry_after"] == 39 and not preview["changed"]
     assert status_of(api, namespace, "app")["succeeded"] == 1
 
     set_phase(api, ns, "j2", "Failed", stamp(3))
-    failure = reconcile_now(api, emulator, ns, "j2", opts, 30)  # a new failure: lists and writes at once
-    assert LISTED in verbs(emulator, api) and len(app_patches(emulator, api)) == 1
+    failure = reconcile_now(api, kube, ns, "j2", opts, 30)  # a new failure: lists and writes at once
+    assert LISTED in verbs(kube, api) and len(app_patches(kube, api)) == 1
     assert failure["changed"] and failure["deferred"] == []
     status = status_of(api, namespace, "app")
     assert (status["succeeded"], status["failed"], status["running"]) == (2, 1, 0)  # j1 counted by the same list
     assert notes(api, namespace, "app")[nvj.ANN_NOTEBOOK_LAST_FAILURE] == "{}/j2@{}".format(ns, stamp(3))
 
-    again = reconcile_now(api, emulator, ns, "j2", opts, 35)  # the failure is on the Application now
-    assert verbs(emulator, api) == ONLY_THE_APPLICATION and again["deferred"][0]["retry_after"] == 55
+    again = reconcile_now(api, kube, ns, "j2", opts, 35)  # the failure is on the Application now
+    assert verbs(kube, api) == ONLY_THE_APPLICATION and again["deferred"][0]["retry_after"] == 55
     create_job(api, ns, "j3", "Succeeded", stamp(4), instance="app")
-    assert reconcile_now(api, emulator, ns, "j3", opts, 40)["deferred"][0]["retry_after"] == 50
-    assert verbs(emulator, api) == ONLY_THE_APPLICATION
+    assert reconcile_now(api, kube, ns, "j3", opts, 40)["deferred"][0]["retry_after"] == 50
+    assert verbs(kube, api) == ONLY_THE_APPLICATION
     set_phase(api, ns, "j0", "ValidationRunning")  # a re-run
-    assert reconcile_now(api, emulator, ns, "j0", opts, 41)["deferred"][0]["retry_after"] == 49
-    assert verbs(emulator, api) == ONLY_THE_APPLICATION
+    assert reconcile_now(api, kube, ns, "j0", opts, 41)["deferred"][0]["retry_after"] == 49
+    assert verbs(kube, api) == ONLY_THE_APPLICATION
 
-    trailing = reconcile_now(api, emulator, ns, "j0", opts, 90)  # the requeue after the interval
-    assert LISTED in verbs(emulator, api) and len(app_patches(emulator, api)) == 1
+    trailing = reconcile_now(api, kube, ns, "j0", opts, 90)  # the requeue after the interval
+    assert LISTED in verbs(kube, api) and len(app_patches(kube, api)) == 1
     assert entry(trailing, namespace, "app")["action"] == "updated"
     status = status_of(api, namespace, "app")
     assert {k: status[k] for k in ("total", "succeeded", "failed", "running", "lastUpdate")} == {
         "total": 4, "succeeded": 2, "failed": 1, "running": 1, "lastUpdate": "2026-01-24T22:31:30Z"}
     assert notes(api, namespace, "app")[nvj.ANN_NOTEBOOK_SUMMARY] == "2/4 succeeded (50.0% success rate)"
 
-    quiet = reconcile_now(api, emulator, ns, "j3", opts, 151)  # after the interval, nothing changed
-    assert LISTED in verbs(emulator, api) and app_patches(emulator, api) == []
+    quiet = reconcile_now(api, kube, ns, "j3", opts, 151)  # after the interval, nothing changed
+    assert LISTED in verbs(kube, api) and app_patches(kube, api) == []
     assert entry(quiet, namespace, "app")["action"] == "unchanged" and quiet["deferred"] == []
-    unbounced = reconcile_now(api, emulator, ns, "j3", dict(opts, min_interval=0), 152)  # 0: always counts
-    assert LISTED in verbs(emulator, api) and entry(unbounced, namespace, "app")["action"] == "unchanged"
+    unbounced = reconcile_now(api, kube, ns, "j3", dict(opts, min_interval=0), 152)  # 0: always counts
+    assert LISTED in verbs(kube, api) and entry(unbounced, namespace, "app")["action"] == "unchanged"
 
 
-def test_aggregate_and_refusals_are_not_decided_before_listing(api, emulator, namespace, spaces):
+def test_aggregate_and_refusals_are_not_decided_before_listing(api, kube, namespace, spaces):
     """``aggregate`` (the periodic full recount) keeps listing inside the interval; a job whose claimed
     parent does not deploy into its namespace is refused, not deferred, inside the interval too."""
     home, stranger = spaces(2)
@@ -461,16 +454,16 @@ def test_aggregate_and_refusals_are_not_decided_before_listing(api, emulator, na
     opts = {"argocd_namespace": namespace, "min_interval": 60}
     app_status.aggregate(api, [home], opts, now=T0)
     set_phase(api, home, "ok", "ValidationRunning")
-    emulator.clear_log()
+    kube.clear_log()
     recount = app_status.aggregate(api, [home], opts, now=at(10))
-    assert LISTED in verbs(emulator, api)
+    assert LISTED in verbs(kube, api)
     assert recount["deferred"][0]["reason"] == "last written 10s ago; at most one write per 60s (min_interval)"
     assert entry(recount, namespace, "app")["running"] == 1  # counted, unlike a pre-list deferral
 
     create_job(api, stranger, "intruder", "Succeeded", stamp(2), instance="app")
-    refused = reconcile_now(api, emulator, stranger, "intruder", opts, 11)
+    refused = reconcile_now(api, kube, stranger, "intruder", opts, 11)
     assert refused["refused"] and refused["deferred"] == [] and refused["applications"] == []
-    assert verbs(emulator, api) == ONLY_THE_APPLICATION
+    assert verbs(kube, api) == ONLY_THE_APPLICATION
 
 
 def test_an_application_whose_jobs_were_all_deleted_is_recounted(api, namespace, spaces):

@@ -127,9 +127,9 @@ def world(api, namespace):
         api.delete("v1", "Namespace", other["metadata"]["name"])
 
 
-def writes(emulator, resource=None):
+def writes(kube, resource=None):
     return [
-        e for e in emulator.request_log if e["verb"] in WRITE_VERBS and (resource is None or e["resource"] == resource)
+        e for e in kube.request_log if e["verb"] in WRITE_VERBS and (resource is None or e["resource"] == resource)
     ]
 
 
@@ -158,7 +158,7 @@ def test_distinct_annotation_key_beside_the_go_operator(world):
 
 
 # -- exactly once -----------------------------------------------------------------------------
-def test_exactly_once_over_ten_reconciles(world, emulator):
+def test_exactly_once_over_ten_reconciles(world, kube):
     world.deployment("model")
     world.isvc()
     world.pod("old-a")
@@ -172,16 +172,16 @@ def test_exactly_once_over_ten_reconciles(world, emulator):
         ],
         completion=completion,
     )
-    emulator.clear_log()
+    kube.clear_log()
     results = [world.reconcile() for _ in range(10)]
 
     assert [f["result"] for f in results[0]["fired"]] == ["succeeded"] * 3
     assert results[0]["changed"] and len(results[0]["events"]) == 3
     assert all(not r["changed"] and r["fired"] == [] and r["events"] == [] for r in results[1:])
-    assert len([e for e in writes(emulator, "pods") if e["verb"] == "delete"]) == 2
-    assert len(writes(emulator, "deployments")) == 1
-    assert len(writes(emulator, "inferenceservices")) == 1
-    assert len(writes(emulator, "notebookvalidationjobs")) == 2  # claim, then results
+    assert len([e for e in writes(kube, "pods") if e["verb"] == "delete"]) == 2
+    assert len(writes(kube, "deployments")) == 1
+    assert len(writes(kube, "inferenceservices")) == 1
+    assert len(writes(kube, "notebookvalidationjobs")) == 2  # claim, then results
     assert [t["result"] for t in world.record()["targets"]] == ["succeeded"] * 3
     assert len(world.events("TriggerSucceeded")) == 3
 
@@ -200,31 +200,31 @@ def test_rerun_fires_again(world):
     assert len(world.events("TriggerSucceeded")) == 2
 
 
-def test_only_succeeded_jobs_fire(world, emulator):
+def test_only_succeeded_jobs_fire(world, kube):
     world.deployment("model")
     world.job([entry("Deployment", "model", "restart")])
     world.complete(phase="Failed")
-    emulator.clear_log()
+    kube.clear_log()
     result = world.reconcile()
     assert result["fired"] == [] and not result["changed"] and "fire only on Succeeded" in result["msg"]
-    assert writes(emulator) == []
+    assert writes(kube) == []
 
 
-def test_partial_failure_then_retry_only_the_failed_target(world, emulator):
+def test_partial_failure_then_retry_only_the_failed_target(world, kube):
     world.deployment("a")
     world.deployment("b")
     world.job([entry("Deployment", "a", "restart"), entry("Deployment", "b", "restart")])
-    emulator.inject_fault(verb="patch", resource="deployments", name="a", code=500, count=2)
+    kube.inject_fault(verb="patch", resource="deployments", name="a", code=500, count=2)
     first = world.reconcile()
     assert first["failed"] and "restart Deployment {0}/a".format(world.ns) in first["msg"]
     assert {f["name"]: f["result"] for f in first["fired"]} == {"a": "failed", "b": "succeeded"}
     assert [t["result"] for t in world.record()["targets"]] == ["failed", "succeeded"]
     assert len(world.events("TriggerFailed")) == 1
 
-    emulator.clear_log()
+    kube.clear_log()
     second = world.reconcile()
     assert not second.get("failed") and [f["name"] for f in second["fired"]] == ["a"]
-    assert [e["name"] for e in writes(emulator, "deployments")] == ["a"]
+    assert [e["name"] for e in writes(kube, "deployments")] == ["a"]
     assert template_annotation(world, "Deployment", "a") == COMPLETION
     assert [t["result"] for t in world.record()["targets"]] == ["succeeded", "succeeded"]
 
@@ -241,17 +241,17 @@ def test_missing_target_fails_alone_and_names_it(world):
     assert nvj.annotations(world.get("Deployment", "model"))[trigger_actions.ANN_REFRESHED_AT] == COMPLETION
 
 
-def test_conflict_on_claim_is_reread_and_fires_once(world, emulator):
+def test_conflict_on_claim_is_reread_and_fires_once(world, kube):
     world.deployment("model")
     world.job([entry("Deployment", "model", "restart")])
-    emulator.clear_log()
-    emulator.inject_fault(verb="patch", resource="notebookvalidationjobs", code=409, count=1)
+    kube.clear_log()
+    kube.inject_fault(verb="patch", resource="notebookvalidationjobs", code=409, count=1)
     result = world.reconcile()
     assert [f["result"] for f in result["fired"]] == ["succeeded"]
-    assert len(writes(emulator, "deployments")) == 1
+    assert len(writes(kube, "deployments")) == 1
 
 
-def test_fresh_claim_of_another_writer_is_left_alone_stale_one_replayed(world, emulator):
+def test_fresh_claim_of_another_writer_is_left_alone_stale_one_replayed(world, kube):
     world.deployment("model")
     job = world.job([entry("Deployment", "model", "restart")])
     tid = "restart:apps/v1/Deployment:{0}/model".format(world.ns)
@@ -267,15 +267,15 @@ def test_fresh_claim_of_another_writer_is_left_alone_stale_one_replayed(world, e
         {"metadata": {"annotations": {nvj.ANN_TRIGGER_STATUS: json.dumps(record)}}},
         namespace=world.ns,
     )
-    emulator.clear_log()
+    kube.clear_log()
     busy = world.reconcile(now=claimed + datetime.timedelta(seconds=5))
-    assert busy["fired"] == [] and busy["deferred"][0]["what"] == tid and writes(emulator) == []
+    assert busy["fired"] == [] and busy["deferred"][0]["what"] == tid and writes(kube) == []
     later = world.reconcile(now=claimed + datetime.timedelta(seconds=triggers.CLAIM_TTL + 1))
     assert [f["result"] for f in later["fired"]] == ["succeeded"]
 
 
 # -- each action's effect ----------------------------------------------------------------------
-def test_restart_inference_service_deletes_only_pods_older_than_the_completion(world, emulator):
+def test_restart_inference_service_deletes_only_pods_older_than_the_completion(world, kube):
     world.isvc()
     old = world.pod("old")
     world.pod("other-isvc", isvc="another-model")
@@ -283,10 +283,10 @@ def test_restart_inference_service_deletes_only_pods_older_than_the_completion(w
     time.sleep(max(0.0, (completion_at - nvj.now()).total_seconds()) + 0.05)
     world.pod("new")
     world.job([entry("InferenceService", "predictive-analytics", "restart")], completion=nvj.rfc3339(completion_at))
-    emulator.clear_log()
+    kube.clear_log()
     result = world.reconcile()
     assert "deleted 1 pod(s)" in result["fired"][0]["message"]
-    assert [e["name"] for e in writes(emulator, "pods")] == ["old"]
+    assert [e["name"] for e in writes(kube, "pods")] == ["old"]
     assert world.get("Pod", "new") is not None and world.get("Pod", "other-isvc") is not None
 
     # the record is lost (crash between acting and recording): the replay deletes nothing new
@@ -297,10 +297,10 @@ def test_restart_inference_service_deletes_only_pods_older_than_the_completion(w
         {"metadata": {"annotations": {nvj.ANN_TRIGGER_STATUS: None}}},
         namespace=world.ns,
     )
-    emulator.clear_log()
+    kube.clear_log()
     replay = world.reconcile()
     assert "deleted 0 pod(s)" in replay["fired"][0]["message"]
-    assert writes(emulator, "pods") == []
+    assert writes(kube, "pods") == []
 
 
 def test_rollout_restart_and_refresh_effects(world):
@@ -327,20 +327,20 @@ def test_rollout_restart_and_refresh_effects(world):
     assert nvj.annotations(world.get("Application", "model-app"))[trigger_actions.ANN_ARGOCD_REFRESH] == "hard"
 
 
-def test_restart_is_skipped_when_already_restarted_since(world, emulator):
+def test_restart_is_skipped_when_already_restarted_since(world, kube):
     world.deployment("model")
     later = {
         "spec": {"template": {"metadata": {"annotations": {trigger_actions.ANN_RESTARTED_AT: "2026-01-25T00:00:00Z"}}}}
     }
     world.api.patch("apps/v1", "Deployment", "model", later, namespace=world.ns)
     world.job([entry("Deployment", "model", "restart")])
-    emulator.clear_log()
+    kube.clear_log()
     result = world.reconcile()
     assert result["fired"][0]["result"] == "succeeded" and "already restarted" in result["fired"][0]["message"]
-    assert writes(emulator, "deployments") == []
+    assert writes(kube, "deployments") == []
 
 
-def test_sync_deferred_while_an_operation_runs_then_started(world, emulator):
+def test_sync_deferred_while_an_operation_runs_then_started(world, kube):
     world.app("model-app", phase="Running")
     world.job([entry("Application", "model-app", "sync", namespace=world.ns)], labels={nvj.LABEL_INSTANCE: "model-app"})
     deferred = world.reconcile(retry_after=45)
@@ -370,7 +370,8 @@ def test_sync_deferred_while_an_operation_runs_then_started(world, emulator):
 
     # Argo CD picks the operation up; the record is lost: the replay recognises its own sync
     app = world.get("Application", "model-app")
-    app["status"]["operationState"] = {"phase": "Running", "operation": app.pop("operation")}
+    app["status"]["operationState"] = {"phase": "Running", "operation": app.pop("operation"),
+                                       "startedAt": nvj.rfc3339(datetime.datetime.now(datetime.UTC))}
     world.api.replace("argoproj.io/v1alpha1", "Application", app, namespace=world.ns)
     world.api.patch(
         nvj.API_VERSION,
@@ -379,10 +380,10 @@ def test_sync_deferred_while_an_operation_runs_then_started(world, emulator):
         {"metadata": {"annotations": {nvj.ANN_TRIGGER_STATUS: None}}},
         namespace=world.ns,
     )
-    emulator.clear_log()
+    kube.clear_log()
     replay = world.reconcile()
     assert replay["fired"][0]["result"] == "succeeded" and "already started" in replay["fired"][0]["message"]
-    assert writes(emulator, "applications") == []
+    assert writes(kube, "applications") == []
 
 
 def test_sync_operation_carries_the_applications_sync_options(world):
@@ -414,17 +415,17 @@ def test_sync_never_clobbers_a_requested_operation(world):
 
 
 # -- security ---------------------------------------------------------------------------------
-def test_other_namespace_is_refused_and_nothing_fires(world, emulator):
+def test_other_namespace_is_refused_and_nothing_fires(world, kube):
     other = world.other_namespace("prod")
     world.deployment("model", namespace=other)
     world.deployment("local")
     world.job([entry("Deployment", "local", "restart"), entry("Deployment", "model", "restart", namespace=other)])
-    emulator.clear_log()
+    kube.clear_log()
     result = world.reconcile()
     assert result["failed"] and result["refused"][0]["what"] == "restart:apps/v1/Deployment:{0}/model".format(other)
     assert "1 of 2 trigger targets refused, none fired" in result["msg"]
     assert "allowed_namespaces" in result["msg"] and triggers.ANN_ALLOW_FROM in result["msg"]
-    assert writes(emulator, "deployments") == []
+    assert writes(kube, "deployments") == []
     assert template_annotation(world, "Deployment", "local") is None
     assert len(world.events("TriggerRefused")) == 1
     assert world.reconcile()["events"] == []  # the refusal is not repeated
@@ -505,8 +506,8 @@ def test_bad_input_changes_nothing(world, cluster, path):
     text = case["annotation"] * int(case.get("repeat", 1))
     target = world.deployment("model")
     job = world.job(text=text)
-    if cluster.emulator is not None:
-        cluster.emulator.clear_log()
+    if cluster.proxy is not None:
+        cluster.clear_log()
     result = world.reconcile(job, **(case.get("options") or {}))
     assert result["failed"] and case["error"] in result["msg"]
     assert "NotebookValidationJob {0}/train: annotation {1}".format(world.ns, nvj.ANN_TRIGGER) in result["msg"]
@@ -514,20 +515,20 @@ def test_bad_input_changes_nothing(world, cluster, path):
     assert world.get("Deployment", "model")["metadata"]["resourceVersion"] == target["metadata"]["resourceVersion"]
     [event] = world.events("TriggerInvalid")
     assert event["type"] == "Warning" and case["error"][:60] in event["message"]
-    if cluster.emulator is not None:
-        assert [(e["verb"], e["resource"]) for e in writes(cluster.emulator)] == [("create", "events")]
+    if cluster.proxy is not None:
+        assert [(e["verb"], e["resource"]) for e in writes(cluster)] == [("create", "events")]
 
 
 # -- check mode -------------------------------------------------------------------------------
-def test_check_mode_writes_nothing(world, emulator):
+def test_check_mode_writes_nothing(world, kube):
     world.deployment("model")
     world.job([entry("Deployment", "model", "restart")])
-    emulator.clear_log()
+    kube.clear_log()
     result = world.reconcile(check_mode=True)
     assert result["changed"] and [f["result"] for f in result["fired"]] == ["would fire"]
     assert result["diff"]["before"] == {nvj.ANN_TRIGGER_STATUS: None}
     assert result["diff"]["after"][nvj.ANN_TRIGGER_STATUS]["targets"][0]["result"] == "pending"
-    assert writes(emulator) == []
+    assert writes(kube) == []
 
 
 # -- the module, through ansible-playbook -------------------------------------------------------

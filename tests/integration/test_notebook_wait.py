@@ -141,9 +141,9 @@ class FirstListExpired(ChangeOnWatch):
         return items, ("1" if self.lists == 1 else version)
 
 
-def test_lists_once_then_watches_and_relists_after_410(api, namespace, emulator):
+def test_lists_once_then_watches_and_relists_after_410(api, namespace, kube):
     wave3(api, namespace)
-    emulator.clear_log()
+    kube.clear_log()
     expiring = FirstListExpired(api, lambda: set_phase(api, namespace, "train", "Succeeded", completed=DONE))
     try:
         result = wave_wait.wait(expiring, namespace, wave_wait.Selector(wave="3"), timeout=20, watch_timeout=10)
@@ -151,13 +151,13 @@ def test_lists_once_then_watches_and_relists_after_410(api, namespace, emulator)
         expiring.join()
     assert not result.get("failed"), result.get("msg")
     assert expiring.lists == 2
-    ours = [e for e in emulator.request_log if e.get("resource") == "notebookvalidationjobs"
+    ours = [e for e in kube.request_log if e.get("resource") == "notebookvalidationjobs"
             and e.get("namespace") == namespace and e.get("method") == "GET"]
     verbs = [e["verb"] for e in ours]
     assert verbs == ["list", "watch", "list", "watch"], verbs  # 410: list again, watch from there; no polling
 
 
-def test_expired_version_in_the_stream_raises_410(api, namespace, emulator):
+def test_expired_version_in_the_stream_raises_410(api, namespace, kube):
     stream = api.watch(nvj.API_VERSION, nvj.KIND, namespace=namespace, resource_version="1", timeout_seconds=2)
     with pytest.raises(KubeError) as info:
         list(stream)

@@ -47,24 +47,24 @@ def test_full_reconcile_then_a_second_run_writes_nothing(api, playbook, namespac
     assert (status["total"], status["succeeded"]) == (1, 1)
 
     world.create_pods(api, namespace)  # the new pods KServe would create
-    if cluster.emulator is not None:
-        cluster.emulator.clear_log()
+    if cluster.proxy is not None:
+        cluster.clear_log()
     second = playbook.run([reconcile_task(namespace)]).result(TASK)
     assert not second.get("failed"), second
     assert second["changed"] is False
     assert not any(second["requests"].get(verb) for verb in ("create", "patch", "update", "delete")), second["requests"]
-    assert world.writes(cluster.emulator) in ([], None)
+    assert world.writes(cluster) in ([], None)
     assert len(world.pods(api, namespace)) == 2  # the trigger did not fire again
 
 
 def test_check_mode_reports_without_writing(api, playbook, namespace, cluster):
     world.build(api, namespace)
     succeed(api, namespace)
-    if cluster.emulator is not None:
-        cluster.emulator.clear_log()
+    if cluster.proxy is not None:
+        cluster.clear_log()
     res = playbook.run([reconcile_task(namespace)], check=True, diff=True).result(TASK)
     assert res["changed"] is True and not res.get("failed"), res
-    assert world.writes(cluster.emulator) in ([], None)
+    assert world.writes(cluster) in ([], None)
     assert nvj.ANN_WAVE_COMPLETE not in nvj.annotations(world.job(api, namespace))
     assert len(world.pods(api, namespace)) == 2
 
@@ -76,11 +76,11 @@ def test_deleted_job_is_nothing_to_do(api, playbook, namespace):
     assert "no longer exists" in res["msg"]
 
 
-def test_one_failing_step_does_not_stop_the_others(api, playbook, namespace, emulator):
+def test_one_failing_step_does_not_stop_the_others(api, playbook, namespace, kube):
     world.build(api, namespace)
     succeed(api, namespace)
     # The first write to the job is the wave markers' patch: refuse it.
-    emulator.inject_fault(verb="patch", resource="notebookvalidationjobs", namespace=namespace, code=403)
+    kube.inject_fault(verb="patch", resource="notebookvalidationjobs", namespace=namespace, code=403)
     res = playbook.run([reconcile_task(namespace)]).result(TASK)
     assert res.get("failed") is True
     assert "waves" in res["msg"] and "1 step(s) failed" in res["msg"], res["msg"]
@@ -91,7 +91,7 @@ def test_one_failing_step_does_not_stop_the_others(api, playbook, namespace, emu
     assert nvj.ANN_TRIGGER_STATUS in nvj.annotations(job)
     assert nvj.ANN_NOTEBOOK_STATUS in world.app_annotations(api, namespace)
 
-    emulator.clear_faults()  # the next reconcile completes the work and fires nothing twice
+    kube.clear_faults()  # the next reconcile completes the work and fires nothing twice
     again = playbook.run([reconcile_task(namespace)]).result(TASK)
     assert not again.get("failed"), again
     assert again["steps"]["waves"]["changed"] is True

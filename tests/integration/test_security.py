@@ -26,6 +26,8 @@ from tests.integration.test_faults import (  # noqa: F401 (spaces is a fixture)
     APP,
     APP_NAME,
     DEPLOY,
+    after_pods,
+    complete_at,
     ISVC,
     JOB,
     fast_api,
@@ -75,20 +77,20 @@ def restarted(api, namespace, name="feature-server"):
 
 # -- cross-namespace policy ------------------------------------------------------------------------
 @pytest.fixture
-def two_spaces(api, emulator, namespace, spaces):  # noqa: F811
+def two_spaces(api, kube, namespace, spaces):  # noqa: F811
     """The job's namespace (with a Deployment) and another one with a Deployment of the same name."""
     other = spaces("other")
-    make_world(emulator, namespace, trigger=entry("Deployment", "feature-server"))
-    emulator.load([deployment(other)])
+    make_world(kube, namespace, trigger=entry("Deployment", "feature-server"))
+    kube.load([deployment(other)])
     return namespace, other
 
 
-def test_other_namespace_is_refused_and_nothing_fires_anywhere(api, emulator, two_spaces):
+def test_other_namespace_is_refused_and_nothing_fires_anywhere(api, kube, two_spaces):
     home, other = two_spaces
     set_trigger(api, home, entry("Deployment", "feature-server") + entry("Deployment", "feature-server", other))
-    start = len(emulator.request_log)
+    start = len(kube.request_log)
     run = reconcile(fast_api(api), home)
-    during = emulator.request_log[start:]
+    during = kube.request_log[start:]
     step = run.steps["triggers"]
     assert run.failed == ["triggers"] and [r["what"] for r in step["refused"]] == [
         "restart:apps/v1/Deployment:{0}/feature-server".format(other)]
@@ -101,7 +103,7 @@ def test_other_namespace_is_refused_and_nothing_fires_anywhere(api, emulator, tw
 
 
 @pytest.mark.parametrize("allowed", [["*"], ["{other}"]])
-def test_administrator_allows_a_namespace(api, emulator, two_spaces, allowed):
+def test_administrator_allows_a_namespace(api, kube, two_spaces, allowed):
     home, other = two_spaces
     set_trigger(api, home, entry("Deployment", "feature-server", other))
     run = reconcile(fast_api(api), home, allowed_namespaces=[a.format(other=other) for a in allowed])
@@ -110,7 +112,7 @@ def test_administrator_allows_a_namespace(api, emulator, two_spaces, allowed):
 
 
 @pytest.mark.parametrize("opt_in, fires", [("{home}", True), ("*", True), ("someone-else", False), ("", False)])
-def test_target_namespace_opts_in(api, emulator, two_spaces, opt_in, fires):
+def test_target_namespace_opts_in(api, kube, two_spaces, opt_in, fires):
     home, other = two_spaces
     api.patch("v1", "Namespace", other,
               {"metadata": {"annotations": {triggers.ANN_ALLOW_FROM: opt_in.format(home=home)}}})
@@ -120,25 +122,25 @@ def test_target_namespace_opts_in(api, emulator, two_spaces, opt_in, fires):
     assert bool(run.failed) is not fires
 
 
-def test_an_application_that_is_not_the_parent_is_refused(api, emulator, namespace, spaces):  # noqa: F811
+def test_an_application_that_is_not_the_parent_is_refused(api, kube, namespace, spaces):  # noqa: F811
     control = spaces("argocd")
-    emulator.load([dict(world_objects(control, app=True)[0], metadata={"name": "payments", "namespace": control})])
-    make_world(emulator, namespace, trigger=entry("Application", "payments", control, action="sync"))
+    kube.load([dict(world_objects(control, app=True)[0], metadata={"name": "payments", "namespace": control})])
+    make_world(kube, namespace, trigger=entry("Application", "payments", control, action="sync"))
     run = reconcile(fast_api(api), namespace)
     assert run.failed == ["triggers"] and "is not the parent Application" in run.steps["triggers"]["msg"]
     assert "operation" not in api.get(*APP, "payments", control)
 
 
 
-def test_a_job_cannot_claim_another_teams_application_to_sync_it(api, emulator, namespace, spaces):  # noqa: F811
+def test_a_job_cannot_claim_another_teams_application_to_sync_it(api, kube, namespace, spaces):  # noqa: F811
     """The parent is read from labels/annotations the job's author writes. Claiming an Application
     that does not deploy to the job's namespace (and does not list the job among its resources) must
     not give its author the power to sync or refresh that Application."""
     control, victim_ns = spaces("argocd"), spaces("victim")
     victim = world_objects(victim_ns)[0]
     victim["metadata"] = {"name": "payments", "namespace": control}
-    emulator.load([victim])
-    make_world(emulator, namespace, app=False, trigger=entry("Application", "payments", control, action="sync"))
+    kube.load([victim])
+    make_world(kube, namespace, app=False, trigger=entry("Application", "payments", control, action="sync"))
     api.patch(nvj.API_VERSION, nvj.KIND, JOB, {"metadata": {"labels": {nvj.LABEL_INSTANCE: "payments"}}},
               namespace=namespace)
     reconcile(fast_api(api), namespace, argocd_namespace=control)
@@ -146,14 +148,14 @@ def test_a_job_cannot_claim_another_teams_application_to_sync_it(api, emulator, 
         namespace, control)
 
 
-def test_a_job_cannot_count_itself_into_another_teams_application(api, emulator, namespace, spaces):  # noqa: F811
+def test_a_job_cannot_count_itself_into_another_teams_application(api, kube, namespace, spaces):  # noqa: F811
     """Same claim, status side: a job labelled with another team's Application must not put a
     failure into that Application's notebook status (its notifications would fire on it)."""
     control, victim_ns = spaces("argocd"), spaces("victim")
     victim = world_objects(victim_ns)[0]
     victim["metadata"] = {"name": "payments", "namespace": control}
-    emulator.load([victim])
-    make_world(emulator, namespace, app=False, trigger="")
+    kube.load([victim])
+    make_world(kube, namespace, app=False, trigger="")
     api.patch(nvj.API_VERSION, nvj.KIND, JOB, {"metadata": {"labels": {nvj.LABEL_INSTANCE: "payments"}}},
               namespace=namespace)
     reconcile(fast_api(api), namespace, argocd_namespace=control)
@@ -171,14 +173,14 @@ SENSITIVE_RESOURCES = {"secrets", "serviceaccounts", "configmaps", "roles", "clu
 
 
 @pytest.mark.parametrize("api_version, kind", FORBIDDEN, ids=[k for _, k in FORBIDDEN])
-def test_sensitive_kinds_are_refused_before_any_request(api, emulator, namespace, api_version, kind):
-    make_world(emulator, namespace, trigger=entry("Deployment", "feature-server")
+def test_sensitive_kinds_are_refused_before_any_request(api, kube, namespace, api_version, kind):
+    make_world(kube, namespace, trigger=entry("Deployment", "feature-server")
                + entry(kind, "target", api_version=api_version, action="refresh"))
-    start = len(emulator.request_log)
+    start = len(kube.request_log)
     run = reconcile(fast_api(api), namespace)
     assert run.failed == ["triggers"]
     assert "entry 2 of 2: field 'kind': {0} is never a trigger target".format(kind) in run.steps["triggers"]["msg"]
-    touched = {e["resource"] for e in emulator.request_log[start:]}
+    touched = {e["resource"] for e in kube.request_log[start:]}
     assert not touched & SENSITIVE_RESOURCES and "namespaces" not in touched, touched
     assert restarted(api, namespace) is None  # the valid entry did not fire either
     assert len(job_events(api, namespace, "TriggerInvalid")) == 1
@@ -221,9 +223,9 @@ def test_hostile_annotations_are_refused_within_a_small_memory_bound(name):
 
 
 @pytest.mark.parametrize("name", ["billion-laughs", "oversized", "deep-flow-nesting"])
-def test_hostile_annotation_on_a_job_fails_the_step_cheaply(api, emulator, namespace, name):
+def test_hostile_annotation_on_a_job_fails_the_step_cheaply(api, kube, namespace, name):
     """The same inputs through a whole reconcile (the annotation as large as the API server allows)."""
-    make_world(emulator, namespace, trigger=HOSTILE[name])
+    make_world(kube, namespace, trigger=HOSTILE[name])
     client = fast_api(api)
     reconcile(client, namespace)  # warm the client (discovery, connection pool)
     tracemalloc.start()
@@ -261,13 +263,13 @@ def test_annotation_content_is_data_in_the_parser(tmp_path):
     assert not marker.exists()
 
 
-def test_annotation_content_is_never_templated_by_a_playbook_run(api, emulator, namespace, playbook, tmp_path):
+def test_annotation_content_is_never_templated_by_a_playbook_run(api, kube, namespace, playbook, tmp_path):
     """The controller role in ansible-playbook, on a job whose annotations and spec carry Jinja and
     Python tags: every run refuses or ignores them, the canary file is never created, and the text
     comes back as plain data in the task result."""
     marker = canary(tmp_path, "playbook")
     lookup = "{{{{ lookup('pipe', 'touch {0}') }}}}".format(marker)
-    make_world(emulator, namespace)
+    make_world(kube, namespace)
     api.patch(nvj.API_VERSION, nvj.KIND, JOB, {"metadata": {"annotations": {
         "mlops.dev/note": lookup, nvj.ANN_SYNC_WAVE: lookup}}, "spec": {"notebook": {"path": lookup}}},
         namespace=namespace)
@@ -290,7 +292,6 @@ OPERATOR_ONLY = {
     ("mlops.mlops.dev", "notebookvalidationjobs", "watch"):
         "ansible-operator's informer watches the jobs it reconciles (watches.yaml)",
 }
-TOKEN = "notebook-controller-sa"
 
 
 def rendered_cluster_role():
@@ -325,7 +326,7 @@ def every_action_trigger(home, other, control):
     ])
 
 
-def controller_world(emulator, home, other, control):
+def controller_world(kube, home, other, control):
     objs = [o for o in world_objects(home) if o["kind"] not in ("Application", nvj.KIND)]
     app = world_objects(control)[0]
     app["spec"]["destination"]["namespace"] = home  # the Application deploys the jobs' namespace
@@ -341,7 +342,10 @@ def controller_world(emulator, home, other, control):
     running["status"] = {"phase": "ValidationRunning", "startTime": failed["status"]["startTime"]}
     sts = dict(deployment(home, "store"), kind="StatefulSet")
     daemon = dict(deployment(home, "agent"), kind="DaemonSet")
-    emulator.load(objs + [app, sts, daemon, deployment(other), job_ok, failed, running])
+    done = after_pods(kube.load(objs + [app, sts, daemon, deployment(other)]))
+    complete_at(job_ok, done)
+    complete_at(failed, done)
+    kube.load([job_ok, failed, running])
     return [JOB, "smoke-test", "nightly"]
 
 
@@ -350,23 +354,23 @@ def rbac_scenario(cluster, tmp_path_factory):
     """The whole controller scenario as the ClusterRole's user, run once for the RBAC tests below:
     every job reconciled in-process as the action plugin does, then the plugin in ansible-playbook
     (namespace mode, as the cron/AWX reconcile). Returns what the tests inspect."""
-    if cluster.emulator is None:
-        pytest.skip("needs the local emulator (restricted users, request log)")
-    emulator = cluster.emulator
+    if cluster.proxy is None:
+        pytest.skip("needs the local control plane's request log")
+    kube = cluster
     admin = KubeApi.from_auth(kubeconfig=cluster.kubeconfig)
     home, other, control = ("rbac-{0}-{1}".format(label, os.urandom(3).hex()) for label in ("jobs", "other", "argocd"))
     for name in (home, other, control):
         admin.create("v1", "Namespace", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+    tmp = tmp_path_factory.mktemp("rbac")
+    rules = rendered_cluster_role()["rules"]
+    controller = cluster.restricted(tmp, cluster_rules=rules, name="notebook-controller")
+    user, kubeconfig = controller.__enter__()
     try:
         admin.patch("v1", "Namespace", other, {"metadata": {"annotations": {triggers.ANN_ALLOW_FROM: home}}})
-        names = controller_world(emulator, home, other, control)
-        rules = rendered_cluster_role()["rules"]
-        emulator.add_user(TOKEN, rules)
-        tmp = tmp_path_factory.mktemp("rbac")
-        kubeconfig = emulator.write_kubeconfig(tmp / "restricted", token=TOKEN)
+        names = controller_world(kube, home, other, control)
         restricted = KubeApi.from_auth(kubeconfig=kubeconfig)
         statuses = dict((n, admin.get(nvj.API_VERSION, nvj.KIND, n, home)["status"]) for n in names)
-        start = len(emulator.request_log)
+        start = len(kube.request_log)
         options = {"allowed_namespaces": [], "argocd_namespace": control, "trigger_annotation": nvj.ANN_TRIGGER,
                    "min_interval": 0}
         runs = {}
@@ -378,10 +382,11 @@ def rbac_scenario(cluster, tmp_path_factory):
             "namespaces": [home], "argocd_namespace": control, "min_interval": 0}}
         playbook = PlaybookRunner(cluster, tmp).run(
             [task], env={"K8S_AUTH_KUBECONFIG": kubeconfig, "KUBECONFIG": kubeconfig}).result("all")
-        log = [e for e in emulator.request_log[start:] if (e.get("user") or "").endswith(":" + TOKEN)]
+        log = [e for e in kube.request_log[start:] if e.get("user") == user]
         yield {"home": home, "control": control, "names": names, "rules": rules, "runs": runs,
                "playbook": playbook, "log": log, "statuses": statuses, "admin": admin}
     finally:
+        controller.__exit__(None, None, None)
         for name in (home, other, control):
             admin.delete("v1", "Namespace", name)
 
@@ -423,19 +428,33 @@ def run_fired(api, namespace):
     return [t["result"] for t in record["targets"]]
 
 
-def test_the_restricted_user_is_really_restricted(api, emulator, namespace):
-    """The check above means something only if the emulator enforces the rules for this user."""
-    emulator.add_user(TOKEN, rendered_cluster_role()["rules"])
-    emulator.load([{"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s", "namespace": namespace},
-                    "data": {}}, pod(namespace, "x", utc())])
+def test_the_restricted_user_is_really_restricted(api, cluster, namespace, tmp_path):
+    """The checks above mean something only if kube-apiserver enforces the ClusterRole for this account."""
+    cluster.load([{"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s", "namespace": namespace},
+                   "data": {}}, pod(namespace, "x")])
     from kubernetes import client, config
 
-    kubeconfig = emulator.write_kubeconfig(Path(os.environ.get("TMPDIR", "/tmp")) / "restricted-{0}".format(
-        os.urandom(3).hex()), token=TOKEN)
-    core = client.CoreV1Api(config.new_client_from_config(config_file=kubeconfig))
-    with pytest.raises(client.ApiException) as denied:
-        core.read_namespaced_secret("s", namespace)
-    assert denied.value.status == 403
-    with pytest.raises(client.ApiException):
-        core.patch_namespaced_pod("predictor-x", namespace, {"metadata": {"labels": {"a": "b"}}})
-    os.unlink(kubeconfig)
+    with cluster.restricted(tmp_path, cluster_rules=rendered_cluster_role()["rules"]) as (_, kubeconfig):
+        core = client.CoreV1Api(config.new_client_from_config(config_file=kubeconfig))
+        with pytest.raises(client.ApiException) as denied:
+            core.read_namespaced_secret("s", namespace)
+        assert denied.value.status == 403
+        with pytest.raises(client.ApiException) as denied:
+            core.patch_namespaced_pod("predictor-x", namespace, {"metadata": {"labels": {"a": "b"}}})
+        assert denied.value.status == 403
+
+
+def test_without_one_verb_the_reconcile_fails_with_the_documented_403(api, playbook, cluster, namespace, tmp_path):
+    """The ClusterRole less ``patch`` on NotebookValidationJobs: the wave step is refused by the real RBAC
+    authorizer, and the message says who lacks which right and how to fix it."""
+    make_world(cluster, namespace)
+    rules = [dict(rule, verbs=[v for v in rule["verbs"] if v != "patch"])
+             if "notebookvalidationjobs" in rule["resources"] else rule for rule in rendered_cluster_role()["rules"]]
+    with cluster.restricted(tmp_path, cluster_rules=rules, name="controller-less-patch") as (_, kubeconfig):
+        task = {"name": "one", "register": "out", "ignore_errors": True, "mlops.gitops.notebook_reconcile": {
+            "name": JOB, "namespace": namespace, "argocd_namespace": namespace, "min_interval": 0}}
+        res = playbook.run([task], env={"K8S_AUTH_KUBECONFIG": kubeconfig, "KUBECONFIG": kubeconfig}).result("one")
+    assert res.get("failed") is True
+    assert res["steps"]["waves"]["status"] == 403, res["steps"]["waves"]
+    assert "may not patch NotebookValidationJob {0}/{1}".format(namespace, JOB) in res["msg"], res["msg"]
+    assert "grant it that right" in res["msg"], res["msg"]

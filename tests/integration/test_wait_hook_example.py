@@ -104,17 +104,17 @@ def test_the_image_is_the_controller_image_with_the_collection():
     assert "docker build" in header and "docs/operator.md" in header
 
 
-def finish_once_watched(api, emulator, namespace, user, deadline=120):
+def finish_once_watched(api, kube, namespace, user, deadline=120):
     """The operator finishing ``train`` once the hook watches (so the watch, not the first list, sees it)."""
     end = time.monotonic() + deadline
     while time.monotonic() < end:
-        if any(e["user"] == user and e["verb"] == "watch" for e in list(emulator.request_log)):
+        if any(e["user"] == user and e["verb"] == "watch" for e in list(kube.request_log)):
             set_phase(api, namespace, "train", "Succeeded", completed=DONE)
             return
         time.sleep(0.2)
 
 
-def test_the_command_waits_for_its_wave_with_only_the_roles_rights(cluster, api, namespace, emulator, tmp_path):
+def test_the_command_waits_for_its_wave_with_only_the_roles_rights(cluster, api, namespace, kube, tmp_path):
     """The Job's command line as the container runs it (``$(NAMESPACE)`` expanded by the kubelet), as the
     hook's ServiceAccount: the Role's rules in this namespace only."""
     create_job(api, namespace, "prepare", wave="3")
@@ -123,25 +123,26 @@ def test_the_command_waits_for_its_wave_with_only_the_roles_rights(cluster, api,
     set_phase(api, namespace, "train", "ValidationRunning")
     create_job(api, namespace, "serve-check", wave="4")  # another wave, still running: not waited for
     set_phase(api, namespace, "serve-check", "ValidationRunning")
-    rules = [dict(rule, namespaces=[namespace]) for rule in manifests()["Role"]["rules"]]
-    token = "hook-" + namespace
-    user = "system:serviceaccount:{0}:notebook-wave-wait".format(namespace)
-    emulator.add_user(token, rules, user=user)
-    try:
-        kubeconfig = emulator.write_kubeconfig(tmp_path / "hook.kubeconfig", namespace=namespace, token=token)
-        command = [arg.replace("$(NAMESPACE)", namespace) for arg in job_command()]
-        command[0] = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
-        env = dict(cluster.env(), KUBECONFIG=kubeconfig, K8S_AUTH_KUBECONFIG=kubeconfig)
-        env.update(ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible"), ANSIBLE_PYTHON_INTERPRETER=sys.executable)
-        finisher = threading.Thread(target=finish_once_watched, args=(api, emulator, namespace, user), daemon=True)
-        finisher.start()
-        proc = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
-        finisher.join(timeout=5)
-    finally:
-        emulator.remove_user(token)
+    # The example's own ServiceAccount, Role and RoleBinding, applied as Argo CD would (wave -1), and a
+    # token for that ServiceAccount from the TokenRequest API, as the Job's pod would get it.
+    objs = manifests()
+    for kind in ("ServiceAccount", "Role", "RoleBinding"):
+        cluster.load([dict(objs[kind], metadata=dict(objs[kind]["metadata"], namespace=namespace))])
+    account = objs["ServiceAccount"]["metadata"]["name"]
+    user = "system:serviceaccount:{0}:{1}".format(namespace, account)
+    kubeconfig = cluster.kubeconfig_for_token(tmp_path / "hook.kubeconfig",
+                                              cluster.service_account_token(namespace, account), namespace=namespace)
+    command = [arg.replace("$(NAMESPACE)", namespace) for arg in job_command()]
+    command[0] = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
+    env = dict(cluster.env(), KUBECONFIG=kubeconfig, K8S_AUTH_KUBECONFIG=kubeconfig)
+    env.update(ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible"), ANSIBLE_PYTHON_INTERPRETER=sys.executable)
+    finisher = threading.Thread(target=finish_once_watched, args=(api, kube, namespace, user), daemon=True)
+    finisher.start()
+    proc = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    finisher.join(timeout=5)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "2 NotebookValidationJob(s) succeeded: prepare, train" in proc.stdout
-    calls = [e for e in emulator.request_log if e["user"] == user and e["verb"] != "discovery"]
+    calls = [e for e in kube.request_log if e["user"] == user and e["verb"] != "discovery"]
     assert {(e["resource"], e["namespace"]) for e in calls} == {("notebookvalidationjobs", namespace)}
     assert {e["verb"] for e in calls} == {"list", "watch"}
     assert all(e["code"] < 400 for e in calls), [e for e in calls if e["code"] >= 400]

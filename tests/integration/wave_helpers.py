@@ -1,5 +1,6 @@
 """NotebookValidationJobs for the wave, event and wait tests: created in a test namespace, their status
-written through the status subresource as the Go operator does (works on the emulator and real clusters)."""
+written through the status subresource as the Go operator does (on the local control plane or a user's
+cluster)."""
 
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj
 
