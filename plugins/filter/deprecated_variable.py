@@ -12,17 +12,14 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 from ansible.utils.display import Display
 
-REMOVED_IN = "2.0.0"
-
-
-def deprecated_variable(value, old, new, version=REMOVED_IN):
+def deprecated_variable(value, old, new):
     if not isinstance(old, str) or not isinstance(new, str) or not old or not new:
         raise AnsibleFilterError("deprecated_variable expects the old and the new variable name, got {0!r}, {1!r}"
                                  .format(old, new))
     if value is not None and value != "":
         Display().deprecated(
             "The variable {0!r} is deprecated (Ansible reserves that name); set {1!r} instead".format(old, new),
-            version=version,
+            version="2.0.0",
             collection_name="mlops.gitops",
         )
     return value

@@ -73,7 +73,7 @@ def test_check_mode_with_a_read_only_account_fails_on_the_servers_403(playbook, 
     assert "The account running the install" in msg and "not the controller" in msg
     assert "ClusterRole" not in msg
     for name in ("argocd-cm", "argocd-notifications-cm"):
-        assert api.get("v1", "ConfigMap", name, namespace)["data"] in (None, {})
+        assert api.get("v1", "ConfigMap", name, namespace).get("data") in (None, {})
 
 
 def test_notifications_403_names_the_configmap_rights(playbook, api, cluster, namespace, tmp_path):
