@@ -560,8 +560,14 @@ def _serve(args):
     signal.signal(signal.SIGINT, lambda *_: stopping.append(1))
     operator.start()
     try:
+        token_file = Path(args.dir) / "metrics-token"
+        token_file.write_text(operator.identity.scraper_token or "")
+        token_file.chmod(0o600)
+        secure = "--metrics-secure" in operator.command_line
         (Path(args.dir) / "ready.json").write_text(json.dumps({
             "pid": operator.proc.pid, "log": str(operator.log_path), "metrics_port": operator.metrics_port,
+            "metrics_url": f"{'https' if secure else 'http'}://127.0.0.1:{operator.metrics_port}/metrics",
+            "metrics_token_file": str(token_file),
             "service_account": f"{operator.identity.namespace}/{operator.identity.name}"}))
         while not stopping and operator.proc.poll() is None:
             time.sleep(0.5)
