@@ -365,6 +365,10 @@ def walk(demo):
     demo.repeat("Succeeded again: the trigger does not fire twice")
     r.expect(predictor_pods(demo.api) == pods, "the new pods were not restarted again")
 
+    # Argo CD syncs a new revision of the job (its spec changes: a new generation, which wakes ansible-operator;
+    # a status change alone never does), and the Go operator starts it again.
+    demo.api.patch(nvj.API_VERSION, nvj.KIND, JOB, {"spec": {"notebook": {"git": {"ref": "retrain-2"}}}},
+                   namespace=NAMESPACE)
     step = demo.phase("Re-run: Argo CD syncs a new revision, the job is ValidationRunning again", {
         "phase": "ValidationRunning", "startTime": stamp(), "completionTime": None, "retryCount": 0,
         "message": "Running 4 cells", "validationPodName": JOB + "-validation"})
