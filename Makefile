@@ -19,10 +19,10 @@ CLUSTER_DIR := $(CURDIR)/.build/cluster
 
 .PHONY: demo test venv collection control-plane cluster-up cluster-down lint unit integration check sanity molecule bench clean
 
-demo: collection control-plane  ## run the end-to-end demo on a local control plane (or $KUBECONFIG)
+demo: collection control-plane operator-runtime  ## run the end-to-end demo on a local control plane (or $KUBECONFIG)
 	$(BIN)/python tools/demo.py
 
-test: collection control-plane  ## every test: lint, unit, integration, packaging, sanity, molecule
+test: collection control-plane operator-runtime kustomize  ## every test: lint, unit, integration, packaging, sanity, molecule
 	$(MAKE) --no-print-directory lint
 	$(BIN)/python -m pytest tests -p no:cacheprovider -q
 	$(MAKE) --no-print-directory sanity
@@ -72,7 +72,7 @@ check: collection control-plane
 sanity: collection
 	BUILD=$(BUILD) tools/sanity.sh $(SANITY_ARGS)
 
-molecule: collection control-plane
+molecule: collection control-plane operator-runtime
 	$(BIN)/molecule test --all
 
 bench: collection control-plane  ## benchmarks (not part of `make test`); writes docs/benchmarks.md
