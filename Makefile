@@ -22,9 +22,13 @@ CLUSTER_DIR := $(CURDIR)/.build/cluster
 demo: collection control-plane operator-runtime  ## run the end-to-end demo on a local control plane (or $KUBECONFIG)
 	$(BIN)/python tools/demo.py
 
-test: collection control-plane operator-runtime kustomize  ## every test: lint, unit, integration, packaging, sanity, molecule
-	$(MAKE) --no-print-directory lint
+# every test: lint and docs lint; Argo CD's engines (Go); unit, integration (real control plane), operator
+# (real ansible-operator) and packaging tests; Galaxy's import check; the docsite; sanity; molecule
+test: collection control-plane operator-runtime kustomize
+	$(MAKE) --no-print-directory lint docs-lint
+	$(MAKE) --no-print-directory argocd-engines
 	$(BIN)/python -m pytest tests -p no:cacheprovider -q
+	$(MAKE) --no-print-directory galaxy-import docsite
 	$(MAKE) --no-print-directory sanity
 	$(MAKE) --no-print-directory molecule
 
@@ -131,10 +135,8 @@ config: venv
 
 # kustomize, as Argo CD renders a kustomization: the tests build config/ with it (tools/gobuild/kustomize
 # pins v5.8.2; a cold build takes 2-3 minutes).
-kustomize: $(CURDIR)/.build/bin/kustomize
-$(CURDIR)/.build/bin/kustomize: tools/gobuild/kustomize/go.mod tools/gobuild/kustomize/go.sum
-	cd tools/gobuild/kustomize && go build -trimpath -ldflags "-s -w" -o $@.tmp sigs.k8s.io/kustomize/kustomize/v5
-	mv $@.tmp $@
+kustomize:
+	$(GOBUILD) kustomize
 
 # ---- publishing (issue 16): Galaxy's import check, the docs the Ansible way, the architecture picture
 .PHONY: galaxy-import docs-lint docs-rst docsite diagram

@@ -30,7 +30,8 @@ _TRUE = ("1", "true", "True")
 
 
 def describe(method, path, params):
-    """What a request names, as kube-apiserver's RequestInfo sees it (no discovery needed)."""
+    """What a request names, read from its path as kube-apiserver's RequestInfo reads it (no discovery
+    needed). ``namespace`` is the path's namespace: None for a Namespace object itself."""
     entry = {"verb": None, "group": None, "version": None, "resource": None, "subresource": None,
              "namespace": None, "name": None}
     parts = [p for p in path.split("/") if p]
@@ -56,8 +57,6 @@ def describe(method, path, params):
         return entry
     entry.update(group=group, version=version, resource=rest[0],
                  name=rest[1] if len(rest) > 1 else None, subresource=rest[2] if len(rest) > 2 else None)
-    if group == "" and entry["resource"] == "namespaces" and entry["name"]:
-        entry["namespace"] = entry["name"]
     watching = watch_path or params.get("watch") in _TRUE
     entry["verb"] = {
         "GET": "watch" if watching else ("get" if entry["name"] else "list"),

@@ -5,6 +5,7 @@ Object names carry the test namespace's random suffix so the cluster-scoped Clus
 test never meet another's (or a real install's) on a shared cluster."""
 
 import re
+import time
 from pathlib import Path
 
 import yaml
@@ -57,6 +58,19 @@ def objects(api, name, namespace):
         ("apps/v1", "Deployment", namespace, name),
     ]
     return {(kind, ns, obj_name): api.get(version, kind, obj_name, ns) for version, kind, ns, obj_name in wanted}
+
+
+def assert_removed(api, name, namespace, timeout=60):
+    """Every object is gone; the role's namespace may still be Terminating, as on any real cluster, and
+    then disappears once kube-controller-manager's namespace controller has emptied it."""
+    live = objects(api, name, namespace)
+    ns = live.pop(("Namespace", None, namespace))
+    assert all(obj is None for obj in live.values()), [key for key, obj in live.items() if obj is not None]
+    assert ns is None or ns["metadata"].get("deletionTimestamp"), ns
+    deadline = time.monotonic() + timeout
+    while api.get("v1", "Namespace", namespace) is not None:
+        assert time.monotonic() < deadline, "namespace {0} still Terminating after {1} s".format(namespace, timeout)
+        time.sleep(0.5)
 
 
 def delete_if_present(api, name, namespace, own_namespace):
@@ -193,7 +207,8 @@ def test_check_mode_on_a_fresh_cluster_writes_nothing_then_install_and_remove(ap
             ("clusterrolebindings", name + "-metrics-auth"),
             ("clusterroles", name + "-metrics-reader"),
         }
-        assert all(obj is None for obj in objects(api, name, own).values())
+        # A real namespace stays Terminating until the namespace controller has emptied it.
+        assert_removed(api, name, own)
     finally:
         delete_if_present(api, name, own, own_namespace=True)
 

@@ -29,7 +29,9 @@ DEPLOY = ("apps/v1", "Deployment")
 ISVC_LABEL = "serving.kserve.io/inferenceservice"
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
 SYNC_TRIGGER = "- {apiVersion: argoproj.io/v1alpha1, kind: Application, name: platform, action: sync}\n"
-TIMEOUT = 0.3  # client request timeout used under faults; injected delays exceed it
+# Client request timeout used under faults; injected delays exceed it. Long enough that a real
+# kube-apiserver on a loaded 2-core machine answers every undelayed request within it.
+TIMEOUT = 2.0
 RESTART_TRIGGER = (
     "- {apiVersion: serving.kserve.io/v1beta1, kind: InferenceService, name: predictor, action: restart}\n"
 )
@@ -57,7 +59,8 @@ def world_objects(namespace, trigger=RESTART_TRIGGER, completed=None, app=True, 
                      "source": {"repoURL": "https://example.invalid/repo", "path": "k8s", "targetRevision": "main"}},
         }
         if operation_running:
-            application["status"] = {"operationState": {"phase": "Running", "operation": {"sync": {}}}}
+            application["status"] = {"operationState": {"phase": "Running", "operation": {"sync": {}},
+                                                         "startedAt": stamp(utc(minutes=-1))}}
         objs.append(application)
     objs.append({"apiVersion": ISVC[0], "kind": ISVC[1], "metadata": {"name": ISVC_NAME, "namespace": namespace},
                  "spec": {"predictor": {"model": {"modelFormat": {"name": "sklearn"}, "storageUri": "pvc://m/x"}}}})
@@ -373,8 +376,8 @@ def test_replay_after_dying_before_the_record_is_harmless(api, kube, namespace):
     assert api.get(*DEPLOY, DEPLOY_NAME, namespace)["spec"]["template"]["metadata"]["annotations"] == values["deploy"]
     assert nvj.annotations(api.get(*APP, APP_NAME, namespace)).get("argocd.argoproj.io/refresh") == values["app"]
     assert pod_deletions(kube, namespace) == ["predictor-old-0", "predictor-old-1"]
-    assert sorted(nvj.metadata(p)["name"] for p in api.list("v1", "Pod", namespace=namespace)) == [
-        "predictor-new-0", "predictor-new-1"]
+    predictor_pods = api.list("v1", "Pod", namespace=namespace, label_selector="{0}={1}".format(ISVC_LABEL, ISVC_NAME))
+    assert sorted(nvj.metadata(p)["name"] for p in predictor_pods) == ["predictor-new-0", "predictor-new-1"]
     record = json.loads(nvj.annotations(api.get(nvj.API_VERSION, nvj.KIND, JOB, namespace))[nvj.ANN_TRIGGER_STATUS])
     assert [t["result"] for t in record["targets"]] == ["succeeded"] * 4
 
@@ -390,7 +393,8 @@ def test_sync_while_an_operation_runs_is_deferred_then_started_once(api, kube, n
     again = reconcile(fast_api(api), namespace)  # requeued: still running, still deferred
     assert "operation" not in api.get(*APP, APP_NAME, namespace) and deferred(again)
 
-    api.patch(*APP, APP_NAME, {"status": {"operationState": {"phase": "Succeeded"}}}, namespace=namespace)
+    api.patch(*APP, APP_NAME, {"status": {"operationState": {"phase": "Succeeded", "finishedAt": stamp(utc())}}},
+              namespace=namespace)
     start = len(kube.request_log)
     settle(fast_api(api), kube, namespace)
     operation = api.get(*APP, APP_NAME, namespace)["operation"]

@@ -296,7 +296,7 @@ def test_1200_jobs_across_pages(api, kube, namespace, spaces):
     for i in range(1200):
         phase = phases[i % 5]
         status = {"phase": phase, "completionTime": "2026-01-24T{:02d}:{:02d}:00Z".format(i // 60 % 24, i % 60),
-                  "results": [{"cell": 1, "output": "x" * 2000}]} if phase else None
+                  "results": [{"cellIndex": 1, "status": "Success", "output": "x" * 2000}]} if phase else None
         jobs.append(job_body(ns, "job-{:04d}".format(i), instance=("even", "odd")[i % 2], status=status))
     kube.load(jobs)
     kube.clear_log()
@@ -352,7 +352,7 @@ def test_memory_stays_flat_in_the_number_of_jobs(api, kube, namespace, spaces):
     per-page buffers)."""
     import tracemalloc
 
-    output = [{"cell": i, "output": "y" * 1000} for i in range(20)]
+    output = [{"cellIndex": i, "status": "Success", "output": "y" * 1000} for i in range(20)]
     peaks = {}
     for count, ns in zip((100, 1000), spaces(2)):
         create_app(api, namespace, "big{}".format(count), ns)

@@ -178,7 +178,10 @@ def test_exactly_once_over_ten_reconciles(world, kube):
     assert [f["result"] for f in results[0]["fired"]] == ["succeeded"] * 3
     assert results[0]["changed"] and len(results[0]["events"]) == 3
     assert all(not r["changed"] and r["fired"] == [] and r["events"] == [] for r in results[1:])
-    assert len([e for e in writes(kube, "pods") if e["verb"] == "delete"]) == 2
+    # The Deployment is the sample's predictor Deployment: its pods (created by the real ReplicaSet
+    # controller) carry the InferenceService label too, so the restart deletes them as well, each once.
+    deleted = [e["name"] for e in writes(kube, "pods") if e["verb"] == "delete"]
+    assert {"old-a", "old-b"} <= set(deleted) and len(deleted) == len(set(deleted)), deleted
     assert len(writes(kube, "deployments")) == 1
     assert len(writes(kube, "inferenceservices")) == 1
     assert len(writes(kube, "notebookvalidationjobs")) == 2  # claim, then results
@@ -512,7 +515,10 @@ def test_bad_input_changes_nothing(world, cluster, path):
     assert result["failed"] and case["error"] in result["msg"]
     assert "NotebookValidationJob {0}/train: annotation {1}".format(world.ns, nvj.ANN_TRIGGER) in result["msg"]
     assert world.fresh()["metadata"]["resourceVersion"] == job["metadata"]["resourceVersion"]
-    assert world.get("Deployment", "model")["metadata"]["resourceVersion"] == target["metadata"]["resourceVersion"]
+    # The real deployment controller keeps writing the Deployment's status: compare what we could change.
+    after = world.get("Deployment", "model")
+    assert after["metadata"]["generation"] == target["metadata"]["generation"]
+    assert after["spec"]["template"] == target["spec"]["template"]
     [event] = world.events("TriggerInvalid")
     assert event["type"] == "Warning" and case["error"][:60] in event["message"]
     if cluster.proxy is not None:

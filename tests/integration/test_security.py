@@ -271,8 +271,9 @@ def test_annotation_content_is_never_templated_by_a_playbook_run(api, kube, name
     lookup = "{{{{ lookup('pipe', 'touch {0}') }}}}".format(marker)
     make_world(kube, namespace)
     api.patch(nvj.API_VERSION, nvj.KIND, JOB, {"metadata": {"annotations": {
-        "mlops.dev/note": lookup, nvj.ANN_SYNC_WAVE: lookup}}, "spec": {"notebook": {"path": lookup}}},
-        namespace=namespace)
+        "mlops.dev/note": lookup, nvj.ANN_SYNC_WAVE: lookup}},
+        # the CRD's pattern requires a .ipynb path; Jinja passes it when it ends so
+        "spec": {"notebook": {"path": lookup + ".ipynb"}}}, namespace=namespace)
     results = []
     for text in injection_annotations(marker)[::2]:  # Jinja in a name, a Python tag, a bare Jinja value
         set_trigger(api, namespace, text)

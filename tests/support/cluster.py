@@ -127,9 +127,10 @@ class TestCluster:
     def _load_one(self, doc):
         resource = self.dynamic().resources.get(api_version=doc["apiVersion"], kind=doc["kind"])
         namespace = doc.get("metadata", {}).get("namespace") if resource.namespaced else None
-        body = {k: v for k, v in doc.items() if k != "status"}
+        has_status = "status" in resource.subresources  # else .status is stored as part of the object
+        body = {k: v for k, v in doc.items() if k != "status" or not has_status}
         created = resource.create(body=body, namespace=namespace).to_dict()
-        if doc.get("status") and any(sub == "status" for sub in resource.subresources):
+        if doc.get("status") and has_status:
             created = resource.subresources["status"].patch(
                 body={"status": doc["status"]}, name=created["metadata"]["name"], namespace=namespace,
                 content_type="application/merge-patch+json").to_dict()

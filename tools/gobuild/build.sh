@@ -1,58 +1,68 @@
 #!/usr/bin/env bash
-# Builds the real systems the tests run against from their Go modules, into $BUILD/bin.
-#   tools/gobuild/build.sh kube-apiserver kube-controller-manager etcd ansible-operator ...
-# Each binary is rebuilt only when its wrapper module (go.mod, go.sum, main.go) or this script
-# changes: a stamp beside the binary records the hash it was built from.
+# Builds the real systems the tests run against from their Go modules, into .build/bin:
+#   tools/gobuild/build.sh etcd kube-apiserver kube-controller-manager ansible-operator ...
+# Each wrapper module in tools/gobuild/<folder> pins one upstream release. A binary is rebuilt only when
+# its pins change: the stamp beside it records a hash of the module's go.mod, go.sum and *.go files
+# and of the build flags. Go's own caches (GOMODCACHE, GOCACHE) make a rebuild after a pin change cheap.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-BUILD="${BUILD:-$(cd "$here/../.." && pwd)/.build}"
-bin="$BUILD/bin"
+bin="${MLOPS_GO_BIN:-$(cd "$here/../.." && pwd)/.build/bin}"
 mkdir -p "$bin"
 
-module_of() {  # binary -> wrapper module folder and the package to build
+# binary -> wrapper module folder, the package to build, the module whose version it reports
+module_of() {
   case "$1" in
-    kube-apiserver|kube-controller-manager) echo "kube k8s.io/kubernetes/cmd/$1" ;;
-    etcd) echo "etcd ." ;;
-    ansible-operator) echo "operator github.com/operator-framework/ansible-operator-plugins/cmd/ansible-operator" ;;
-    kube-state-metrics) echo "ksm k8s.io/kube-state-metrics/v2" ;;
-    *) echo "unknown binary '$1'" >&2; exit 2 ;;
+    kube-apiserver|kube-controller-manager) echo "kube k8s.io/kubernetes/cmd/$1 k8s.io/kubernetes" ;;
+    etcd) echo "etcd . go.etcd.io/etcd/server/v3" ;;
+    ansible-operator) echo "operator github.com/operator-framework/ansible-operator-plugins/cmd/ansible-operator github.com/operator-framework/ansible-operator-plugins" ;;
+    kustomize) echo "kustomize sigs.k8s.io/kustomize/kustomize/v5 sigs.k8s.io/kustomize/kustomize/v5" ;;
+    *) echo "gobuild: unknown binary '$1' (known: etcd kube-apiserver kube-controller-manager ansible-operator kustomize)" >&2
+       return 2 ;;
   esac
 }
 
-ldflags_of() {  # version stamps so /version and --version report the pinned release
-  local dir="$1" name="$2"
+# Version stamps, so /version and --version report the pinned release rather than v0.0.0-master.
+ldflags_of() {
+  local name="$1" version="$2"
   case "$name" in
     kube-apiserver|kube-controller-manager)
-      local v; v="$(awk '$1 == "require" && $2 == "k8s.io/kubernetes" {print $3}' "$dir/go.mod")"
-      local major="${v#v}"; major="${major%%.*}"
-      local minor="${v#v*.}"; minor="${minor%%.*}"
-      local x
+      local major minor x
+      major="${version#v}"; major="${major%%.*}"
+      minor="${version#v*.}"; minor="${minor%%.*}"
       for x in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
         printf -- '-X %s.gitVersion=%s -X %s.gitMajor=%s -X %s.gitMinor=%s -X %s.gitTreeState=clean ' \
-          "$x" "$v" "$x" "$major" "$x" "$minor" "$x"
+          "$x" "$version" "$x" "$major" "$x" "$minor" "$x"
       done ;;
   esac
 }
 
 for name in "$@"; do
-  read -r sub pkg < <(module_of "$name")
+  read -r sub pkg upstream < <(module_of "$name")
   dir="$here/$sub"
-  stamp="$(cat "$dir"/go.mod "$dir"/go.sum $(compgen -G "$dir/*.go" || true) "$0" | sha256sum | cut -c1-16)"
+  version="$(cd "$dir" && go list -m -f '{{.Version}}' "$upstream")"
+  flags="-s -w $(ldflags_of "$name" "$version")"
+  stamp="$( { cat "$dir/go.mod" "$dir/go.sum"; find "$dir" -maxdepth 1 -name '*.go' -exec cat {} +; echo "$flags"; } \
+            | sha256sum | cut -c1-16)"
   if [[ -x "$bin/$name" && "$(cat "$bin/$name.stamp" 2>/dev/null)" == "$stamp" ]]; then
-    echo "gobuild: $name is up to date ($bin/$name)"
+    echo "gobuild: $name $version is up to date ($bin/$name)"
     continue
   fi
-  echo "gobuild: building $name from $(grep -m1 -E '^require|^\s+(k8s.io/kubernetes|go.etcd.io/etcd/server/v3|github.com/operator-framework/ansible-operator-plugins|k8s.io/kube-state-metrics/v2) v' "$dir/go.mod" | tr -s ' \t' ' ') (a cold build of Kubernetes takes 15-30 min on 2 cores)"
+  echo "gobuild: building $name from $upstream $version (cold, on 2 cores: Kubernetes 20-40 min, the others 1-10 min)"
   start=$SECONDS
-  ( cd "$dir" && go build -trimpath -ldflags "-s -w $(ldflags_of "$dir" "$name")" -o "$bin/$name.tmp" "$pkg" ) &
+  ( cd "$dir" && exec go build -trimpath -ldflags "$flags" -o "$bin/$name.tmp" "$pkg" ) &
   pid=$!
   while kill -0 "$pid" 2>/dev/null; do
-    sleep 5
-    (( (SECONDS - start) % 60 < 5 )) || continue
-    kill -0 "$pid" 2>/dev/null && echo "gobuild: $name still building, $((SECONDS - start)) s"
+    sleep 2
+    if (( SECONDS - start > 0 && (SECONDS - start) % 60 < 2 )) && kill -0 "$pid" 2>/dev/null; then
+      echo "gobuild: $name still building, $(( (SECONDS - start) / 60 )) min"
+      sleep 1
+    fi
   done
-  wait "$pid"
+  if ! wait "$pid"; then
+    echo "gobuild: building $name failed (see the Go errors above)" >&2
+    exit 1
+  fi
   mv "$bin/$name.tmp" "$bin/$name"
   echo "$stamp" > "$bin/$name.stamp"
-  echo "gobuild: built $name in $((SECONDS - start)) s"
+  echo "gobuild: built $name $version in $((SECONDS - start)) s"
 done
