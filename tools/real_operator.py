@@ -468,7 +468,8 @@ class AnsibleOperator:
 
     def run_table(self, name=None, namespace=None):
         """One row per ansible-runner run (a ``job`` id), in start order: ``start`` (its first log record),
-        ``end`` (ansible-runner exited, None while it runs), ``ok`` and ``requeue`` (the period it asked for)."""
+        ``end`` (ansible-runner exited, None while it runs), ``ok``, ``requeue`` (the period it asked for) and
+        ``returned`` (when ansible-operator read that request and ended the reconcile, before the runner exits)."""
         rows = {}
         for record in self.records():
             if "job" not in record or "ts" not in record:
@@ -478,11 +479,11 @@ class AnsibleOperator:
             if namespace is not None and record.get("namespace") != namespace:
                 continue
             row = rows.setdefault(record["job"], {"job": record["job"], "start": record["ts"], "end": None,
-                                                  "ok": None, "requeue": None})
+                                                  "ok": None, "requeue": None, "returned": None})
             msg = record.get("msg") or ""
             requeue = re.match(r"Set the reconciliation to occur after (\S+)", msg)
-            if requeue:
-                row["requeue"] = requeue.group(1)
+            if requeue:  # the reconcile returns here; ansible-runner exits a few seconds later
+                row["requeue"], row["returned"] = requeue.group(1), record["ts"]
             elif msg == "Ansible-runner exited successfully":
                 row["end"], row["ok"] = record["ts"], True
             elif record.get("level") == "error" and record.get("logger") == "runner":
