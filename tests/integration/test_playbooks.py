@@ -90,3 +90,18 @@ def test_reconcile_needs_namespaces(playbook):
     result = playbook.run(None, playbook="mlops.gitops.reconcile", extra_vars={"namespaces": " , "})
     assert result.rc != 0
     assert "Set `namespaces`" in result.result("Check the namespaces to reconcile")["msg"]
+
+
+def test_install_with_the_controller_and_no_image_stops_before_writing_anything(api, playbook, namespace):
+    configmaps(api, namespace)
+    before = api.get("v1", "ConfigMap", "argocd-cm", namespace)["metadata"]["resourceVersion"]
+    run = playbook.run(None, playbook="mlops.gitops.install", extra_vars={
+        "argocd_namespace": namespace, "argocd_target": "configmap", "install_controller": True,
+        "notebook_controller_deploy_namespace": namespace + "-ctl"})
+    assert run.rc != 0
+    failed = [res for _name, res in run.tasks if res.get("failed")]
+    assert failed and "notebook_controller_deploy_image is not set" in failed[0]["msg"], run.tasks
+    assert "docs/operator.md" in failed[0]["msg"]
+    assert api.get("v1", "ConfigMap", "argocd-cm", namespace)["metadata"]["resourceVersion"] == before
+    assert HEALTH_KEY not in data(api, namespace, "argocd-cm")
+    assert api.get("v1", "Namespace", namespace + "-ctl") is None

@@ -33,6 +33,9 @@ ldflags_of() {
         printf -- '-X %s.gitVersion=%s -X %s.gitMajor=%s -X %s.gitMinor=%s -X %s.gitTreeState=clean ' \
           "$x" "$version" "$x" "$major" "$x" "$minor" "$x"
       done ;;
+    ansible-operator)
+      local x=github.com/operator-framework/ansible-operator-plugins/internal/version
+      printf -- '-X %s.Version=%s -X %s.GitVersion=%s ' "$x" "$version" "$x" "$version" ;;
   esac
 }
 
