@@ -102,8 +102,15 @@ def render_objects(overrides=None, templates=None):
     return [obj for name in order for obj in render_template(name, overrides)]
 
 
+class _IndentedDumper(yaml.SafeDumper):
+    """Lists indented under their key, as yamllint (ansible-lint's yaml rule) wants them."""
+
+    def increase_indent(self, flow=False, indentless=False):
+        return super().increase_indent(flow, False)
+
+
 def _dump(objects):
-    return "---\n".join(yaml.safe_dump(obj, sort_keys=False, default_flow_style=False, width=120)
+    return "---\n".join(yaml.dump(obj, Dumper=_IndentedDumper, sort_keys=False, default_flow_style=False, width=120)
                         for obj in objects)
 
 
