@@ -119,7 +119,15 @@ def render_config():
     overrides = {"notebook_controller_deploy_image": IMAGE_PLACEHOLDER}
     files = {}
     for template, path in layout().items():
-        files[path] = HEADER.format(template) + _dump(render_template(template, overrides))
+        objects = render_template(template, overrides)
+        if len(objects) == 1:
+            files[path] = HEADER.format(template) + _dump(objects)
+            continue
+        # One object a file: ansible-test's yamllint refuses a stream of several documents.
+        folder = path.rsplit("/", 1)[0]
+        for obj in objects:
+            name = "{0}/{1}-{2}.yaml".format(folder, obj["kind"].lower(), obj["metadata"]["name"])
+            files[name] = HEADER.format(template) + _dump([obj])
     defaults = role_variables()
     for path, (comment, body) in KUSTOMIZATIONS.items():
         folder = path.split("/")[0]
@@ -127,7 +135,7 @@ def render_config():
             body = {"namespace": defaults["notebook_controller_deploy_namespace"],
                     "resources": ["../manager", "../rbac"]}
         else:
-            body = {"resources": [p.split("/", 1)[1] for p in layout().values() if p.startswith(folder + "/")]}
+            body = {"resources": [p.split("/", 1)[1] for p in files if p.startswith(folder + "/")]}
         doc = {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization"}
         doc.update(body)
         files[path] = KUSTOMIZATION_HEADER + comment + _dump([doc])
@@ -153,11 +161,17 @@ def main(argv=None):
         else:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text)
+    for extra in sorted(p for p in args.dir.rglob("*.yaml") if p.relative_to(args.dir).as_posix() not in files):
+        stale.append(extra.relative_to(args.dir).as_posix())
+        if args.check:
+            print("config/{0} is not generated from the templates".format(stale[-1]))
+        else:
+            extra.unlink()
     if args.check and stale:
         print("config/ is stale: run `make config`", file=sys.stderr)
         return 1
     for path in stale:
-        print("wrote config/" + path)
+        print(("wrote config/" if path in files else "removed config/") + path)
     return 0
 
 

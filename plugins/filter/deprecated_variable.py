@@ -12,6 +12,7 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 from ansible.utils.display import Display
 
+
 def deprecated_variable(value, old, new):
     if not isinstance(old, str) or not isinstance(new, str) or not old or not new:
         raise AnsibleFilterError("deprecated_variable expects the old and the new variable name, got {0!r}, {1!r}"

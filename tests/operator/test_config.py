@@ -35,7 +35,7 @@ def test_config_is_what_the_templates_render(tmp_path):
     assert main(["--check"]) == 0, "config/ is stale: run `make config`"
     # and the check notices a stale tree
     main(["--dir", str(tmp_path)])
-    (tmp_path / "rbac" / "rbac.yaml").write_text("# edited by hand\n")
+    (tmp_path / "rbac" / "service_account.yaml").write_text("# edited by hand\n")
     assert main(["--check", "--dir", str(tmp_path)]) == 1
 
 
