@@ -24,6 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
 LOG_LIMIT = 100_000
+UPSTREAM_IDLE = 20  # seconds; kube-apiserver may close a kept-alive connection idle for longer
 ALLOWED_CODES = {0, 403, 404, 409, 429, 500, 503}
 _HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer"}
 _TRUE = ("1", "true", "True")
@@ -250,6 +251,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.request.do_handshake()
         super().setup()
         self.upstream = None
+        self.upstream_used = 0.0
 
     def log_message(self, *args):
         pass
@@ -262,11 +264,15 @@ class _Handler(BaseHTTPRequestHandler):
         return None
 
     def _connection(self, fresh=False):
-        if fresh or self.upstream is None:
+        """The upstream connection of this client connection; a new one after an error or when it has been
+        idle long enough that kube-apiserver may have closed it."""
+        now = time.monotonic()
+        if fresh or self.upstream is None or now - self.upstream_used > UPSTREAM_IDLE:
             if self.upstream is not None:
                 self.upstream.close()
             self.upstream = http.client.HTTPSConnection(self.owner.upstream_host, self.owner.upstream_port,
                                                         context=self.owner.upstream_context, timeout=600)
+        self.upstream_used = now
         return self.upstream
 
     def _handle(self):
@@ -286,29 +292,24 @@ class _Handler(BaseHTTPRequestHandler):
                 time.sleep(fault.delay)
             if fault.code:
                 status, headers = fault.status(entry)
-                payload = json.dumps(status).encode()
-                entry["code"] = fault.code
                 entry["injected"] = True
-                self.owner.record(entry)
-                self.send_response(fault.code)
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                self._send_status(entry, fault.code, status["reason"], status["message"], status, headers)
                 return
         headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP and k.lower() != "host"}
         headers["Host"] = f"{self.owner.upstream_host}:{self.owner.upstream_port}"
+        reply = None
         for attempt in (0, 1):
             conn = self._connection(fresh=attempt == 1)
             try:
                 conn.request(self.command, self.path, body=body, headers=headers)
                 reply = conn.getresponse()
                 break
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-                if attempt:
-                    raise
+            except (OSError, http.client.HTTPException) as exc:  # a kept-alive connection the server closed
+                error = exc
+        if reply is None:
+            self._send_status(entry, 502, "BadGateway",
+                              "the test proxy could not reach kube-apiserver: {0!r}".format(error))
+            return
         entry["code"] = reply.status
         self.owner.record(entry)  # before the reply goes out: a client that got it also sees the entry
         self.send_response_only(reply.status, reply.reason)
@@ -331,6 +332,21 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(b"0\r\n\r\n")
         if reply.getheader("Content-Type", "").startswith("application/json") and entry["verb"] == "watch":
             self.close_connection = True
+
+    def _send_status(self, entry, code, reason, message, body=None, headers=None):
+        """Answer with a Kubernetes Status (an injected fault, or the upstream unreachable) and log it."""
+        body = body or {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                        "message": message, "reason": reason, "code": code}
+        payload = json.dumps(body).encode()
+        entry["code"] = code
+        self.owner.record(entry)
+        self.send_response(code)
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
 
     def do_GET(self):  # noqa: N802 - http.server's names
         self._handle()
