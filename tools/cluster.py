@@ -437,8 +437,7 @@ def main(argv=None):
         _down(directory)
         return 0
     if args.command == "up":
-        _down_quietly = (directory / "launcher.pid").exists()
-        if _down_quietly:
+        if (directory / "launcher.pid").exists():  # one control plane per folder: stop the old one
             _down(directory)
         directory.mkdir(parents=True, exist_ok=True)
         ready = directory / "ready"
