@@ -64,7 +64,8 @@ def test_the_metrics_folder_gives_kube_state_metrics_its_config_and_rbac():
     assert built.keys() == {"ConfigMap", "ClusterRole"}
     shipped = yaml.safe_load((ROLE / "files" / "kube-state-metrics.yaml").read_text())
     assert yaml.safe_load(built["ConfigMap"]["data"]["custom-resource-state.yaml"]) == shipped
-    assert built["ClusterRole"]["rules"] == role_variables()["notebook_controller_deploy_kube_state_metrics_permissions"]
+    rules = role_variables()["notebook_controller_deploy_kube_state_metrics_permissions"]
+    assert built["ClusterRole"]["rules"] == rules
 
 
 def test_an_overlay_deploys_the_controller_on_the_real_control_plane(cluster, tmp_path):

@@ -188,7 +188,8 @@ def test_build_record_keeps_order_and_drops_removed_targets():
 
 
 def test_outcome_annotations_count_the_record_per_action_and_result():
-    ids = [target(name=n, action=a)["id"] for n, a in (("a", "restart"), ("b", "restart"), ("c", "sync"), ("d", "sync"))]
+    pairs = (("a", "restart"), ("b", "restart"), ("c", "sync"), ("d", "sync"))
+    ids = [target(name=n, action=a)["id"] for n, a in pairs]
     record = {"key": "k", "targets": [{"id": ids[0], "result": "succeeded"}, {"id": ids[1], "result": "succeeded"},
                                       {"id": ids[2], "result": "failed"}, {"id": ids[3], "result": "pending"}]}
     current = {"mlops.dev/triggers-rollout-refused": "1", "mlops.dev/triggers-restart-succeeded": "1",
