@@ -6,6 +6,7 @@ kube-state-metrics' /metrics over HTTP and checks each series and the PromQL doc
 
 import datetime
 import os
+import re
 import subprocess
 import time
 import urllib.error
@@ -173,8 +174,8 @@ def test_series_follow_a_job_through_its_phases_and_completions(api, playbook, n
     first = reconcile(playbook, namespace)
     assert first["changed"] is True
     restart_ok = (("action", "restart"), ("result", "succeeded"))
-    seen = until(lambda: (s := ksm.series(namespace)) and (("trigger_targets", (("job_name", world.JOB_NAME),)
-                                                            + restart_ok)) in s and s, "the trigger outcome")
+    outcome = ("trigger_targets", tuple(sorted((("job_name", world.JOB_NAME),) + restart_ok)))
+    seen = until(lambda: (s := ksm.series(namespace)) and outcome in s and s, "the trigger outcome")
     mine = job_series(seen, world.JOB_NAME)
     assert mine[("completion_time_seconds", (("phase", "Succeeded"),))] == unix(done)
     assert mine[("wave_complete", ())] == 3
@@ -183,6 +184,9 @@ def test_series_follow_a_job_through_its_phases_and_completions(api, playbook, n
     assert [k for k in mine if k[0] == "trigger_targets"] == [("trigger_targets", restart_ok)]
     assert durations(seen) == {(world.JOB_NAME, "Succeeded"): 330}
     assert count_by(seen, "completion_time_seconds", "phase") == {"Succeeded": 1}
+    # the 16 trigger_targets entries are one family: one HELP line each, as Prometheus and OpenMetrics want
+    helps = re.findall(r"^# HELP (mlops_\S+)", ksm.scrape(), re.MULTILINE)
+    assert sorted(helps) == sorted(set(helps)) and PREFIX + "trigger_targets" in helps, helps
 
     # once per completion: a second reconcile of the same completion changes no series
     second = reconcile(playbook, namespace)
