@@ -134,6 +134,27 @@ def count_by(series, name, label):
     return out
 
 
+def completions_last_hour(series):
+    """PromQL `count by (phase) (completion_time_seconds > time() - 3600)` (docs/operator.md)."""
+    recent = {ls: v for ls, v in values(series, "completion_time_seconds").items() if v > time.time() - 3600}
+    return count_by({("completion_time_seconds", ls): v for ls, v in recent.items()}, "completion_time_seconds",
+                    "phase")
+
+
+def triggers_last_hour(series):
+    """PromQL `sum by (action, result) (trigger_targets and on(namespace, job_name)
+    (completion_time_seconds > time() - 3600))` (docs/operator.md; one namespace here)."""
+    recent = {dict(ls)["job_name"] for ls, v in values(series, "completion_time_seconds").items()
+              if v > time.time() - 3600}
+    out = {}
+    for labels, value in values(series, "trigger_targets").items():
+        labels = dict(labels)
+        if labels["job_name"] in recent:
+            key = (labels["action"], labels["result"])
+            out[key] = out.get(key, 0) + value
+    return out
+
+
 def durations(series):
     """PromQL `completion_time_seconds - ignoring(phase) start_time_seconds`, by (job_name, phase)."""
     starts = {dict(ls)["job_name"]: v for ls, v in values(series, "start_time_seconds").items()}
@@ -183,7 +204,8 @@ def test_series_follow_a_job_through_its_phases_and_completions(api, playbook, n
     assert mine[("trigger_targets", restart_ok)] == 1
     assert [k for k in mine if k[0] == "trigger_targets"] == [("trigger_targets", restart_ok)]
     assert durations(seen) == {(world.JOB_NAME, "Succeeded"): 330}
-    assert count_by(seen, "completion_time_seconds", "phase") == {"Succeeded": 1}
+    assert completions_last_hour(seen) == {"Succeeded": 1}
+    assert triggers_last_hour(seen) == {("restart", "succeeded"): 1}
     # the 16 trigger_targets entries are one family: one HELP line each, as Prometheus and OpenMetrics want
     helps = re.findall(r"^# HELP (mlops_\S+)", ksm.scrape(), re.MULTILINE)
     assert sorted(helps) == sorted(set(helps)) and PREFIX + "trigger_targets" in helps, helps
@@ -208,7 +230,8 @@ def test_series_follow_a_job_through_its_phases_and_completions(api, playbook, n
     reconcile(playbook, namespace, name=SECOND)
     seen = until(lambda: (s := ksm.series(namespace)) and ("wave_failed", (("job_name", SECOND),)) in s and s,
                  "the second job's failure marker")
-    assert count_by(seen, "completion_time_seconds", "phase") == {"Succeeded": 1, "Failed": 1}
+    assert completions_last_hour(seen) == {"Succeeded": 1, "Failed": 1}
+    assert triggers_last_hour(seen) == {("restart", "succeeded"): 1}
     assert durations(seen) == {(world.JOB_NAME, "Succeeded"): 330, (SECOND, "Failed"): 120}
     theirs = job_series(seen, SECOND)
     assert theirs[("wave_failed", ())] == 5 and ("wave_complete", ()) not in theirs
@@ -224,6 +247,10 @@ def test_series_follow_a_job_through_its_phases_and_completions(api, playbook, n
     rerun = job_series(seen, world.JOB_NAME)
     assert not [k for k in rerun if k[0] in ("completion_time_seconds", "wave_complete", "wave_failed")], rerun
     assert rerun[("status_phase", (("phase", "ValidationRunning"),))] == 1
+    in_phase = {}  # PromQL `sum by (phase) (status_phase)`: jobs in each phase now
+    for labels, value in values(seen, "status_phase").items():
+        in_phase[dict(labels)["phase"]] = in_phase.get(dict(labels)["phase"], 0) + value
+    assert {phase: n for phase, n in in_phase.items() if n} == {"ValidationRunning": 1, "Failed": 1}
     assert rerun[("trigger_targets", restart_ok)] == 1
     # and completes again: one new completion, one more trigger outcome for the new record
     world.create_pods(api, namespace)
@@ -240,7 +267,7 @@ def test_series_follow_a_job_through_its_phases_and_completions(api, playbook, n
     api.delete(nvj.API_VERSION, nvj.KIND, SECOND, namespace=namespace)
     seen = until(lambda: (s := ksm.series(namespace)) and not job_series(s, SECOND) and s, "the deletion")
     assert job_series(seen, world.JOB_NAME)
-    assert count_by(seen, "completion_time_seconds", "phase") == {"Succeeded": 1}
+    assert completions_last_hour(seen) == {"Succeeded": 1}
 
 
 def test_the_config_covers_every_phase_marker_and_trigger_outcome():
