@@ -33,6 +33,7 @@ author:
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
   - mlops.gitops.notebook
+  - mlops.gitops.notebook.job_object
   - mlops.gitops.notebook.argocd_namespace
 attributes:
   check_mode:
@@ -102,7 +103,9 @@ def execute(module, api):
 
 
 def main():
-    module = module_runner.build_module(module_runner.JOB_SPEC, module_runner.ARGOCD_NAMESPACE_SPEC)
+    module = module_runner.build_module(
+        module_runner.JOB_SPEC, module_runner.ARGOCD_NAMESPACE_SPEC, module_runner.JOB_OBJECT_SPEC
+    )
     module_runner.run(module, execute)
 
 

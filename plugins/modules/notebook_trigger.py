@@ -35,6 +35,7 @@ author:
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
   - mlops.gitops.notebook
+  - mlops.gitops.notebook.job_object
   - mlops.gitops.notebook.argocd_namespace
 options:
   allowed_namespaces:
@@ -142,7 +143,6 @@ events:
 """
 
 from ansible_collections.mlops.gitops.plugins.module_utils import module_runner, nvj, triggers  # noqa: E402
-from ansible.module_utils.basic import missing_required_lib  # noqa: E402
 
 
 OPTIONS = ("allowed_namespaces", "argocd_namespace", "annotation", "max_targets", "retry_after")
@@ -168,6 +168,7 @@ def main():
     module = module_runner.build_module(
         module_runner.JOB_SPEC,
         module_runner.ARGOCD_NAMESPACE_SPEC,
+        module_runner.JOB_OBJECT_SPEC,
         {
             "allowed_namespaces": {"type": "list", "elements": "str", "default": []},
             "annotation": {"type": "str", "default": nvj.ANN_TRIGGER},
@@ -175,8 +176,6 @@ def main():
             "retry_after": {"type": "int", "default": triggers.DEFAULT_RETRY_AFTER},
         }
     )
-    if not triggers.HAS_YAML:
-        module.fail_json(msg=missing_required_lib("PyYAML"), exception=triggers.YAML_IMPORT_ERROR)
     module_runner.run(module, execute)
 
 

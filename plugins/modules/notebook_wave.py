@@ -27,6 +27,7 @@ author:
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
   - mlops.gitops.notebook
+  - mlops.gitops.notebook.job_object
 attributes:
   check_mode:
     description: Reports the marker changes and writes nothing.
@@ -106,9 +107,7 @@ def execute(module, api):
 
 
 def main():
-    module = module_runner.build_module(
-        module_runner.JOB_SPEC
-    )
+    module = module_runner.build_module(module_runner.JOB_SPEC, module_runner.JOB_OBJECT_SPEC)
     module_runner.run(module, execute)
 
 
