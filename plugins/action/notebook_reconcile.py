@@ -196,7 +196,7 @@ class ActionModule(ActionBase):
         problem = module_runner.kubernetes_problem()
         if problem:
             return dict(result, failed=True, msg=problem)
-        validation, params = self.validate_argument_spec(
+        _validation, params = self.validate_argument_spec(
             argument_spec=argument_spec(),
             mutually_exclusive=[("namespaces", "name"), ("namespaces", "definition")],
             required_one_of=[("name", "definition", "namespaces")],
@@ -225,8 +225,8 @@ class ActionModule(ActionBase):
                 raise
             outcome = {"failed": True, "msg": "Could not connect to the Kubernetes API: {0}".format(exc)}
         result.update(module_runner.finish(outcome, self._play_context.diff))
-        # No module runs, so no AnsibleModule strips the no_log options' values (an inline kubeconfig, ...): this does.
-        return module_runner.redact(result, validation._no_log_values)
+        # No module runs, so no AnsibleModule strips the secrets (api_key, an inline kubeconfig's users): this does.
+        return module_runner.redact(result, params)
 
     # -- one job --------------------------------------------------------------------------
     @staticmethod

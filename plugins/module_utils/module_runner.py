@@ -121,10 +121,56 @@ def finish(result, diff_mode, cell_outputs=False):
     return result
 
 
-def redact(result, no_log_values):
-    """``result`` without the values of no_log options (an inline kubeconfig, api_key, ...), as AnsibleModule
-    removes them from a module's result; for the action plugin, which returns without a module."""
-    return remove_values(result, no_log_values) if no_log_values else result
+# What Ansible shows in place of a no_log value.
+NO_LOG_PLACEHOLDER = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+
+
+def _strings(value):
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        return set().union(set(), *(_strings(item) for item in value))
+    return {str(value)} if value not in (None, "") and not isinstance(value, bool) else set()
+
+
+def secret_values(params):
+    """The values a result must never show: the no_log auth options' (api_key, password, proxy credentials)
+    and, of an inline kubeconfig (a dict), each user's credentials (``users[].user``: tokens, keys, passwords,
+    auth-provider and exec settings).
+
+    Not the rest of an inline kubeconfig: kubernetes.core's no_log on the whole of it makes Ansible mask each
+    of its values wherever it appears in the result, so ``v1`` (its apiVersion) and ``default`` (a namespace)
+    turned every ``mlops.mlops.dev/v1alpha1`` and ``default`` of a result into asterisks."""
+    secrets = set()
+    for key, spec in AUTH_ARG_SPEC.items():
+        if key == "kubeconfig":
+            inline = params.get(key)
+            if isinstance(inline, dict):
+                for user in inline.get("users") or []:
+                    secrets |= _strings(user.get("user") if isinstance(user, dict) else user)
+        elif spec.get("no_log"):
+            secrets |= _strings(params.get(key))
+        for sub_key, sub_spec in (spec.get("options") or {}).items():
+            if sub_spec.get("no_log"):
+                secrets |= _strings((params.get(key) or {}).get(sub_key))
+    return secrets
+
+
+def redact(result, params):
+    """``result`` without the secrets of ``params`` (secret_values); for the action plugin, which returns
+    without an AnsibleModule to do it."""
+    secrets = secret_values(params)
+    return remove_values(result, secrets) if secrets else result
+
+
+def _redact_like_kubernetes_core(module, result):
+    """An inline kubeconfig is shown as a no_log value in ``invocation`` (as kubernetes.core shows it), and
+    only the secrets among its values are masked in the rest of the result (see secret_values)."""
+    inline = module.params.get("kubeconfig")
+    if isinstance(inline, dict):
+        result["invocation"] = {"module_args": dict(module.params, kubeconfig=NO_LOG_PLACEHOLDER)}
+        others = _strings(inline) - secret_values(module.params)
+        module._module.no_log_values.difference_update(others)
 
 
 def run(module, execute):
@@ -133,12 +179,13 @@ def run(module, execute):
         api = KubeApi.from_module(module)
         result = execute(module, api)
     except KubeError as exc:
-        module.fail_json(msg=error_message(exc), status=exc.status, reason=exc.reason)
+        result = {"failed": True, "msg": error_message(exc), "status": exc.status, "reason": exc.reason}
     except Exception as exc:  # kubeconfig errors come from kubernetes.core as CoreException
-        if exc.__class__.__name__ in ("CoreException", "ConfigException"):
-            module.fail_json(msg="Could not connect to the Kubernetes API: {0}".format(exc))
-        raise
+        if exc.__class__.__name__ not in ("CoreException", "ConfigException"):
+            raise
+        result = {"failed": True, "msg": "Could not connect to the Kubernetes API: {0}".format(exc)}
     finish(result, module._diff, module.params.get("return_cell_outputs", False))
+    _redact_like_kubernetes_core(module, result)
     if result.get("failed"):
         module.fail_json(**result)
     module.exit_json(**result)
