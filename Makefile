@@ -178,7 +178,7 @@ changelog-lint: venv  ## fragments and changelogs/changelog.yaml valid; CHANGELO
 	mkdir -p $(BUILD)
 	$(BIN)/antsibull-changelog generate --output $(BUILD)/CHANGELOG.md
 	@diff -u CHANGELOG.md $(BUILD)/CHANGELOG.md || { echo "CHANGELOG.md is generated from changelogs/:" \
-	  "add a fragment (CONTRIBUTING.md, Changelog) and run make changelog, do not edit it"; exit 1; }
+	  "add a fragment (CONTRIBUTING.md, Changelog) instead of editing it"; exit 1; }
 
 # Folds the fragments into the release in galaxy.yml (CHANGELOG_ARGS=--update-existing while that version is
 # unpublished) and regenerates CHANGELOG.md. It runs on a copy of the installed collection, as docs-lint runs
