@@ -126,11 +126,12 @@ NO_LOG_PLACEHOLDER = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
 
 
 def _strings(value):
+    """Every leaf of ``value`` as Ansible lists a no_log option's values (None, "" and booleans are none)."""
     if isinstance(value, dict):
         value = list(value.values())
     if isinstance(value, list):
-        return set().union(set(), *(_strings(item) for item in value))
-    return {str(value)} if value not in (None, "") and not isinstance(value, bool) else set()
+        return set().union(*(_strings(item) for item in value))
+    return set() if value in (None, "") or isinstance(value, bool) else {str(value)}
 
 
 def secret_values(params):
