@@ -161,7 +161,6 @@ def duration_seconds(obj):
     return None
 
 
-
 # What notebook cells printed, as the Go operator's status (CRD v1alpha1) carries it: per CellResult in
 # status.results, per CellDiff (against the golden notebook) in status.comparisonResult.diffs.
 CELL_RESULT_OUTPUTS = ("output",)
