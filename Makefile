@@ -62,6 +62,7 @@ cluster-down:  ## stop the control plane cluster-up started
 lint: collection
 	$(BIN)/ruff check plugins tools tests
 	$(BIN)/ansible-lint --offline --profile production
+	$(MAKE) --no-print-directory changelog-lint
 
 unit: collection
 	$(BIN)/python -m pytest tests/unit -p no:cacheprovider -q
@@ -172,3 +173,32 @@ diagram:  ## render docs/architecture.dot to docs/architecture.svg (installs Gra
 .PHONY: argocd-engines
 argocd-engines:
 	cd tests/argocd_engines && go test -count=1 ./...
+
+# ---- the changelog (antsibull-changelog): one fragment per change in changelogs/fragments (CONTRIBUTING.md);
+# changelogs/changelog.yaml is the record and CHANGELOG.md is generated from it, never edited by hand.
+.PHONY: changelog-lint changelog
+changelog-lint: venv  ## fragments and changelogs/changelog.yaml valid; CHANGELOG.md as generated from them
+	$(BIN)/antsibull-changelog lint
+	$(BIN)/antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
+	mkdir -p $(BUILD)
+	$(BIN)/antsibull-changelog generate --output $(BUILD)/CHANGELOG.md
+	@diff -u CHANGELOG.md $(BUILD)/CHANGELOG.md || { echo "CHANGELOG.md is generated from changelogs/:" \
+	  "add a fragment (CONTRIBUTING.md, Changelog) instead of editing it"; exit 1; }
+
+# Folds the fragments into the release in galaxy.yml (CHANGELOG_ARGS=--update-existing while that version is
+# unpublished) and regenerates CHANGELOG.md. It runs on a copy of the installed collection, as docs-lint runs
+# antsibull-docs: in this checkout it would copy every file git does not ignore (.venv too) to run ansible-doc.
+CHANGELOG_ARGS ?=
+CHANGELOG_COPY := $(BUILD)/changelog/ansible_collections/mlops/gitops
+changelog: collection  ## fold changelogs/fragments into changelogs/changelog.yaml and regenerate CHANGELOG.md
+	rm -rf $(BUILD)/changelog
+	mkdir -p $(dir $(CHANGELOG_COPY))
+	cp -r $(COLLECTION_DIR) $(CHANGELOG_COPY)
+	cp galaxy.yml CHANGELOG.md $(CHANGELOG_COPY)/
+	rm -rf $(CHANGELOG_COPY)/changelogs && cp -r changelogs $(CHANGELOG_COPY)/changelogs
+	cd $(CHANGELOG_COPY) && GIT_CEILING_DIRECTORIES=$(CURDIR) $(BIN)/antsibull-changelog release $(CHANGELOG_ARGS)
+	cp $(CHANGELOG_COPY)/changelogs/changelog.yaml changelogs/changelog.yaml
+	cp $(CHANGELOG_COPY)/CHANGELOG.md CHANGELOG.md
+	@echo "removing the fragments the release folded in (keep_fragments: false removed them from the copy)"
+	for f in changelogs/fragments/*; do [ -e "$(CHANGELOG_COPY)/$$f" ] || rm -f "$$f"; done
+
