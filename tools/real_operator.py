@@ -490,18 +490,29 @@ class AnsibleOperator:
                 row["end"], row["ok"] = record["ts"], False
         return sorted(rows.values(), key=lambda r: r["start"])
 
-    def wait_idle(self, name, namespace, quiet=3.0, timeout=90):
-        """Wait until every run of the job has ended and none started for ``quiet`` seconds."""
+    def busy(self):
+        """Reconciles queued or in progress, from ansible-operator's own metrics (controller-runtime's
+        ``workqueue_depth`` and ``controller_runtime_active_workers``). A run's first log record comes seconds
+        after its reconcile starts on a loaded machine; these count it from the moment it is queued."""
+        counted = ("workqueue_depth", "controller_runtime_active_workers")
+        return sum(v for (n, _ls), v in self.metrics().items() if n in counted)
+
+    def wait_idle(self, name, namespace, quiet=3.0, timeout=180):
+        """Wait until every run of the job has ended, nothing is queued or reconciling (``busy``), and neither
+        changed for ``quiet`` seconds. A reconcile our own writes cause (an annotation change) is queued at once,
+        so it is waited for, however late its runner starts."""
         deadline = time.monotonic() + timeout
+        calm_since = None
         while True:
             table = self.run_table(name, namespace)
             last = max([r["start"] for r in table] + [r["end"] for r in table if r["end"]] + [0])
-            if all(r["end"] for r in table) and time.time() - last >= quiet:
+            calm = all(r["end"] for r in table) and not self.busy()
+            calm_since = (calm_since or time.time()) if calm else None
+            if calm and time.time() - max(last, calm_since) >= quiet:
                 return table
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{namespace}/{name} not idle in {timeout} s:\n{self.log_tail()}")
             time.sleep(0.2)
-
 
     def artifacts(self, name, namespace, job):
         """ansible-runner's artifacts of one run (kept for the last maxRunnerArtifacts runs)."""
