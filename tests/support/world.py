@@ -297,14 +297,15 @@ def scenario(namespace, trigger=RESTART_TRIGGER, trigger_annotation=nvj.ANN_TRIG
     moment = completed or utc(minutes=-10)
     objs.append(job(namespace, wave=3, trigger=trigger, trigger_annotation=trigger_annotation,
                     labels={nvj.LABEL_INSTANCE: APP_NAME},
-                    status=succeeded(JOB_NAME, moment) if job_status else None))
+                    status=status_at(JOB_NAME, nvj.SUCCEEDED, moment) if job_status else None))
     return objs
 
 
-def succeeded(name, moment):
-    """A job's status after it Succeeded at ``moment`` (a datetime), five minutes after it started."""
-    return status(name, nvj.SUCCEEDED, started=stamp(moment - datetime.timedelta(minutes=5)),
-                  completed=stamp(moment), message="done")
+def status_at(name, phase, moment, results=None):
+    """A job's status at ``moment`` (a datetime): in ``phase``, started five minutes before, and completed
+    at ``moment`` if ``phase`` is terminal."""
+    return status(name, phase, started=stamp(moment - datetime.timedelta(minutes=5)),
+                  completed=stamp(moment) if phase in nvj.TERMINAL_PHASES else None, results=results)
 
 
 def after_pods(loaded):
