@@ -216,10 +216,12 @@ def cell_results(total_bytes, cells=10):
 # -- the Go operator --------------------------------------------------------------------------------
 def status(name, phase, started=STARTED, completed=None, message=None, retries=0, pod_name=None, results=None):
     """What the Go operator writes for ``phase``: phase, message, startTime, completionTime (``None``
-    clears it, as on a re-run), retryCount and validationPodName (``<name>-validation`` by default)."""
+    clears it, as on a re-run), retryCount and, once it has started the validation pod (ValidationRunning
+    and after), validationPodName (``<name>-validation`` by default)."""
+    has_pod = phase not in PHASES[:-1]
     body = {"phase": phase, "startTime": started, "completionTime": completed,
             "message": message or "phase " + phase, "retryCount": retries,
-            "validationPodName": pod_name or name + "-validation"}
+            "validationPodName": (pod_name or name + "-validation") if has_pod else pod_name}
     if results is not None:
         body["results"] = results
     return body
