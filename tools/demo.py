@@ -179,11 +179,6 @@ def short_event(event):
     return message if len(message) <= 170 else message[:167] + "..."
 
 
-def trigger_record(job):
-    raw = nvj.annotations(job).get(nvj.ANN_TRIGGER_STATUS)
-    return json.loads(raw) if raw else None
-
-
 # -- the demo -------------------------------------------------------------------------------------
 class Demo:
     def __init__(self, report, cluster, api, operator):
@@ -325,7 +320,7 @@ def walk(demo):
     r.expect(step["markers"].get(nvj.ANN_WAVE_COMPLETE) == "3", "wave marker wave-complete=3")
     r.expect(step["pods_before"] and not set(step["pods_before"]) & set(step["pods_after"]),
              "the trigger restarted the InferenceService: every old predictor pod is gone")
-    record = trigger_record(step["job"]) or {}
+    record = world.trigger_record(step["job"]) or {}
     r.expect([t.get("result") for t in record.get("targets", [])] == ["succeeded"],
              "the trigger's outcome is recorded on the job (mlops.dev/trigger-status)")
     reasons = [e.get("reason") for e in step["events"]]

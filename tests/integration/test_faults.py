@@ -95,7 +95,7 @@ def assert_exact(api, kube, namespace, targets=1, trigger_events=True):
     test_trigger_event_survives_a_failure_after_the_action for the Event lost after a late failure)."""
     job = world.get_job(api, namespace)
     ann = nvj.annotations(job)
-    record = json.loads(ann[nvj.ANN_TRIGGER_STATUS])
+    record = world.trigger_record(job)
     assert record["key"] == nvj.completion_key(job)
     assert [t["result"] for t in record["targets"]] == ["succeeded"] * targets, record
     assert ann[nvj.ANN_WAVE_COMPLETE] == "3"
@@ -245,7 +245,7 @@ def test_replay_after_dying_before_the_record_is_harmless(api, kube, namespace):
     assert run.failed == ["triggers"], run.steps
     kube.clear_faults()
     job = world.get_job(api, namespace)
-    record = json.loads(nvj.annotations(job)[nvj.ANN_TRIGGER_STATUS])
+    record = world.trigger_record(job)
     assert [t["result"] for t in record["targets"]] == ["pending"] * 4
     values = {
         "isvc": api.get(*ISVC, ISVC_NAME, namespace)["spec"]["predictor"]["annotations"],
@@ -271,7 +271,7 @@ def test_replay_after_dying_before_the_record_is_harmless(api, kube, namespace):
     assert pod_deletions(kube, namespace) == ["predictor-old-0", "predictor-old-1"]
     predictor_pods = api.list("v1", "Pod", namespace=namespace, label_selector="{0}={1}".format(ISVC_LABEL, ISVC_NAME))
     assert sorted(nvj.metadata(p)["name"] for p in predictor_pods) == ["predictor-new-0", "predictor-new-1"]
-    record = json.loads(nvj.annotations(world.get_job(api, namespace))[nvj.ANN_TRIGGER_STATUS])
+    record = world.trigger_record(world.get_job(api, namespace))
     assert [t["result"] for t in record["targets"]] == ["succeeded"] * 4
 
 
@@ -296,7 +296,7 @@ def test_sync_while_an_operation_runs_is_deferred_then_started_once(api, kube, n
              and e["code"] == 200]
     assert len(syncs) == 1  # the sync operation; the notebook status was written by the first reconcile
     job = world.get_job(api, namespace)
-    assert json.loads(nvj.annotations(job)[nvj.ANN_TRIGGER_STATUS])["targets"][0]["result"] == "succeeded"
+    assert world.trigger_record(job)["targets"][0]["result"] == "succeeded"
 
 
 def test_target_deleted_between_validation_and_action(api, kube, namespace):

@@ -75,8 +75,13 @@ class World:
         options.setdefault("argocd_namespace", self.ns)
         return triggers.reconcile(self.api, job or self.fresh(), options=options, check_mode=check_mode, now=now)
 
+    def lose_record(self, name="train"):
+        """What a controller that died between acting and recording leaves: no trigger record."""
+        self.api.patch(nvj.API_VERSION, nvj.KIND, name, {"metadata": {"annotations": {nvj.ANN_TRIGGER_STATUS: None}}},
+                       namespace=self.ns)
+
     def record(self, name="train"):
-        return json.loads(nvj.annotations(self.fresh(name)).get(nvj.ANN_TRIGGER_STATUS) or "null")
+        return test_world.trigger_record(self.fresh(name))
 
     def events(self, reason):
         return [e for e in self.api.list("v1", "Event", namespace=self.ns) if e.get("reason") == reason]
@@ -262,13 +267,7 @@ def test_restart_inference_service_deletes_only_pods_older_than_the_completion(w
     assert world.get("Pod", "new") is not None and world.get("Pod", "other-isvc") is not None
 
     # the record is lost (crash between acting and recording): the replay deletes nothing new
-    world.api.patch(
-        nvj.API_VERSION,
-        nvj.KIND,
-        "train",
-        {"metadata": {"annotations": {nvj.ANN_TRIGGER_STATUS: None}}},
-        namespace=world.ns,
-    )
+    world.lose_record()
     kube.clear_log()
     replay = world.reconcile()
     assert "deleted 0 pod(s)" in replay["fired"][0]["message"]
@@ -345,13 +344,7 @@ def test_sync_deferred_while_an_operation_runs_then_started(world, kube):
     app["status"]["operationState"] = {"phase": "Running", "operation": app.pop("operation"),
                                        "startedAt": nvj.rfc3339(datetime.datetime.now(datetime.UTC))}
     world.api.replace("argoproj.io/v1alpha1", "Application", app, namespace=world.ns)
-    world.api.patch(
-        nvj.API_VERSION,
-        nvj.KIND,
-        "train",
-        {"metadata": {"annotations": {nvj.ANN_TRIGGER_STATUS: None}}},
-        namespace=world.ns,
-    )
+    world.lose_record()
     kube.clear_log()
     replay = world.reconcile()
     assert replay["fired"][0]["result"] == "succeeded" and "already started" in replay["fired"][0]["message"]

@@ -40,7 +40,7 @@ def test_full_reconcile_then_a_second_run_writes_nothing(api, playbook, namespac
 
     job = world.get_job(api, namespace)
     assert nvj.annotations(job)[nvj.ANN_WAVE_COMPLETE] == "3"
-    assert json.loads(nvj.annotations(job)[nvj.ANN_TRIGGER_STATUS])["key"] == nvj.completion_key(job)
+    assert world.trigger_record(job)["key"] == nvj.completion_key(job)
     assert len(world.events(api, namespace, "ValidationSucceeded")) == 1
     assert world.pods(api, namespace) == []  # the restart deleted both predictor pods
     status = json.loads(world.app_annotations(api, namespace)[nvj.ANN_NOTEBOOK_STATUS])

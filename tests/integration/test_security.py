@@ -406,7 +406,7 @@ def test_every_grant_of_the_cluster_role_is_used(rbac_scenario):
 
 
 def run_fired(api, namespace):
-    record = json.loads(nvj.annotations(world.get_job(api, namespace))[nvj.ANN_TRIGGER_STATUS])
+    record = world.trigger_record(world.get_job(api, namespace))
     return [t["result"] for t in record["targets"]]
 
 

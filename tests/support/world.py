@@ -22,6 +22,7 @@ Everything works on the local control plane and on a user's cluster ($KUBECONFIG
 import copy
 import datetime
 import functools
+import json
 import time
 from pathlib import Path
 
@@ -269,6 +270,12 @@ def create_job(api, namespace, name=JOB_NAME, wave="3", annotations=None, labels
 
 def get_job(api, namespace, name=JOB_NAME):
     return api.get(nvj.API_VERSION, nvj.KIND, name, namespace)
+
+
+def trigger_record(obj):
+    """The on-success trigger's record on a job (``mlops.dev/trigger-status``, parsed), or None."""
+    raw = nvj.annotations(obj).get(nvj.ANN_TRIGGER_STATUS)
+    return json.loads(raw) if raw else None
 
 
 def markers(obj):
