@@ -42,6 +42,14 @@ def cluster(tmp_path_factory):
 
 
 @pytest.fixture
+def api(cluster):
+    """A fresh ``KubeApi`` (the collection's client layer, from the *installed* collection), as admin."""
+    from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi
+
+    return KubeApi.from_auth(kubeconfig=cluster.kubeconfig)
+
+
+@pytest.fixture
 def kube(cluster):
     """The session's cluster with an empty request log and no faults, for tests that count requests or
     inject faults through the recording proxy; skips on a user's cluster ($KUBECONFIG), which has none."""

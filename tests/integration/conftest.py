@@ -1,19 +1,11 @@
-"""Fixtures for integration tests: the collection's own API layer and real ansible-playbook runs,
-both against the `cluster` (the local control plane, or the cluster $KUBECONFIG names)."""
+"""Fixtures for integration tests: real ansible-playbook runs and extra namespaces, against the `cluster`
+(the local control plane, or the cluster $KUBECONFIG names). ``api`` is in tests/conftest.py."""
 
 import secrets
 
 import pytest
 
 from tests.integration.playbook import PlaybookRunner
-
-
-@pytest.fixture
-def api(cluster):
-    """A fresh ``KubeApi`` (the collection's client layer, from the *installed* collection)."""
-    from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi
-
-    return KubeApi.from_auth(kubeconfig=cluster.kubeconfig)
 
 
 @pytest.fixture
