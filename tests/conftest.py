@@ -13,7 +13,6 @@ import os
 import re
 import secrets
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -43,6 +42,14 @@ def cluster(tmp_path_factory):
 
 
 @pytest.fixture
+def api(cluster):
+    """A fresh ``KubeApi`` (the collection's client layer, from the *installed* collection), as admin."""
+    from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi
+
+    return KubeApi.from_auth(kubeconfig=cluster.kubeconfig)
+
+
+@pytest.fixture
 def kube(cluster):
     """The session's cluster with an empty request log and no faults, for tests that count requests or
     inject faults through the recording proxy; skips on a user's cluster ($KUBECONFIG), which has none."""
@@ -61,17 +68,10 @@ def namespace(cluster, request):
 
     slug = re.sub(r"[^a-z0-9]+", "-", request.node.name.lower()).strip("-")
     name = f"t-{slug[:48].rstrip('-')}-{secrets.token_hex(3)}"
-    core = client.CoreV1Api(cluster.api_client())
-    core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=name)))
-    # Pods are admitted only once kube-controller-manager has made the namespace's default ServiceAccount.
-    deadline = time.monotonic() + 30
-    while not core.list_namespaced_service_account(name, field_selector="metadata.name=default").items:
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"no default ServiceAccount in namespace {name} after 30 s")
-        time.sleep(0.05)
+    cluster.create_namespace(name, service_account=True)
     yield name
     try:
-        core.delete_namespace(name)
+        client.CoreV1Api(cluster.api_client()).delete_namespace(name)
     except client.ApiException as exc:
         if exc.status != 404:
             raise

@@ -27,6 +27,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tools"))  # when run without make; make puts tools/ on PYTHONPATH
+sys.path.insert(1, str(REPO))  # tests.support.world: the test world builds the scenario
 
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj  # noqa: E402
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi  # noqa: E402
@@ -34,7 +35,8 @@ from argocd_lua import health as argo_health  # noqa: E402
 from cluster import LocalCluster, install_crds  # noqa: E402
 from real_operator import AnsibleOperator, runtime_missing  # noqa: E402
 
-SAMPLES = REPO / "tests" / "data" / "samples"
+from tests.support import world  # noqa: E402
+
 CRDS = REPO / "tests" / "data" / "crds"
 ARGOCD = "argocd"
 NAMESPACE = "self-healing-platform"
@@ -111,20 +113,6 @@ def start_cluster(workdir):
         f"local control plane: kube-apiserver {local.version()} at {local.url}, etcd, kube-controller-manager")
 
 
-def documents(name):
-    with open(SAMPLES / name) as handle:
-        return [doc for doc in yaml.safe_load_all(handle) if doc]
-
-
-def creatable(obj):
-    """A sample as a user would apply it: no server-set fields, no status, no Argo CD finalizer."""
-    obj = json.loads(json.dumps(obj))
-    for key in ("uid", "resourceVersion", "creationTimestamp", "finalizers", "ownerReferences"):
-        obj["metadata"].pop(key, None)
-    obj.pop("status", None)
-    return obj
-
-
 def ensure(api, obj, replace=False):
     """Create ``obj`` unless it exists; ``replace`` deletes an existing one first (demo-owned objects)."""
     api_version, kind, meta = obj["apiVersion"], obj["kind"], obj["metadata"]
@@ -137,7 +125,9 @@ def ensure(api, obj, replace=False):
             time.sleep(0.5)
         current = None
     if current is None:
-        return api.create(api_version, kind, creatable(obj), namespace=meta.get("namespace"))
+        body = world.creatable(obj)
+        body.pop("status", None)  # as a user applies it: the controllers that own the status write it
+        return api.create(api_version, kind, body, namespace=meta.get("namespace"))
     return current
 
 
@@ -156,12 +146,7 @@ def wait_for_pods(api, wanted, timeout=60):
 
 
 def stamp(offset=0):
-    return nvj.rfc3339(datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=offset))
-
-
-def set_status(api, status):
-    """What the Go operator does: a merge patch of .status through the status subresource."""
-    api.patch(nvj.API_VERSION, nvj.KIND, JOB, {"status": status}, namespace=NAMESPACE, subresource="status")
+    return world.stamp(datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=offset))
 
 
 # -- what a person looks at -----------------------------------------------------------------------
@@ -175,12 +160,6 @@ def installed_health_lua(api):
             if check.get("group") == nvj.GROUP and check.get("kind") == nvj.KIND:
                 return check["check"], f"ArgoCD {nvj.metadata(argocd)['name']}"
     return None, None
-
-
-def wave_markers(job):
-    keys = (nvj.ANN_WAVE_COMPLETE, nvj.ANN_COMPLETION_TIME, nvj.ANN_WAVE_FAILED, nvj.ANN_FAILURE_TIME)
-    found = nvj.annotations(job)
-    return dict((k, found[k]) for k in keys if k in found)
 
 
 def application_status(api):
@@ -200,11 +179,6 @@ def short_event(event):
     return message if len(message) <= 170 else message[:167] + "..."
 
 
-def trigger_record(job):
-    raw = nvj.annotations(job).get(nvj.ANN_TRIGGER_STATUS)
-    return json.loads(raw) if raw else None
-
-
 # -- the demo -------------------------------------------------------------------------------------
 class Demo:
     def __init__(self, report, cluster, api, operator):
@@ -215,16 +189,16 @@ class Demo:
     def load_scenario(self):
         r = self.report
         r.begin("Create ADR-048's scenario (tests/data/samples)")
-        for doc in documents("00-namespaces.yaml") + documents("argocd-configmaps.yaml"):
+        for doc in world.documents("00-namespaces.yaml") + world.documents("argocd-configmaps.yaml"):
             ensure(self.api, doc)
-        ensure(self.api, documents("argocd-application.yaml")[0])
+        ensure(self.api, world.documents("argocd-application.yaml")[0])
         # KServe's controller cannot run here: the predictor Deployment it would create stands in for it,
         # and the real ReplicaSet controller creates (and, after a restart, re-creates) its pods.
-        for doc in documents("inferenceservice-predictive-analytics.yaml"):
+        for doc in world.documents("inferenceservice-predictive-analytics.yaml"):
             if doc["kind"] != "Pod":
                 ensure(self.api, doc)
         wait_for_pods(self.api, 2)
-        job_doc = documents("notebookvalidationjob-predictive-analytics.yaml")[0]
+        job_doc = world.documents("notebookvalidationjob-predictive-analytics.yaml")[0]
         job = ensure(self.api, job_doc, replace=True)
         self.uid = nvj.metadata(job)["uid"]
         trigger = yaml.safe_load(nvj.annotations(job)[nvj.ANN_TRIGGER])[0]
@@ -274,7 +248,7 @@ class Demo:
         r.begin(title)
         pods_before = predictor_pods(self.api)
         if status is not None:
-            set_status(self.api, status)
+            world.write_status(self.api, NAMESPACE, JOB, status)
         started = time.monotonic()
         run = self.operator.next_run(JOB, NAMESPACE, timeout=60) or {
             "rc": None, "failures": ["ansible-operator started no run within 60 s"], "requeue": None, "result": None}
@@ -287,7 +261,7 @@ class Demo:
         r.expect(run["rc"] == 0 and not run["failures"], "the controller run succeeded" +
                  ("" if run["rc"] == 0 else f": {run['failures'] or run['stdout'][-1500:]}"))
         r.row("Argo CD health", f"{HEALTH_COLOUR.get(health, '')}{health}{RESET}  {message}")
-        markers = wave_markers(job)
+        markers = world.markers(job)
         r.row("Wave markers", "  ".join(f"{k.split('/')[1]}={v}" for k, v in markers.items()) or "none")
         pods_after = predictor_pods(self.api)
         if pods_after != pods_before:
@@ -332,26 +306,21 @@ def walk(demo):
     r.expect(step["status"] and step["status"]["total"] == 1 and step["status"]["running"] == 1,
              "the Application counts one running notebook")
 
-    for phase, message, extra in (
-            ("Initializing", "Resolving the notebook from git", {}),
-            ("Building", "Building the validation image", {}),
-            ("BuildComplete", "Image built", {}),
-            ("ValidationRunning", "Running 4 cells", {"validationPodName": JOB + "-validation"})):
-        status = dict({"phase": phase, "startTime": t0, "message": message, "retryCount": 0}, **extra)
-        step = demo.phase(f"The Go operator reports phase {phase}", status)
+    for phase, message in zip(world.PHASES, ("Resolving the notebook from git", "Building the validation image",
+                                             "Image built", "Running 4 cells")):
+        step = demo.phase(f"The Go operator reports phase {phase}", world.status(JOB, phase, t0, message=message))
         r.expect(step["health"] == "Progressing", "Argo CD health Progressing")
         r.expect(step["pods_after"] == step["pods_before"], "the InferenceService is left alone")
     demo.repeat("ValidationRunning, unchanged")
 
     completed = stamp(1)  # after the pods were created: they serve the old model
-    step = demo.phase("The Go operator reports Succeeded: the notebook has trained a new model", {
-        "phase": "Succeeded", "startTime": t0, "completionTime": completed, "retryCount": 0,
-        "message": "Notebook validation completed successfully (4/4 cells)"})
+    step = demo.phase("The Go operator reports Succeeded: the notebook has trained a new model", world.status(
+        JOB, "Succeeded", t0, completed, message="Notebook validation completed successfully (4/4 cells)"))
     r.expect(step["health"] == "Healthy", "Argo CD health Healthy: wave 4 may start")
     r.expect(step["markers"].get(nvj.ANN_WAVE_COMPLETE) == "3", "wave marker wave-complete=3")
     r.expect(step["pods_before"] and not set(step["pods_before"]) & set(step["pods_after"]),
              "the trigger restarted the InferenceService: every old predictor pod is gone")
-    record = trigger_record(step["job"]) or {}
+    record = world.trigger_record(step["job"]) or {}
     r.expect([t.get("result") for t in record.get("targets", [])] == ["succeeded"],
              "the trigger's outcome is recorded on the job (mlops.dev/trigger-status)")
     reasons = [e.get("reason") for e in step["events"]]
@@ -369,15 +338,14 @@ def walk(demo):
     # a status change alone never does), and the Go operator starts it again.
     demo.api.patch(nvj.API_VERSION, nvj.KIND, JOB, {"spec": {"notebook": {"git": {"ref": "retrain-2"}}}},
                    namespace=NAMESPACE)
-    step = demo.phase("Re-run: Argo CD syncs a new revision, the job is ValidationRunning again", {
-        "phase": "ValidationRunning", "startTime": stamp(), "completionTime": None, "retryCount": 0,
-        "message": "Running 4 cells", "validationPodName": JOB + "-validation"})
+    rerun = stamp()
+    step = demo.phase("Re-run: Argo CD syncs a new revision, the job is ValidationRunning again",
+                      world.status(JOB, "ValidationRunning", rerun, message="Running 4 cells"))
     r.expect(step["health"] == "Progressing", "Argo CD health Progressing")
     r.expect(step["markers"] == {}, "the stale wave-complete marker is cleared, nothing waits on it")
 
-    step = demo.phase("The Go operator reports Failed: a cell raised an error", {
-        "phase": "Failed", "completionTime": stamp(1), "retryCount": 3,
-        "message": "Cell 2 failed: ValueError: input contains NaN"})
+    step = demo.phase("The Go operator reports Failed: a cell raised an error", world.status(
+        JOB, "Failed", rerun, stamp(1), retries=3, message="Cell 2 failed: ValueError: input contains NaN"))
     r.expect(step["health"] == "Degraded", "Argo CD health Degraded, with the failure message")
     r.expect(step["markers"].get(nvj.ANN_WAVE_FAILED) == "3", "wave marker wave-failed=3")
     r.expect(step["pods_after"] == step["pods_before"], "no restart on failure")

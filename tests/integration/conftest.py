@@ -1,5 +1,7 @@
-"""Fixtures for integration tests: the collection's own API layer and real ansible-playbook runs,
-both against the `cluster` (the local control plane, or the cluster $KUBECONFIG names)."""
+"""Fixtures for integration tests: real ansible-playbook runs and extra namespaces, against the `cluster`
+(the local control plane, or the cluster $KUBECONFIG names). ``api`` is in tests/conftest.py."""
+
+import secrets
 
 import pytest
 
@@ -7,15 +9,27 @@ from tests.integration.playbook import PlaybookRunner
 
 
 @pytest.fixture
-def api(cluster):
-    """A fresh ``KubeApi`` (the collection's client layer, from the *installed* collection)."""
-    from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi
-
-    return KubeApi.from_auth(kubeconfig=cluster.kubeconfig)
-
-
-@pytest.fixture
 def playbook(cluster, tmp_path):
     """``playbook.run(tasks, check=False, diff=False, extra_vars=None)`` runs a one-play playbook on
     localhost with ansible-playbook and returns its per-task results."""
     return PlaybookRunner(cluster, tmp_path)
+
+
+@pytest.fixture
+def spaces(api, namespace):
+    """``spaces(n)`` → n more fresh namespaces named after the test's (whose ``namespace`` often plays the
+    Argo CD namespace), deleted after the test."""
+    made = []
+
+    def make(count):
+        names = []
+        for _ in range(count):
+            name = "{}-{}".format(namespace[:50], secrets.token_hex(2))
+            api.create("v1", "Namespace", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+            made.append(name)
+            names.append(name)
+        return names
+
+    yield make
+    for name in made:
+        api.delete("v1", "Namespace", name)

@@ -16,7 +16,7 @@ from ansible_collections.mlops.gitops.plugins.action.notebook_reconcile import (
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError
 
-from tests.integration.wave_helpers import create_job, get_job, markers, set_phase
+from tests.support.world import create_job, get_job, markers, set_phase, write_status
 
 SEQUENCE = os.path.join(os.path.dirname(__file__), "..", "data", "go_operator", "failed-build-sequence.yaml")
 PARAMS = {"allowed_namespaces": [], "argocd_namespace": "argocd", "trigger_annotation": nvj.ANN_TRIGGER,
@@ -60,8 +60,7 @@ def test_go_operator_failed_build_is_one_completion_with_the_build_message(api, 
     name = "predictive-analytics-kserve-validation"
     counted, marker_values = [], []
     for step in steps:  # each write of the Go operator, then a reconcile as the controller would run one
-        api.patch(nvj.API_VERSION, nvj.KIND, name, {"status": step["status"]}, namespace=namespace,
-                  subresource="status")
+        write_status(api, namespace, name, step["status"])
         _run, metrics = reconcile(api, namespace, name)
         counted.append(metrics["completed"])
         marker_values.append(markers(get_job(api, namespace, name)))

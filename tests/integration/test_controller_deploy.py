@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.unit.test_watches import LEADER, USED, granted
+from tests.support.rbac import LEADER, USED, granted
 
 REPO = Path(__file__).resolve().parents[2]
 ROLE = "mlops.gitops.notebook_controller_deploy"

@@ -19,7 +19,7 @@ from ansible_collections.mlops.gitops.plugins.module_utils import nvj, triggers
 
 from cluster import free_port  # tools/
 from real_operator import parse_metrics  # tools/
-from tests.integration import nvj_world as world
+from tests.support import world
 from tests.integration.test_reconcile_action import TASK, reconcile_task
 
 REPO = Path(__file__).resolve().parents[2]
@@ -181,8 +181,8 @@ def reconcile(playbook, namespace, name=world.JOB_NAME):
 def test_series_follow_a_job_through_its_phases_and_completions(ksm_binary, api, playbook, namespace, ksm):
     world.build(api, namespace)
     start = datetime.datetime.now(datetime.UTC).replace(microsecond=0) - datetime.timedelta(minutes=5)
-    for phase in ("Initializing", "Building", "BuildComplete", "ValidationRunning"):
-        world.set_phase(api, namespace, phase, started=world.stamp(start))
+    for phase in world.PHASES:
+        world.set_phase(api, namespace, world.JOB_NAME, phase, started=world.stamp(start))
         seen = until(lambda p=phase: (s := ksm.series(namespace)) and values(s, "status_phase").get(
             (("job_name", world.JOB_NAME), ("phase", p))) == 1 and s, "phase " + phase)
         phases = job_series(seen, world.JOB_NAME)
@@ -196,7 +196,8 @@ def test_series_follow_a_job_through_its_phases_and_completions(ksm_binary, api,
 
     # Succeeded: the status series at once, the markers and the trigger outcome after the reconcile
     done = start + datetime.timedelta(minutes=5, seconds=30)
-    world.set_phase(api, namespace, "Succeeded", started=world.stamp(start), completed=world.stamp(done))
+    world.set_phase(api, namespace, world.JOB_NAME, "Succeeded", started=world.stamp(start),
+                    completed=world.stamp(done))
     until(lambda: values(ksm.series(namespace), "completion_time_seconds"), "the completion time")
     first = reconcile(playbook, namespace)
     assert first["changed"] is True
@@ -223,16 +224,9 @@ def test_series_follow_a_job_through_its_phases_and_completions(ksm_binary, api,
     assert ksm.series(namespace) == seen
 
     # a second job, failed: a second set of series, counted under its own phase
-    api.create(nvj.API_VERSION, nvj.KIND, {
-        "apiVersion": nvj.API_VERSION, "kind": nvj.KIND,
-        "metadata": {"name": SECOND, "namespace": namespace, "annotations": {nvj.ANN_SYNC_WAVE: "5"}},
-        "spec": {"notebook": {"git": {"url": "https://example.invalid/models", "ref": "main"}, "path": "eval.ipynb"},
-                 "podConfig": {"containerImage": "quay.io/jupyter/scipy-notebook:2024-10-07"}},
-    }, namespace=namespace)
+    world.create_job(api, namespace, SECOND, wave="5")
     failed_at = start + datetime.timedelta(minutes=2)
-    api.patch(nvj.API_VERSION, nvj.KIND, SECOND, {"status": {
-        "phase": "Failed", "startTime": world.stamp(start), "completionTime": world.stamp(failed_at)}},
-        namespace=namespace, subresource="status")
+    world.set_phase(api, namespace, SECOND, "Failed", started=world.stamp(start), completed=world.stamp(failed_at))
     reconcile(playbook, namespace, name=SECOND)
     seen = until(lambda: (s := ksm.series(namespace)) and ("wave_failed", (("job_name", SECOND),)) in s and s,
                  "the second job's failure marker")
@@ -246,7 +240,7 @@ def test_series_follow_a_job_through_its_phases_and_completions(ksm_binary, api,
 
     # the first job runs again: its completion series go, its markers go after the reconcile; the
     # trigger outcome of its last completion stays until the next one replaces it
-    world.set_phase(api, namespace, "ValidationRunning", started=world.stamp(done))
+    world.set_phase(api, namespace, world.JOB_NAME, "ValidationRunning", started=world.stamp(done))
     reconcile(playbook, namespace)
     seen = until(lambda: (s := ksm.series(namespace)) and ("wave_complete", (("job_name", world.JOB_NAME),))
                  not in s and s, "the re-run without markers")
@@ -261,7 +255,8 @@ def test_series_follow_a_job_through_its_phases_and_completions(ksm_binary, api,
     # and completes again: one new completion, one more trigger outcome for the new record
     world.create_pods(api, namespace)
     again = done + datetime.timedelta(minutes=1)
-    world.set_phase(api, namespace, "Succeeded", started=world.stamp(done), completed=world.stamp(again))
+    world.set_phase(api, namespace, world.JOB_NAME, "Succeeded", started=world.stamp(done),
+                    completed=world.stamp(again))
     reconcile(playbook, namespace)
     seen = until(lambda: (s := ksm.series(namespace)) and ("wave_complete", (("job_name", world.JOB_NAME),))
                  in s and s, "the second completion")

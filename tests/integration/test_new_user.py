@@ -4,7 +4,7 @@ each through the real ansible-playbook against the cluster."""
 import yaml
 
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj
-from tests.integration import nvj_world as world
+from tests.support import world
 
 DONE = "2026-01-24T22:30:00Z"
 
@@ -12,21 +12,21 @@ DONE = "2026-01-24T22:30:00Z"
 # -- 12. every option checked before the first write -----------------------------------------------
 def test_a_bad_min_interval_is_refused_before_anything_is_written(playbook, api, namespace):
     world.build(api, namespace)
-    world.set_phase(api, namespace, "Succeeded", started="2026-01-24T22:00:00Z", completed=DONE)
+    world.set_phase(api, namespace, world.JOB_NAME, "Succeeded", started="2026-01-24T22:00:00Z", completed=DONE)
     task = {"name": "reconcile", "register": "out", "ignore_errors": True,
             "mlops.gitops.notebook_reconcile": {"name": world.JOB_NAME, "namespace": namespace,
                                                 "argocd_namespace": namespace, "min_interval": -1}}
     res = playbook.run([task]).result("reconcile")
     assert res.get("failed") is True
     assert "min_interval must be an integer >= 0" in res["msg"] and "nothing was done" in res["msg"]
-    job = world.job(api, namespace)
+    job = world.get_job(api, namespace)
     assert nvj.ANN_WAVE_COMPLETE not in nvj.annotations(job)
     assert world.events(api, namespace, "ValidationSucceeded") == []
 
     run = playbook.run(None, playbook="mlops.gitops.reconcile",
                        extra_vars={"namespaces": [namespace], "argocd_namespace": namespace, "min_interval": -1})
     assert run.rc != 0
-    assert nvj.ANN_WAVE_COMPLETE not in nvj.annotations(world.job(api, namespace))
+    assert nvj.ANN_WAVE_COMPLETE not in nvj.annotations(world.get_job(api, namespace))
     assert world.events(api, namespace, "ValidationSucceeded") == []
 
 

@@ -3,13 +3,15 @@ trailing write, paging, missing Applications, and the module's wiring (check mod
 
 import datetime
 import json
-import secrets
 
 import pytest
 
 from ansible_collections.mlops.gitops.plugins.module_utils import app_status, nvj
 
-APP = ("argoproj.io/v1alpha1", "Application")
+from tests.support import world
+from tests.support.world import app_annotations as notes
+from tests.support.world import set_phase
+
 T0 = datetime.datetime(2026, 1, 24, 22, 30, 0, tzinfo=datetime.UTC)
 
 
@@ -21,48 +23,20 @@ def stamp(minute):
     return "2026-01-24T10:{:02d}:00Z".format(minute)
 
 
-@pytest.fixture
-def spaces(api, namespace):
-    """``spaces(n)`` → n more fresh namespaces (the ``namespace`` fixture plays the Argo CD namespace)."""
-    made = []
-
-    def make(count):
-        names = []
-        for _ in range(count):
-            name = "{}-{}".format(namespace[:50], secrets.token_hex(2))
-            api.create("v1", "Namespace", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
-            made.append(name)
-            names.append(name)
-        return names
-
-    yield make
-    for name in made:
-        api.delete("v1", "Namespace", name)
-
-
 def job_body(ns, name, tracking_app=None, instance=None, part_of=None, status=None):
-    meta = {"name": name, "namespace": ns, "labels": {}, "annotations": {}}
+    """A job whose parent is named in one (or more) of Argo CD's tracking styles."""
+    labels, annotations = {}, {}
     if tracking_app:
-        meta["annotations"][nvj.ANN_TRACKING_ID] = "{}:{}/{}:{}/{}".format(tracking_app, nvj.GROUP, nvj.KIND, ns, name)
+        annotations[nvj.ANN_TRACKING_ID] = world.tracking_id(tracking_app, ns, name)
     if instance:
-        meta["labels"][nvj.LABEL_INSTANCE] = instance
+        labels[nvj.LABEL_INSTANCE] = instance
     if part_of:
-        meta["labels"][nvj.LABEL_PART_OF] = part_of
-    body = {"apiVersion": nvj.API_VERSION, "kind": nvj.KIND, "metadata": meta,
-            "spec": {"notebook": {"git": {"url": "https://example.invalid/nb", "ref": "main"}, "path": "nb.ipynb"},
-                     "podConfig": {"containerImage": "quay.io/jupyter/scipy-notebook:2024-10-07"}}}
-    if status:
-        body["status"] = status
-    return body
-
-
-def set_phase(api, ns, name, phase, completed=None):
-    status = {"phase": phase, "completionTime": completed}
-    return api.patch(nvj.API_VERSION, nvj.KIND, name, {"status": status}, namespace=ns, subresource="status")
+        labels[nvj.LABEL_PART_OF] = part_of
+    return world.job(ns, name, labels=labels, annotations=annotations, status=status)
 
 
 def create_job(api, ns, name, phase=None, completed=None, **parent):
-    job = api.create(nvj.API_VERSION, nvj.KIND, job_body(ns, name, **parent), namespace=ns)
+    job = world.create(api, job_body(ns, name, **parent))
     return set_phase(api, ns, name, phase, completed) if phase else job
 
 
@@ -71,15 +45,7 @@ def create_app(api, ns, name, *deploys_to):
     appear in ``status.resources`` (manifests that set their own namespace), as Argo CD reports them."""
     resources = [{"group": nvj.GROUP, "version": nvj.VERSION, "kind": nvj.KIND, "namespace": other, "name": "x"}
                  for other in deploys_to[1:]]
-    body = {"apiVersion": APP[0], "kind": APP[1], "metadata": {"name": name, "namespace": ns},
-            "spec": {"project": "default", "source": {"repoURL": "https://example.invalid/repo", "path": "."},
-                     "destination": {"server": "https://kubernetes.default.svc", "namespace": deploys_to[0]}},
-            "status": {"resources": resources}}
-    return api.create(APP[0], APP[1], body, namespace=ns)
-
-
-def notes(api, ns, name):
-    return nvj.annotations(api.get(APP[0], APP[1], name, ns))
+    return world.create(api, world.application(ns, name, destination=deploys_to[0], resources=resources))
 
 
 def status_of(api, ns, name):
@@ -122,8 +88,8 @@ def three_apps(api, namespace, spaces):
     create_job(api, ns_b, "t-ok2", "Succeeded", stamp(5), instance=ns_b + "_team")
     create_job(api, ns_a, "orphan", "Succeeded", stamp(6))
     copied = job_body(ns_a, "copied", tracking_app="annotated", instance="labelled")
-    copied["metadata"]["annotations"][nvj.ANN_TRACKING_ID] = "annotated:{}/{}:{}/a-ok".format(nvj.GROUP, nvj.KIND, ns_a)
-    api.create(nvj.API_VERSION, nvj.KIND, copied, namespace=ns_a)
+    copied["metadata"]["annotations"][nvj.ANN_TRACKING_ID] = world.tracking_id("annotated", ns_a, "a-ok")
+    world.create(api, copied)
     return argocd, ns_a, ns_b
 
 

@@ -1,7 +1,6 @@
 """On-success triggers against the cluster: exactly once, retries, each action's effect, deferral,
 security refusals, the bad-input corpus (nothing changes) and the module wiring."""
 
-import copy
 import datetime
 import glob
 import json
@@ -13,8 +12,9 @@ import yaml
 
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj, trigger_actions, triggers
 
+from tests.support import world as test_world
+
 HERE = os.path.dirname(__file__)
-SAMPLES = os.path.join(HERE, "..", "data", "samples")
 CASES = sorted(glob.glob(os.path.join(HERE, "..", "data", "trigger_cases", "*.yaml")))
 BAD_CASES = [p for p in CASES if os.path.basename(p).startswith("bad_")]
 COMPLETION = "2026-01-24T22:30:00Z"
@@ -22,23 +22,6 @@ WRITE_VERBS = ("create", "update", "patch", "delete", "deletecollection")
 
 
 # -- fixtures and builders ---------------------------------------------------------------------
-def sample(filename, kind):
-    with open(os.path.join(SAMPLES, filename)) as handle:
-        for doc in yaml.safe_load_all(handle):
-            if doc and doc.get("kind") == kind:
-                return doc
-    raise AssertionError("no {0} in {1}".format(kind, filename))
-
-
-def clean(obj, name, namespace):
-    obj = copy.deepcopy(obj)
-    meta = obj["metadata"]
-    for key in ("uid", "resourceVersion", "ownerReferences", "finalizers", "creationTimestamp"):
-        meta.pop(key, None)
-    meta.update(name=name, namespace=namespace)
-    return obj
-
-
 def entry(kind, name, action, namespace=None, **extra):
     item = {"apiVersion": triggers.KINDS[kind][0], "kind": kind, "name": name, "action": action}
     if namespace:
@@ -48,56 +31,42 @@ def entry(kind, name, action, namespace=None, **extra):
 
 
 class World:
-    """Objects of one test in its namespace, built from tests/data/samples."""
+    """Objects of one test in its namespace, built by the test world (tests/support/test_world.py)."""
 
     def __init__(self, api, namespace):
         self.api = api
         self.ns = namespace
 
-    def job(self, entries=None, text=None, completion=COMPLETION, name="train", labels=None, annotation=None):
-        body = clean(sample("notebookvalidationjob-predictive-analytics.yaml", nvj.KIND), name, self.ns)
-        body.pop("status")
-        body["metadata"]["labels"] = labels or {}
-        anns = body["metadata"]["annotations"] = {}
+    def job(self, entries=None, text=None, completion=COMPLETION, name="train", labels=None, annotation=None,
+            annotations=None):
         if text is None and entries is not None:
             text = yaml.safe_dump(entries, sort_keys=False)
-        if text is not None:
-            anns[annotation or nvj.ANN_TRIGGER] = text
-        self.api.create(nvj.API_VERSION, nvj.KIND, body, namespace=self.ns)
+        body = test_world.job(self.ns, name, trigger=text, trigger_annotation=annotation or nvj.ANN_TRIGGER,
+                              labels=labels, annotations=annotations)
+        test_world.create(self.api, body)
         return self.complete(name, completion)
 
     def complete(self, name="train", completion=COMPLETION, phase=nvj.SUCCEEDED):
-        status = {"status": {"phase": phase, "startTime": "2026-01-24T22:25:00Z", "completionTime": completion}}
-        self.api.patch(nvj.API_VERSION, nvj.KIND, name, status, namespace=self.ns, subresource="status")
+        test_world.set_phase(self.api, self.ns, name, phase, completed=completion, started="2026-01-24T22:25:00Z")
         return self.fresh(name)
 
     def fresh(self, name="train"):
-        return self.api.get(nvj.API_VERSION, nvj.KIND, name, self.ns)
+        return test_world.get_job(self.api, self.ns, name)
 
     def deployment(self, name="model", namespace=None):
-        body = clean(sample("inferenceservice-predictive-analytics.yaml", "Deployment"), name, namespace or self.ns)
-        body.pop("status")
-        return self.api.create("apps/v1", "Deployment", body, namespace=namespace or self.ns)
+        return test_world.create(self.api, test_world.deployment(namespace or self.ns, name))
 
     def isvc(self, name="predictive-analytics"):
-        body = clean(sample("inferenceservice-predictive-analytics.yaml", "InferenceService"), name, self.ns)
-        body.pop("status")
-        return self.api.create("serving.kserve.io/v1beta1", "InferenceService", body, namespace=self.ns)
+        return test_world.create(self.api, test_world.inference_service(self.ns, name))
 
     def pod(self, name, isvc="predictive-analytics"):
-        body = clean(sample("inferenceservice-predictive-analytics.yaml", "Pod"), name, self.ns)
-        body.pop("status")
-        body["spec"].pop("nodeName")
-        body["metadata"]["labels"][trigger_actions.ISVC_LABEL] = isvc
-        return self.api.create("v1", "Pod", body, namespace=self.ns)
+        return test_world.create(self.api, test_world.pod(self.ns, name, isvc=isvc))
 
     def app(self, name="model-app", phase="Succeeded", operation=None):
-        body = clean(sample("argocd-application.yaml", "Application"), name, self.ns)
-        body["spec"]["destination"]["namespace"] = self.ns  # it deploys the job's namespace: the job's parent
-        body["status"]["operationState"]["phase"] = phase
+        body = test_world.application(self.ns, name, status=test_world.application_status(phase))  # the job's parent
         if operation:
             body["operation"] = operation
-        return self.api.create("argoproj.io/v1alpha1", "Application", body, namespace=self.ns)
+        return test_world.create(self.api, body)
 
     def get(self, kind, name, namespace=None):
         return self.api.get(triggers.KINDS.get(kind, ("v1",))[0], kind, name, namespace or self.ns)
@@ -106,8 +75,13 @@ class World:
         options.setdefault("argocd_namespace", self.ns)
         return triggers.reconcile(self.api, job or self.fresh(), options=options, check_mode=check_mode, now=now)
 
+    def lose_record(self, name="train"):
+        """What a controller that died between acting and recording leaves: no trigger record."""
+        self.api.patch(nvj.API_VERSION, nvj.KIND, name, {"metadata": {"annotations": {nvj.ANN_TRIGGER_STATUS: None}}},
+                       namespace=self.ns)
+
     def record(self, name="train"):
-        return json.loads(nvj.annotations(self.fresh(name)).get(nvj.ANN_TRIGGER_STATUS) or "null")
+        return test_world.trigger_record(self.fresh(name))
 
     def events(self, reason):
         return [e for e in self.api.list("v1", "Event", namespace=self.ns) if e.get("reason") == reason]
@@ -293,13 +267,7 @@ def test_restart_inference_service_deletes_only_pods_older_than_the_completion(w
     assert world.get("Pod", "new") is not None and world.get("Pod", "other-isvc") is not None
 
     # the record is lost (crash between acting and recording): the replay deletes nothing new
-    world.api.patch(
-        nvj.API_VERSION,
-        nvj.KIND,
-        "train",
-        {"metadata": {"annotations": {nvj.ANN_TRIGGER_STATUS: None}}},
-        namespace=world.ns,
-    )
+    world.lose_record()
     kube.clear_log()
     replay = world.reconcile()
     assert "deleted 0 pod(s)" in replay["fired"][0]["message"]
@@ -376,13 +344,7 @@ def test_sync_deferred_while_an_operation_runs_then_started(world, kube):
     app["status"]["operationState"] = {"phase": "Running", "operation": app.pop("operation"),
                                        "startedAt": nvj.rfc3339(datetime.datetime.now(datetime.UTC))}
     world.api.replace("argoproj.io/v1alpha1", "Application", app, namespace=world.ns)
-    world.api.patch(
-        nvj.API_VERSION,
-        nvj.KIND,
-        "train",
-        {"metadata": {"annotations": {nvj.ANN_TRIGGER_STATUS: None}}},
-        namespace=world.ns,
-    )
+    world.lose_record()
     kube.clear_log()
     replay = world.reconcile()
     assert replay["fired"][0]["result"] == "succeeded" and "already started" in replay["fired"][0]["message"]
@@ -439,15 +401,8 @@ def test_application_in_any_namespace_is_resolved_from_the_tracking_id(world):
     ``namespace:`` means the Application in <ns>, not one in the Argo CD namespace."""
     world.app("model-app")  # in the job's namespace, deploying into it
     tracking = "{0}_model-app:mlops.mlops.dev/NotebookValidationJob:{0}/train".format(world.ns)
-    body = clean(sample("notebookvalidationjob-predictive-analytics.yaml", nvj.KIND), "train", world.ns)
-    body.pop("status")
-    body["metadata"]["labels"] = {}
-    body["metadata"]["annotations"] = {
-        nvj.ANN_TRACKING_ID: tracking,
-        nvj.ANN_TRIGGER: yaml.safe_dump([entry("Application", "model-app", "sync")]),
-    }
-    world.api.create(nvj.API_VERSION, nvj.KIND, body, namespace=world.ns)
-    job = world.complete()
+    job = world.job(text=yaml.safe_dump([entry("Application", "model-app", "sync")]),
+                    annotations={nvj.ANN_TRACKING_ID: tracking})
     result = world.reconcile(job, argocd_namespace="argocd-control-plane")
     assert not result.get("failed"), result.get("msg")
     assert [(f["namespace"], f["result"]) for f in result["fired"]] == [(world.ns, "succeeded")]
@@ -457,15 +412,9 @@ def test_application_in_any_namespace_is_resolved_from_the_tracking_id(world):
 def test_application_refusal_suggests_the_tracking_id_namespace(world):
     world.app("model-app")
     tracking = "{0}_model-app:mlops.mlops.dev/NotebookValidationJob:{0}/train".format(world.ns)
-    body = clean(sample("notebookvalidationjob-predictive-analytics.yaml", nvj.KIND), "train", world.ns)
-    body.pop("status")
-    body["metadata"]["labels"] = {}
-    body["metadata"]["annotations"] = {
-        nvj.ANN_TRACKING_ID: tracking,
-        nvj.ANN_TRIGGER: yaml.safe_dump([entry("Application", "model-app", "sync", namespace="argocd-control-plane")]),
-    }
-    world.api.create(nvj.API_VERSION, nvj.KIND, body, namespace=world.ns)
-    result = world.reconcile(world.complete(), argocd_namespace="argocd-control-plane")
+    job = world.job(text=yaml.safe_dump([entry("Application", "model-app", "sync", namespace="argocd-control-plane")]),
+                    annotations={nvj.ANN_TRACKING_ID: tracking})
+    result = world.reconcile(job, argocd_namespace="argocd-control-plane")
     assert result["failed"] and "set namespace: {0} in the entry".format(world.ns) in result["msg"]
     assert "operation" not in world.get("Application", "model-app")
 

@@ -6,7 +6,7 @@ import json
 
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj
 
-from tests.integration import nvj_world as world
+from tests.support import world
 
 HEALTH_KEY = "resource.customizations.health.mlops.mlops.dev_NotebookValidationJob"
 OWN = {"url": "https://argocd.example.invalid", "trigger.on-sync-failed": "- send: [x]\n"}
@@ -69,13 +69,13 @@ def install_and_uninstall(api, playbook, namespace, controller):
 
 def test_reconcile_every_job_of_namespaces_given_as_survey_text(api, playbook, namespace):
     world.build(api, namespace)
-    world.set_phase(api, namespace, "Succeeded", started=world.stamp(), completed=world.stamp())
+    world.set_phase(api, namespace, world.JOB_NAME, "Succeeded", started=world.stamp(), completed=world.stamp())
     # AWX text surveys send strings; min_interval "" is an unanswered optional integer question
     result = playbook.run(None, playbook="mlops.gitops.reconcile", extra_vars={
         "namespaces": " {0}, ".format(namespace), "argocd_namespace": namespace, "allowed_namespaces": "",
         "features": "waves\nstatus", "min_interval": ""})
     assert result.rc == 0, result.stdout[-3000:] + result.stderr[-2000:]
-    annotations = nvj.annotations(world.job(api, namespace))
+    annotations = nvj.annotations(world.get_job(api, namespace))
     assert annotations[nvj.ANN_WAVE_COMPLETE] == "3"
     assert nvj.ANN_TRIGGER_STATUS not in annotations  # only the features asked for ran
     status = json.loads(world.app_annotations(api, namespace)[nvj.ANN_NOTEBOOK_STATUS])

@@ -14,7 +14,7 @@ from ansible_collections.mlops.gitops.plugins.module_utils import nvj
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi
 
 from tests.crds import crd_paths
-from tests.integration import nvj_world as world
+from tests.support import world
 from tests.integration.playbook import PlaybookRunner
 from tests.support.cluster import TestCluster
 
@@ -64,7 +64,8 @@ def test_a_completion_is_announced_once_after_its_event_expired(short_lived_even
         time.sleep(0.1)
     world.build(api, namespace)
     now = datetime.datetime.now(datetime.UTC)
-    world.set_phase(api, namespace, "Succeeded", started=world.stamp(now - datetime.timedelta(minutes=5)),
+    world.set_phase(api, namespace, world.JOB_NAME, "Succeeded",
+                    started=world.stamp(now - datetime.timedelta(minutes=5)),
                     completed=world.stamp(now + datetime.timedelta(seconds=1)))
     playbook = PlaybookRunner(ttl, tmp_path)
 
@@ -120,18 +121,11 @@ def test_the_replicaset_controller_recreates_the_pods_a_restart_deletes(api, pla
     """KServe's controller can't run here: a Deployment labelled as KServe labels the predictor's stands in
     for the one it would create, and the real ReplicaSet controller re-creates the pods."""
     world.build(api, namespace, pods=False)
-    api.create("apps/v1", "Deployment", {
-        "apiVersion": "apps/v1", "kind": "Deployment",
-        "metadata": {"name": world.ISVC_NAME + "-predictor", "namespace": namespace},
-        "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "predictor"}},
-                 "template": {"metadata": {"labels": {"app": "predictor", world.WORLD_LABEL: "predictor",
-                                                      "serving.kserve.io/inferenceservice": world.ISVC_NAME}},
-                              "spec": {"containers": [{"name": "kserve-container",
-                                                       "image": "kserve/sklearnserver:v0.14.0"}]}}},
-    }, namespace=namespace)
+    world.create(api, world.deployment(namespace, world.ISVC_NAME + "-predictor", replicas=2, isvc=world.ISVC_NAME))
     before = wait_for_pods(api, namespace, 2)
     now = datetime.datetime.now(datetime.UTC)
-    world.set_phase(api, namespace, "Succeeded", started=world.stamp(now - datetime.timedelta(minutes=5)),
+    world.set_phase(api, namespace, world.JOB_NAME, "Succeeded",
+                    started=world.stamp(now - datetime.timedelta(minutes=5)),
                     completed=world.stamp(now + datetime.timedelta(seconds=1)))
     res = playbook.run([reconcile_task(namespace)]).result(TASK)
     assert not res.get("failed"), res
@@ -141,7 +135,7 @@ def test_the_replicaset_controller_recreates_the_pods_a_restart_deletes(api, pla
     again = playbook.run([reconcile_task(namespace)]).result(TASK)
     assert not again["steps"]["triggers"].get("fired")
     assert wait_for_pods(api, namespace, 2) == after  # the new pods serve the new model: left alone
-    assert nvj.ANN_TRIGGER_STATUS in nvj.annotations(world.job(api, namespace))
+    assert nvj.ANN_TRIGGER_STATUS in nvj.annotations(world.get_job(api, namespace))
 
 
 def wait_for_pods(api, namespace, count, excluding=(), timeout=60):

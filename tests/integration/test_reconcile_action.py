@@ -6,7 +6,7 @@ import json
 
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj
 
-from tests.integration import nvj_world as world
+from tests.support import world
 
 TASK = "reconcile"
 
@@ -19,7 +19,7 @@ def reconcile_task(namespace, **extra):
 
 def succeed(api, namespace):
     start = datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=5)
-    world.set_phase(api, namespace, "Succeeded", started=world.stamp(start),
+    world.set_phase(api, namespace, world.JOB_NAME, "Succeeded", started=world.stamp(start),
                     completed=world.stamp(datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=1)))
 
 
@@ -38,9 +38,9 @@ def test_full_reconcile_then_a_second_run_writes_nothing(api, playbook, namespac
     assert first["requests"]["patch"] >= 2 and first["requests"]["create"] >= 1
     assert {d["before_header"].split()[-2] for d in first["diff"]} >= {"waves", "events", "status"}
 
-    job = world.job(api, namespace)
+    job = world.get_job(api, namespace)
     assert nvj.annotations(job)[nvj.ANN_WAVE_COMPLETE] == "3"
-    assert json.loads(nvj.annotations(job)[nvj.ANN_TRIGGER_STATUS])["key"] == nvj.completion_key(job)
+    assert world.trigger_record(job)["key"] == nvj.completion_key(job)
     assert len(world.events(api, namespace, "ValidationSucceeded")) == 1
     assert world.pods(api, namespace) == []  # the restart deleted both predictor pods
     status = json.loads(world.app_annotations(api, namespace)[nvj.ANN_NOTEBOOK_STATUS])
@@ -53,7 +53,7 @@ def test_full_reconcile_then_a_second_run_writes_nothing(api, playbook, namespac
     assert not second.get("failed"), second
     assert second["changed"] is False
     assert not any(second["requests"].get(verb) for verb in ("create", "patch", "update", "delete")), second["requests"]
-    assert world.writes(cluster) in ([], None)
+    assert cluster.proxy is None or world.writes(cluster.request_log) == []
     assert len(world.pods(api, namespace)) == 2  # the trigger did not fire again
 
 
@@ -64,8 +64,8 @@ def test_check_mode_reports_without_writing(api, playbook, namespace, cluster):
         cluster.clear_log()
     res = playbook.run([reconcile_task(namespace)], check=True, diff=True).result(TASK)
     assert res["changed"] is True and not res.get("failed"), res
-    assert world.writes(cluster) in ([], None)
-    assert nvj.ANN_WAVE_COMPLETE not in nvj.annotations(world.job(api, namespace))
+    assert cluster.proxy is None or world.writes(cluster.request_log) == []
+    assert nvj.ANN_WAVE_COMPLETE not in nvj.annotations(world.get_job(api, namespace))
     assert len(world.pods(api, namespace)) == 2
 
 
@@ -86,7 +86,7 @@ def test_one_failing_step_does_not_stop_the_others(api, playbook, namespace, kub
     assert "waves" in res["msg"] and "1 step(s) failed" in res["msg"], res["msg"]
     assert res["steps"]["waves"]["status"] == 403
     assert all(res["steps"][step]["changed"] for step in ("events", "triggers", "status")), res["steps"]
-    job = world.job(api, namespace)
+    job = world.get_job(api, namespace)
     assert nvj.ANN_WAVE_COMPLETE not in nvj.annotations(job)
     assert nvj.ANN_TRIGGER_STATUS in nvj.annotations(job)
     assert nvj.ANN_NOTEBOOK_STATUS in world.app_annotations(api, namespace)

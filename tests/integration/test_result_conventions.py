@@ -7,7 +7,7 @@ import json
 import yaml
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj
 
-from tests.integration.wave_helpers import create_job, get_job
+from tests.support.world import create_job, get_job, write_status
 
 T1 = "2026-01-24T22:30:00Z"
 # The Go operator's status after a run that compared against a golden notebook (CRD v1alpha1 fields).
@@ -31,7 +31,7 @@ CELL_STATUS = {
 
 def finished_job(api, namespace, name):
     create_job(api, namespace, name)
-    api.patch(nvj.API_VERSION, nvj.KIND, name, {"status": CELL_STATUS}, namespace=namespace, subresource="status")
+    write_status(api, namespace, name, CELL_STATUS)
 
 
 def test_diff_only_in_diff_mode_for_modules_and_the_reconcile(playbook, api, namespace):

@@ -22,25 +22,9 @@ from ansible_collections.mlops.gitops.plugins.module_utils import nvj, triggers
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi
 
 from tests.integration.playbook import PlaybookRunner
-from tests.integration.test_faults import (  # noqa: F401 (spaces is a fixture)
-    APP,
-    APP_NAME,
-    DEPLOY,
-    after_pods,
-    complete_at,
-    ISVC,
-    JOB,
-    fast_api,
-    job_events,
-    make_world,
-    ns_log,
-    pod,
-    reconcile,
-    spaces,
-    utc,
-    world_objects,
-    write_entries,
-)
+from tests.integration.test_faults import fast_api, reconcile
+from tests.support import world
+from tests.support.world import APP, APP_NAME, DEPLOY, DEPLOY_NAME, ISVC, JOB_NAME
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY_ROLE = REPO / "roles" / "notebook_controller_deploy"
@@ -59,15 +43,12 @@ def entry(kind, name, namespace=None, api_version=None, action="restart", **extr
 
 
 def set_trigger(api, namespace, text):
-    api.patch(nvj.API_VERSION, nvj.KIND, JOB, {"metadata": {"annotations": {nvj.ANN_TRIGGER: text}}},
+    api.patch(nvj.API_VERSION, nvj.KIND, JOB_NAME, {"metadata": {"annotations": {nvj.ANN_TRIGGER: text}}},
               namespace=namespace)
 
 
-def deployment(namespace, name="feature-server"):
-    return {"apiVersion": DEPLOY[0], "kind": DEPLOY[1], "metadata": {"name": name, "namespace": namespace},
-            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": name}},
-                     "template": {"metadata": {"labels": {"app": name}},
-                                  "spec": {"containers": [{"name": "c", "image": "example/server:1"}]}}}}
+def deployment(namespace, name=DEPLOY_NAME):
+    return world.deployment(namespace, name, replicas=1, selector=name)
 
 
 def restarted(api, namespace, name="feature-server"):
@@ -77,10 +58,10 @@ def restarted(api, namespace, name="feature-server"):
 
 # -- cross-namespace policy ------------------------------------------------------------------------
 @pytest.fixture
-def two_spaces(api, kube, namespace, spaces):  # noqa: F811
+def two_spaces(api, kube, namespace, spaces):
     """The job's namespace (with a Deployment) and another one with a Deployment of the same name."""
-    other = spaces("other")
-    make_world(kube, namespace, trigger=entry("Deployment", "feature-server"))
+    (other,) = spaces(1)
+    world.load_scenario(kube, namespace, trigger=entry("Deployment", "feature-server"))
     kube.load([deployment(other)])
     return namespace, other
 
@@ -97,9 +78,9 @@ def test_other_namespace_is_refused_and_nothing_fires_anywhere(api, kube, two_sp
     assert other in step["msg"] and "allowed_namespaces" in step["msg"] and triggers.ANN_ALLOW_FROM in step["msg"]
     # The whole list was refused: not even the same-namespace target fired, and nothing was written elsewhere.
     assert restarted(api, home) is None and restarted(api, other) is None
-    assert [e for e in write_entries(during) if e["resource"] == "deployments"] == []
+    assert [e for e in world.writes(during) if e["resource"] == "deployments"] == []
     assert [e for e in during if e.get("namespace") == other] == []
-    assert len(job_events(api, home, "TriggerRefused")) == 1
+    assert len(world.events(api, home, "TriggerRefused")) == 1
 
 
 @pytest.mark.parametrize("allowed", [["*"], ["{other}"]])
@@ -122,41 +103,41 @@ def test_target_namespace_opts_in(api, kube, two_spaces, opt_in, fires):
     assert bool(run.failed) is not fires
 
 
-def test_an_application_that_is_not_the_parent_is_refused(api, kube, namespace, spaces):  # noqa: F811
-    control = spaces("argocd")
-    kube.load([dict(world_objects(control, app=True)[0], metadata={"name": "payments", "namespace": control})])
-    make_world(kube, namespace, trigger=entry("Application", "payments", control, action="sync"))
+def test_an_application_that_is_not_the_parent_is_refused(api, kube, namespace, spaces):
+    (control,) = spaces(1)
+    kube.load([dict(world.scenario(control, app=True)[0], metadata={"name": "payments", "namespace": control})])
+    world.load_scenario(kube, namespace, trigger=entry("Application", "payments", control, action="sync"))
     run = reconcile(fast_api(api), namespace)
     assert run.failed == ["triggers"] and "is not the parent Application" in run.steps["triggers"]["msg"]
     assert "operation" not in api.get(*APP, "payments", control)
 
 
 
-def test_a_job_cannot_claim_another_teams_application_to_sync_it(api, kube, namespace, spaces):  # noqa: F811
+def test_a_job_cannot_claim_another_teams_application_to_sync_it(api, kube, namespace, spaces):
     """The parent is read from labels/annotations the job's author writes. Claiming an Application
     that does not deploy to the job's namespace (and does not list the job among its resources) must
     not give its author the power to sync or refresh that Application."""
-    control, victim_ns = spaces("argocd"), spaces("victim")
-    victim = world_objects(victim_ns)[0]
+    control, victim_ns = spaces(2)
+    victim = world.scenario(victim_ns)[0]
     victim["metadata"] = {"name": "payments", "namespace": control}
     kube.load([victim])
-    make_world(kube, namespace, app=False, trigger=entry("Application", "payments", control, action="sync"))
-    api.patch(nvj.API_VERSION, nvj.KIND, JOB, {"metadata": {"labels": {nvj.LABEL_INSTANCE: "payments"}}},
+    world.load_scenario(kube, namespace, app=False, trigger=entry("Application", "payments", control, action="sync"))
+    api.patch(nvj.API_VERSION, nvj.KIND, JOB_NAME, {"metadata": {"labels": {nvj.LABEL_INSTANCE: "payments"}}},
               namespace=namespace)
     reconcile(fast_api(api), namespace, argocd_namespace=control)
     assert "operation" not in api.get(*APP, "payments", control), "a job in {0} synced {1}/payments".format(
         namespace, control)
 
 
-def test_a_job_cannot_count_itself_into_another_teams_application(api, kube, namespace, spaces):  # noqa: F811
+def test_a_job_cannot_count_itself_into_another_teams_application(api, kube, namespace, spaces):
     """Same claim, status side: a job labelled with another team's Application must not put a
     failure into that Application's notebook status (its notifications would fire on it)."""
-    control, victim_ns = spaces("argocd"), spaces("victim")
-    victim = world_objects(victim_ns)[0]
+    control, victim_ns = spaces(2)
+    victim = world.scenario(victim_ns)[0]
     victim["metadata"] = {"name": "payments", "namespace": control}
     kube.load([victim])
-    make_world(kube, namespace, app=False, trigger="")
-    api.patch(nvj.API_VERSION, nvj.KIND, JOB, {"metadata": {"labels": {nvj.LABEL_INSTANCE: "payments"}}},
+    world.load_scenario(kube, namespace, app=False, trigger="")
+    api.patch(nvj.API_VERSION, nvj.KIND, JOB_NAME, {"metadata": {"labels": {nvj.LABEL_INSTANCE: "payments"}}},
               namespace=namespace)
     reconcile(fast_api(api), namespace, argocd_namespace=control)
     assert nvj.ANN_NOTEBOOK_STATUS not in nvj.annotations(api.get(*APP, "payments", control))
@@ -174,7 +155,7 @@ SENSITIVE_RESOURCES = {"secrets", "serviceaccounts", "configmaps", "roles", "clu
 
 @pytest.mark.parametrize("api_version, kind", FORBIDDEN, ids=[k for _, k in FORBIDDEN])
 def test_sensitive_kinds_are_refused_before_any_request(api, kube, namespace, api_version, kind):
-    make_world(kube, namespace, trigger=entry("Deployment", "feature-server")
+    world.load_scenario(kube, namespace, trigger=entry("Deployment", "feature-server")
                + entry(kind, "target", api_version=api_version, action="refresh"))
     start = len(kube.request_log)
     run = reconcile(fast_api(api), namespace)
@@ -183,7 +164,7 @@ def test_sensitive_kinds_are_refused_before_any_request(api, kube, namespace, ap
     touched = {e["resource"] for e in kube.request_log[start:]}
     assert not touched & SENSITIVE_RESOURCES and "namespaces" not in touched, touched
     assert restarted(api, namespace) is None  # the valid entry did not fire either
-    assert len(job_events(api, namespace, "TriggerInvalid")) == 1
+    assert len(world.events(api, namespace, "TriggerInvalid")) == 1
 
 
 # -- hostile YAML ----------------------------------------------------------------------------------
@@ -225,7 +206,7 @@ def test_hostile_annotations_are_refused_within_a_small_memory_bound(name):
 @pytest.mark.parametrize("name", ["billion-laughs", "oversized", "deep-flow-nesting"])
 def test_hostile_annotation_on_a_job_fails_the_step_cheaply(api, kube, namespace, name):
     """The same inputs through a whole reconcile (the annotation as large as the API server allows)."""
-    make_world(kube, namespace, trigger=HOSTILE[name])
+    world.load_scenario(kube, namespace, trigger=HOSTILE[name])
     client = fast_api(api)
     reconcile(client, namespace)  # warm the client (discovery, connection pool)
     tracemalloc.start()
@@ -269,8 +250,8 @@ def test_annotation_content_is_never_templated_by_a_playbook_run(api, kube, name
     comes back as plain data in the task result."""
     marker = canary(tmp_path, "playbook")
     lookup = "{{{{ lookup('pipe', 'touch {0}') }}}}".format(marker)
-    make_world(kube, namespace)
-    api.patch(nvj.API_VERSION, nvj.KIND, JOB, {"metadata": {"annotations": {
+    world.load_scenario(kube, namespace)
+    api.patch(nvj.API_VERSION, nvj.KIND, JOB_NAME, {"metadata": {"annotations": {
         "mlops.dev/note": lookup, nvj.ANN_SYNC_WAVE: lookup}},
         # the CRD's pattern requires a .ipynb path; Jinja passes it when it ends so
         "spec": {"notebook": {"path": lookup + ".ipynb"}}}, namespace=namespace)
@@ -278,7 +259,7 @@ def test_annotation_content_is_never_templated_by_a_playbook_run(api, kube, name
     for text in injection_annotations(marker)[::2]:  # Jinja in a name, a Python tag, a bare Jinja value
         set_trigger(api, namespace, text)
         res = playbook.run([], roles=[{"role": "mlops.gitops.notebook_controller", "vars": {
-            "notebook_controller_name": JOB, "notebook_controller_namespace": namespace,
+            "notebook_controller_name": JOB_NAME, "notebook_controller_namespace": namespace,
             "notebook_controller_argocd_namespace": namespace, "notebook_controller_operator_sdk": "disabled"}}])
         results.append(res.result("mlops.gitops.notebook_controller : Reconcile the NotebookValidationJob"))
         assert not marker.exists(), res.stdout[-2000:]
@@ -328,10 +309,10 @@ def every_action_trigger(home, other, control):
 
 
 def controller_world(kube, home, other, control):
-    objs = [o for o in world_objects(home) if o["kind"] not in ("Application", nvj.KIND)]
-    app = world_objects(control)[0]
+    objs = [o for o in world.scenario(home) if o["kind"] not in ("Application", nvj.KIND)]
+    app = world.scenario(control)[0]
     app["spec"]["destination"]["namespace"] = home  # the Application deploys the jobs' namespace
-    job_ok = [o for o in world_objects(home, trigger=every_action_trigger(home, other, control))
+    job_ok = [o for o in world.scenario(home, trigger=every_action_trigger(home, other, control))
               if o["kind"] == nvj.KIND][0]
     job_ok["metadata"]["labels"][nvj.LABEL_INSTANCE] = APP_NAME
     failed = json.loads(json.dumps(job_ok))
@@ -343,11 +324,11 @@ def controller_world(kube, home, other, control):
     running["status"] = {"phase": "ValidationRunning", "startTime": failed["status"]["startTime"]}
     sts = dict(deployment(home, "store"), kind="StatefulSet")
     daemon = dict(deployment(home, "agent"), kind="DaemonSet")
-    done = after_pods(kube.load(objs + [app, sts, daemon, deployment(other)]))
-    complete_at(job_ok, done)
-    complete_at(failed, done)
+    done = world.after_pods(kube.load(objs + [app, sts, daemon, deployment(other)]))
+    world.complete_at(job_ok, done)
+    world.complete_at(failed, done)
     kube.load([job_ok, failed, running])
-    return [JOB, "smoke-test", "nightly"]
+    return [JOB_NAME, "smoke-test", "nightly"]
 
 
 @pytest.fixture(scope="module")
@@ -425,14 +406,14 @@ def test_every_grant_of_the_cluster_role_is_used(rbac_scenario):
 
 
 def run_fired(api, namespace):
-    record = json.loads(nvj.annotations(api.get(nvj.API_VERSION, nvj.KIND, JOB, namespace))[nvj.ANN_TRIGGER_STATUS])
+    record = world.trigger_record(world.get_job(api, namespace))
     return [t["result"] for t in record["targets"]]
 
 
 def test_the_restricted_user_is_really_restricted(api, cluster, namespace, tmp_path):
     """The checks above mean something only if kube-apiserver enforces the ClusterRole for this account."""
     cluster.load([{"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s", "namespace": namespace},
-                   "data": {}}, pod(namespace, "x")])
+                   "data": {}}, world.pod(namespace, "predictor-x")])
     from kubernetes import client, config
 
     with cluster.restricted(tmp_path, cluster_rules=rendered_cluster_role()["rules"]) as (_, kubeconfig):
@@ -448,14 +429,14 @@ def test_the_restricted_user_is_really_restricted(api, cluster, namespace, tmp_p
 def test_without_one_verb_the_reconcile_fails_with_the_documented_403(api, playbook, cluster, namespace, tmp_path):
     """The ClusterRole less ``patch`` on NotebookValidationJobs: the wave step is refused by the real RBAC
     authorizer, and the message says who lacks which right and how to fix it."""
-    make_world(cluster, namespace)
+    world.load_scenario(cluster, namespace)
     rules = [dict(rule, verbs=[v for v in rule["verbs"] if v != "patch"])
              if "notebookvalidationjobs" in rule["resources"] else rule for rule in rendered_cluster_role()["rules"]]
     with cluster.restricted(tmp_path, cluster_rules=rules, name="controller-less-patch") as (_, kubeconfig):
         task = {"name": "one", "register": "out", "ignore_errors": True, "mlops.gitops.notebook_reconcile": {
-            "name": JOB, "namespace": namespace, "argocd_namespace": namespace, "min_interval": 0}}
+            "name": JOB_NAME, "namespace": namespace, "argocd_namespace": namespace, "min_interval": 0}}
         res = playbook.run([task], env={"K8S_AUTH_KUBECONFIG": kubeconfig, "KUBECONFIG": kubeconfig}).result("one")
     assert res.get("failed") is True
     assert res["steps"]["waves"]["status"] == 403, res["steps"]["waves"]
-    assert "may not patch NotebookValidationJob {0}/{1}".format(namespace, JOB) in res["msg"], res["msg"]
+    assert "may not patch NotebookValidationJob {0}/{1}".format(namespace, JOB_NAME) in res["msg"], res["msg"]
     assert "grant it that right" in res["msg"], res["msg"]

@@ -14,14 +14,6 @@ def operator_runtime(cluster):
 
 
 @pytest.fixture
-def api(cluster):
-    """The collection's own client layer (from the installed collection), as admin."""
-    from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi
-
-    return KubeApi.from_auth(kubeconfig=cluster.kubeconfig)
-
-
-@pytest.fixture
 def start_operator(cluster, tmp_path, operator_runtime, namespace):
     """``start_operator(namespaces, env={...}, args=[...])``: a running ansible-operator watching
     ``namespaces``; stopped (and its RBAC removed) after the test, before its namespace is deleted.

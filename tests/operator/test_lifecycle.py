@@ -16,7 +16,7 @@ import time
 import pytest
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj
 
-from tests.integration import nvj_world as world
+from tests.support import world
 
 REQUEUE = 3
 GVK = "mlops.mlops.dev/v1alpha1, Kind=NotebookValidationJob"
@@ -73,9 +73,9 @@ def test_a_job_from_creation_to_deletion(start_operator, api, namespace, tmp_pat
 
     # the Go operator's phases: status only, so only the requeue notices them; nothing is written
     writes = []
-    for phase in ("Initializing", "Building", "BuildComplete", "ValidationRunning"):
+    for phase in world.PHASES:
         writes.append(time.time())
-        world.set_phase(api, namespace, phase, started=now(-60))
+        world.set_phase(api, namespace, world.JOB_NAME, phase, started=now(-60))
         a_run_sees_it(operator, namespace)
         assert markers(api, namespace) == {}, phase
         assert world.events(api, namespace) == [], phase
@@ -97,7 +97,7 @@ def test_a_job_from_creation_to_deletion(start_operator, api, namespace, tmp_pat
     # Succeeded: marker, one Event, the trigger restarts the predictor once, the Application counts it
     completed_at = time.time()
     runs_before = len(operator.runs(world.JOB_NAME, namespace))
-    world.set_phase(api, namespace, "Succeeded", started=now(-60), completed=now())
+    world.set_phase(api, namespace, world.JOB_NAME, "Succeeded", started=now(-60), completed=now())
     operator.wait_for(lambda: markers(api, namespace).get(nvj.ANN_WAVE_COMPLETE) == "3", what="wave-complete")
     noticed = time.time() - completed_at
     operator.wait_idle(world.JOB_NAME, namespace, quiet=2 * REQUEUE + 2)
@@ -116,11 +116,11 @@ def test_a_job_from_creation_to_deletion(start_operator, api, namespace, tmp_pat
 
     # re-run: the Go operator restarts a job on a spec change; the markers go so nothing waits on them
     api.patch(nvj.API_VERSION, nvj.KIND, world.JOB_NAME, {"spec": {"timeout": "45m"}}, namespace=namespace)
-    world.set_phase(api, namespace, "ValidationRunning", started=now(), completed=None)
+    world.set_phase(api, namespace, world.JOB_NAME, "ValidationRunning", started=now(), completed=None)
     operator.wait_for(lambda: markers(api, namespace) == {}, what="markers cleared on the re-run")
 
     # Failed: failure marker, a Warning Event, no trigger, the Application counts the failure
-    world.set_phase(api, namespace, "Failed", started=now(-5), completed=now())
+    world.set_phase(api, namespace, world.JOB_NAME, "Failed", started=now(-5), completed=now())
     operator.wait_for(lambda: markers(api, namespace).get(nvj.ANN_WAVE_FAILED) == "3", what="wave-failed")
     operator.wait_idle(world.JOB_NAME, namespace, quiet=2 * REQUEUE + 2)
     assert app_status(api, namespace)["failed"] == 1
@@ -147,9 +147,9 @@ def test_a_failed_build_is_marked_failed_and_fires_nothing(start_operator, api, 
     operator = start_operator(namespace, env=settings(namespace))
     world.build(api, namespace)
     a_run_sees_it(operator, namespace)
-    world.set_phase(api, namespace, "Building", started=now(-30))
+    world.set_phase(api, namespace, world.JOB_NAME, "Building", started=now(-30))
     a_run_sees_it(operator, namespace)
-    world.set_phase(api, namespace, "Failed", started=now(-30), completed=now())
+    world.set_phase(api, namespace, world.JOB_NAME, "Failed", started=now(-30), completed=now())
     operator.wait_for(lambda: markers(api, namespace).get(nvj.ANN_WAVE_FAILED) == "3", what="wave-failed")
     operator.wait_idle(world.JOB_NAME, namespace, quiet=2 * REQUEUE + 2)
     assert len(world.events(api, namespace, "ValidationFailed")) == 1

@@ -6,12 +6,12 @@ import pytest
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj
 from kubernetes import client
 
-from tests.integration import nvj_world as world
+from tests.support import world
 from tests.operator.test_lifecycle import settings
 
 
 def second_job(api, namespace, name):
-    job = world.job(api, namespace)
+    job = world.get_job(api, namespace)
     body = {"apiVersion": nvj.API_VERSION, "kind": nvj.KIND,
             "metadata": {"name": name, "namespace": namespace, "labels": nvj.metadata(job).get("labels") or {}},
             "spec": job["spec"]}

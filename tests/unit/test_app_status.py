@@ -8,20 +8,18 @@ import pytest
 
 from ansible_collections.mlops.gitops.plugins.module_utils import app_status, nvj
 
+from tests.support import world
+
 T0 = datetime.datetime(2026, 1, 24, 22, 30, 0, tzinfo=datetime.UTC)
 
 
 def job(name, phase=None, namespace="ml", completed=None, app="platform"):
-    obj = {
-        "apiVersion": nvj.API_VERSION,
-        "kind": nvj.KIND,
-        "metadata": {"name": name, "namespace": namespace, "labels": {nvj.LABEL_INSTANCE: app}},
-    }
+    status = None
     if phase:
-        obj["status"] = {"phase": phase, "results": [{"output": "x" * 100}]}
+        status = {"phase": phase, "results": [{"output": "x" * 100}]}
         if completed:
-            obj["status"]["completionTime"] = completed
-    return obj
+            status["completionTime"] = completed
+    return world.job(namespace, name, labels={nvj.LABEL_INSTANCE: app}, status=status)
 
 
 def stamp(minute):

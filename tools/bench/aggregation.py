@@ -8,6 +8,7 @@ then once more under tracemalloc (peak of Python allocations while aggregating).
 The child is ``python -m bench.aggregation child <kubeconfig> <namespace>``.
 """
 
+import datetime
 import json
 import os
 import resource
@@ -17,26 +18,36 @@ import sys
 import time
 import tracemalloc
 
-from bench import world
+from ansible_collections.mlops.gitops.plugins.module_utils import nvj
+
+from tests.support import world
 
 SIZES = (100, 1000, 10000)
 OUTPUT_BYTES = 20 * 1024
 TARGET_SECONDS = 30.0
+EPOCH = datetime.datetime(2026, 3, 1, 12, 0, 0, tzinfo=datetime.UTC)
 RUNS = 3  # timed runs per N; the median is reported
 
 
 def load(cluster, namespace, count):
-    jobs = (world.job(namespace, name="job-{0:05d}".format(i), trigger=None, output_bytes=OUTPUT_BYTES,
-                      phase="Failed" if i % 10 == 0 else "Succeeded") for i in range(count))
-    world.create_namespace(cluster, namespace)
+    output = world.cell_results(OUTPUT_BYTES)
+    jobs = (bench_job(namespace, "job-{0:05d}".format(i), "Failed" if i % 10 == 0 else "Succeeded", output)
+            for i in range(count))
+    cluster.create_namespace(namespace)
     cluster.load(world.application(namespace))
-    world.load_many(cluster, jobs)
+    cluster.load_many(jobs)
+
+
+def bench_job(namespace, name, phase, results=None):
+    """A job of the Application ``platform`` (wave 3, no trigger) in ``phase`` at ``EPOCH``."""
+    return world.job(namespace, name, wave=3, labels={nvj.LABEL_INSTANCE: world.APP_NAME},
+                     status=world.status_at(name, phase, EPOCH, results=results))
 
 
 def run_child(kubeconfig, namespace):
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                                         env.get("PYTHONPATH", "")])
+    tools = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env["PYTHONPATH"] = os.pathsep.join([tools, os.path.dirname(tools), env.get("PYTHONPATH", "")])
     proc = subprocess.run([sys.executable, "-m", "bench.aggregation", "child", kubeconfig, namespace],
                           capture_output=True, text=True, env=env, timeout=900)
     if proc.returncode != 0:
@@ -46,7 +57,7 @@ def run_child(kubeconfig, namespace):
 
 def aggregation(cluster, sizes=SIZES):
     """Benchmark 3 on ``cluster`` (the session's ``TestCluster``), without the recording proxy."""
-    cluster = world.direct(cluster)
+    cluster = cluster.direct()
     rows = []
     for count in sizes:
         namespace = "bench-agg-{0}".format(count)
@@ -70,7 +81,7 @@ def aggregation(cluster, sizes=SIZES):
 
 
 def child(kubeconfig, namespace):
-    from ansible_collections.mlops.gitops.plugins.module_utils import app_status, nvj
+    from ansible_collections.mlops.gitops.plugins.module_utils import app_status
     from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi
 
     api = KubeApi.from_auth(kubeconfig=kubeconfig)

@@ -16,7 +16,8 @@ import json
 import math
 import time
 
-from bench import world
+from bench.aggregation import EPOCH, bench_job
+from tests.support import world
 
 JOBS = 1000
 WINDOW = 60.0  # seconds in which all jobs succeed
@@ -42,10 +43,10 @@ def burst(cluster, api, jobs=JOBS, window=WINDOW, min_interval=MIN_INTERVAL):
 
     namespace = "bench-burst"
     names = ["job-{0:04d}".format(i) for i in range(jobs)]
-    cluster = world.direct(cluster)
-    world.create_namespace(cluster, namespace)
+    cluster = cluster.direct()
+    cluster.create_namespace(namespace)
     cluster.load(world.application(namespace))
-    world.load_many(cluster, [world.job(namespace, name=n, phase="ValidationRunning", trigger=None) for n in names])
+    cluster.load_many([bench_job(namespace, n, "ValidationRunning") for n in names])
     options = {"argocd_namespace": namespace, "min_interval": min_interval}
     log = recorded(api)
     queue, pending, seq = [], {}, 0
@@ -57,10 +58,9 @@ def burst(cluster, api, jobs=JOBS, window=WINDOW, min_interval=MIN_INTERVAL):
     started = time.perf_counter()
     while queue:
         offset, _, kind, name = heapq.heappop(queue)
-        moment = world.EPOCH + datetime.timedelta(seconds=offset)
+        moment = EPOCH + datetime.timedelta(seconds=offset)
         if kind == "succeed":
-            status = {"phase": "Succeeded", "completionTime": world.stamp(moment)}
-            api.patch(nvj.API_VERSION, nvj.KIND, name, {"status": status}, namespace=namespace, subresource="status")
+            world.write_status(api, namespace, name, {"phase": "Succeeded", "completionTime": world.stamp(moment)})
         elif pending.get(name) != offset:
             continue  # superseded by an earlier requeue of the same job
         else:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from bench import world
+from tests.support import world
 
 HERE = Path(__file__).resolve().parent
 CORE_PLAYBOOK = HERE / "kubernetes_core_reconcile.yml"
@@ -29,7 +29,7 @@ MAX_WATCH_ROUNDS = 10
 
 
 class Runner:
-    """Runs playbooks against ``cluster`` (a ``TestCluster``: through the proxy, or ``world.direct``'s
+    """Runs playbooks against ``cluster`` (a ``TestCluster``: through the proxy, or ``TestCluster.direct``'s
     view without it) and keeps their files in ``workdir``."""
 
     def __init__(self, cluster, workdir):
@@ -68,7 +68,8 @@ class Runner:
 
     def fresh_namespace(self, label):
         namespace = "bench-{0}-{1}".format(label, os.urandom(3).hex())
-        world.controller_world(self.cluster, namespace)
+        self.cluster.create_namespace(namespace, service_account=True)
+        world.load_scenario(self.cluster, namespace, wait=True, deploy=False)
         return namespace
 
 
@@ -97,7 +98,7 @@ def same_effects(cluster, namespace):
 
 def reconcile_cost(cluster, workdir, repeats=5):
     """Benchmark 1, timed without the recording proxy: ``cluster`` is the session's ``TestCluster``."""
-    cluster = world.direct(cluster)
+    cluster = cluster.direct()
     runner = Runner(cluster, workdir)
     runner.run(runner.empty_playbook, "default")  # warm the page cache and the discovery cache
     samples = {"action plugin": [], "kubernetes.core playbook": [], "empty playbook": []}
