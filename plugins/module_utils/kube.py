@@ -35,6 +35,7 @@ TRANSIENT_CODES = (429, 500, 502, 503, 504)
 # decided again after this many seconds), for every feature.
 CONFLICT_ATTEMPTS = 3
 CONFLICT_RETRY_AFTER = 5
+_UNREAD = object()  # conditional_write without ``current``: read the object first
 
 
 class KubeError(Exception):
@@ -288,6 +289,10 @@ class KubeApi:
         body = None
         if uid:
             body = {"apiVersion": "v1", "kind": "DeleteOptions", "preconditions": {"uid": uid}}
+            if self.dry_run:
+                # With a body the server reads DeleteOptions from it alone and ignores the query: a dryRun
+                # only in the query would delete for real.
+                body["dryRun"] = ["All"]
         try:
             path = self._path(api_version, kind, name, namespace)
             self.request("DELETE", path, "delete", describe(kind, name, namespace), body=body,
@@ -299,15 +304,15 @@ class KubeApi:
             raise
 
     # -- conditional write -----------------------------------------------------------------
-    def conditional_write(self, api_version, kind, name, namespace, decide, what=None, current=None,
+    def conditional_write(self, api_version, kind, name, namespace, decide, what=None, current=_UNREAD,
                           attempts=CONFLICT_ATTEMPTS):
         """Read, decide, write guarded by the resourceVersion; on 409 read again and decide again.
 
         ``decide(obj) -> merge patch or None`` gets the freshest object (None when it does not exist) and
         returns what to write, or None for nothing; it may be called once per attempt, so it keeps no state
         from an earlier call that the fresh object contradicts. ``current`` is the object the caller already
-        holds: decided on first without a read. The patch is sent with ``metadata.resourceVersion`` of the
-        object it was decided on (a merge patch), so a lost update is a 409, never a silent overwrite; a 404
+        holds (None: known not to exist): decided on first without a read. The patch is sent with
+        ``metadata.resourceVersion`` of the object it was decided on (a merge patch), so a lost update is a 409, never a silent overwrite; a 404
         (deleted meanwhile) decides again on None. In check mode (``dry_run``) the write is a server-side
         dry run like every other.
 
@@ -317,7 +322,7 @@ class KubeApi:
         raise ``KubeError``. Returns a ``Written``.
         """
         target = describe(kind, name, namespace)
-        obj = current if current is not None else self.get(api_version, kind, name, namespace)
+        obj = self.get(api_version, kind, name, namespace) if current is _UNREAD else current
         sent = 0
         while True:
             patch = decide(obj)

@@ -36,7 +36,9 @@ extends_documentation_fragment:
   - mlops.gitops.notebook.argocd_namespace
 attributes:
   check_mode:
-    description: Reports whether the Event would be created and creates nothing (nor the annotation).
+    description: Reports whether the Event would be created and stores nothing (nor the annotation); each write
+      is sent as a server-side dry run, so a missing right or an invalid object fails the check as it would fail
+      the real run.
     support: full
   diff_mode:
     description: Returns the Event created.
@@ -59,8 +61,9 @@ created:
   returned: success
   type: bool
 object:
-  description: The NotebookValidationJob after C(mlops.dev/announced-completion) was written.
-  returned: when this task wrote that annotation (not in check mode)
+  description: The NotebookValidationJob after C(mlops.dev/announced-completion) was written (in check mode as
+    the server's dry run would leave it).
+  returned: when this task wrote that annotation
   type: dict
 event:
   description: The Event for this completion.

@@ -63,7 +63,8 @@ attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
-    details: Reports what would fire; writes nothing, not even Events.
+    details: Reports what would fire and stores nothing; the claim, the actions, their Events and the record
+      are sent as server-side dry runs, so a missing right fails the check as it would fail the real run.
   diff_mode:
     description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
@@ -117,8 +118,9 @@ fired:
   type: list
   elements: dict
 object:
-  description: The NotebookValidationJob after the last record update (only when one was written).
-  returned: changed and not check mode
+  description: The NotebookValidationJob after the last record update (only when one was written; in check mode
+    as the server's dry run would leave it).
+  returned: changed
   type: dict
 diff:
   description: The C(mlops.dev/trigger-status) record before and after.

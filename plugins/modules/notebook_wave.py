@@ -29,7 +29,8 @@ extends_documentation_fragment:
   - mlops.gitops.notebook
 attributes:
   check_mode:
-    description: Reports the marker changes and writes nothing.
+    description: Reports the marker changes and stores nothing; each write is sent as a server-side dry run, so a
+      missing right or an invalid object fails the check as it would fail the real run.
     support: full
   diff_mode:
     description: Returns the marker annotations before and after.
@@ -66,8 +67,9 @@ markers:
   type: dict
   sample: {"mlops.dev/wave-complete": "3", "mlops.dev/completion-time": "2026-01-24T22:30:00Z"}
 object:
-  description: The NotebookValidationJob after the patch (only when one was sent).
-  returned: changed and not check mode
+  description: The NotebookValidationJob after the patch (only when one was sent; in check mode as the server's
+    dry run would leave it).
+  returned: changed
   type: dict
 diff:
   description: The marker annotations before and after.

@@ -141,3 +141,16 @@ def test_check_mode_sends_the_write_as_a_server_side_dry_run(api, kube, namespac
     [patch] = [e for e in kube.request_log if e["verb"] == "patch"]
     assert patch["query"].get("dryRun") == "All" and patch["code"] == 200
     assert api.counts is checking.counts  # one tally of requests for the task
+
+
+def test_a_dry_run_delete_with_a_uid_precondition_deletes_nothing(api, kube, namespace):
+    """With a DeleteOptions body the server ignores the query's dryRun: check mode must say it in the body
+    (a trigger's restart deletes pods with a uid precondition; check mode had deleted them for real)."""
+    made = make_cm(api, namespace)
+    kube.clear_log()
+    assert api.checking(True).delete(*CM, "cfg", namespace, uid=made["metadata"]["uid"]) is True
+    assert api.get(*CM, "cfg", namespace)["metadata"]["uid"] == made["metadata"]["uid"]
+    assert [(e["verb"], e["code"], e["query"].get("dryRun")) for e in kube.request_log if e["verb"] == "delete"] == [
+        ("delete", 200, "All")]
+    assert api.delete(*CM, "cfg", namespace, uid=made["metadata"]["uid"]) is True  # the real one still works
+    assert api.get(*CM, "cfg", namespace) is None
