@@ -312,9 +312,9 @@ class KubeApi:
         returns what to write, or None for nothing; it may be called once per attempt, so it keeps no state
         from an earlier call that the fresh object contradicts. ``current`` is the object the caller already
         holds (None: known not to exist): decided on first without a read. The patch is sent with
-        ``metadata.resourceVersion`` of the object it was decided on (a merge patch), so a lost update is a 409, never a silent overwrite; a 404
-        (deleted meanwhile) decides again on None. In check mode (``dry_run``) the write is a server-side
-        dry run like every other.
+        ``metadata.resourceVersion`` of the object it was decided on (a merge patch), so a lost update is a
+        409, never a silent overwrite; a 404 (deleted meanwhile) decides again on None. In check mode
+        (``dry_run``) the write is a server-side dry run like every other.
 
         After ``attempts`` (``CONFLICT_ATTEMPTS``) patches refused with 409 it gives up: ``Written.deferred``
         is ``{"what", "reason", "retry_after": CONFLICT_RETRY_AFTER}``, for the feature's ``deferred``
