@@ -31,7 +31,7 @@ import json
 import math
 
 from ansible_collections.mlops.gitops.plugins.module_utils import argo_app, nvj
-from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError
+from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError, Written
 
 DEFAULTS = {
     "argocd_namespace": argo_app.DEFAULT_ARGOCD_NAMESPACE,
@@ -436,8 +436,14 @@ def _apply(api, key, app, tally, rescan, opts, now, result):
         state.update(action=action, reason=reason, retry_after=retry_after, before=before, new=new)
         return {"metadata": {"annotations": new}} if action == UPDATED else None
 
-    written = api.conditional_write(argo_app.APP_API_VERSION, argo_app.APP_KIND, name, namespace, choose,
-                                    what=what, current=app)
+    try:
+        written = api.conditional_write(argo_app.APP_API_VERSION, argo_app.APP_KIND, name, namespace, choose,
+                                        what=what, current=app)
+    except KubeError as exc:
+        if not exc.not_found:
+            raise
+        written = Written(None)  # deleted between the read and the write
+        choose(None)
     if written.deferred:
         entry.update(action=DEFERRED, reason=written.deferred["reason"])
         result["deferred"].append(written.deferred)

@@ -313,8 +313,9 @@ class KubeApi:
         from an earlier call that the fresh object contradicts. ``current`` is the object the caller already
         holds (None: known not to exist): decided on first without a read. The patch is sent with
         ``metadata.resourceVersion`` of the object it was decided on (a merge patch), so a lost update is a
-        409, never a silent overwrite; a 404 (deleted meanwhile) decides again on None. In check mode
-        (``dry_run``) the write is a server-side dry run like every other.
+        409, never a silent overwrite; when the read after a 409 finds the object gone, ``decide`` gets None.
+        A 404 on the write itself raises, like every other error: the caller says what a deletion means. In
+        check mode (``dry_run``) the write is a server-side dry run like every other.
 
         After ``attempts`` (``CONFLICT_ATTEMPTS``) patches refused with 409 it gives up: ``Written.deferred``
         is ``{"what", "reason", "retry_after": CONFLICT_RETRY_AFTER}``, for the feature's ``deferred``
@@ -335,9 +336,9 @@ class KubeApi:
                 written = self.patch(api_version, kind, name, _with_version(patch, obj), namespace=namespace)
                 return Written(written, patch=patch, attempts=sent)
             except KubeError as exc:
-                if not (exc.conflict or exc.not_found):
+                if not exc.conflict:
                     raise
-                if exc.conflict and sent >= attempts:
+                if sent >= attempts:
                     reason = ("{0} changed under every write (HTTP 409, {1} times); decided again later".format(
                         target, sent))
                     return Written(obj, attempts=sent, deferred={

@@ -112,12 +112,24 @@ def test_a_conflict_on_every_write_gives_up_with_one_deferral(api, kube, namespa
     assert "b" not in api.get(*CM, "cfg", namespace)["data"]
 
 
-def test_deleted_meanwhile_is_decided_on_none(api, kube, namespace):
+def test_gone_when_read_after_a_conflict_is_decided_on_none(api, kube, namespace):
+    make_cm(api, namespace)
+    decide, seen = add_key("b", "2")
+    kube.inject_fault(verb="patch", resource="configmaps", namespace=namespace, code=409)
+    first = api.get(*CM, "cfg", namespace)
+    api.delete(*CM, "cfg", namespace)  # gone before the re-read that follows the 409
+    written = api.conditional_write(*CM, "cfg", namespace, decide, current=first)
+    assert not written.written and written.object is None and written.deferred is None
+    assert seen == [first, None]
+
+
+def test_a_404_on_the_write_is_the_callers_to_handle(api, kube, namespace):
     stale = make_cm(api, namespace)
     api.delete(*CM, "cfg", namespace)
-    decide, seen = add_key("b", "2")
-    written = api.conditional_write(*CM, "cfg", namespace, decide, current=stale)
-    assert not written.written and written.object is None and seen[-1] is None
+    decide, _seen = add_key("b", "2")
+    with pytest.raises(kube_layer.KubeError) as info:
+        api.conditional_write(*CM, "cfg", namespace, decide, current=stale)
+    assert info.value.not_found and info.value.verb == "patch"
 
 
 def test_other_errors_are_raised(api, kube, namespace):
