@@ -24,7 +24,7 @@ demo: collection control-plane operator-runtime  ## run the end-to-end demo on a
 
 # every test: lint and docs lint; Argo CD's engines (Go); unit, integration (real control plane), operator
 # (real ansible-operator) and packaging tests; Galaxy's import check; the docsite; sanity; molecule
-test: collection control-plane operator-runtime kustomize
+test: collection control-plane operator-runtime kustomize kube-state-metrics
 	$(MAKE) --no-print-directory lint docs-lint
 	$(MAKE) --no-print-directory argocd-engines
 	$(BIN)/python -m pytest tests -p no:cacheprovider -q
@@ -62,11 +62,12 @@ cluster-down:  ## stop the control plane cluster-up started
 lint: collection
 	$(BIN)/ruff check plugins tools tests
 	$(BIN)/ansible-lint --offline --profile production
+	$(MAKE) --no-print-directory changelog-lint
 
 unit: collection
 	$(BIN)/python -m pytest tests/unit -p no:cacheprovider -q
 
-integration: collection control-plane
+integration: collection control-plane kube-state-metrics
 	$(BIN)/python -m pytest tests/integration -p no:cacheprovider -q
 
 # One file or folder of tests against a fresh install: make check T=tests/unit/test_x.py [BUILD=/tmp/b1]
@@ -95,7 +96,7 @@ OPERATOR_ANSIBLE := 11.13.0
 export MLOPS_OPERATOR_VENV := $(OPERATOR_VENV)
 export MLOPS_OPERATOR_COLLECTIONS := $(OPERATOR_COLLECTIONS)
 
-.PHONY: operator-venv operator-runtime operator-tests molecule-operator config kustomize
+.PHONY: operator-venv operator-runtime operator-tests molecule-operator config kustomize kube-state-metrics
 operator-venv: $(OPERATOR_VENV)/.installed
 $(OPERATOR_VENV)/.installed: tests/operator/requirements-image.txt
 	rm -rf $(OPERATOR_VENV)
@@ -138,6 +139,11 @@ config: venv
 kustomize:
 	$(GOBUILD) kustomize
 
+# kube-state-metrics, which serves the collection's custom-resource metrics (docs/operator.md, "Labelled
+# metrics"); tests/integration/test_kube_state_metrics.py runs it (tools/gobuild/ksm pins v2.18.0).
+kube-state-metrics:
+	$(GOBUILD) kube-state-metrics
+
 # ---- publishing (issue 16): Galaxy's import check, the docs the Ansible way, the architecture picture
 .PHONY: galaxy-import docs-lint docs-rst docsite diagram
 
@@ -167,3 +173,32 @@ diagram:  ## render docs/architecture.dot to docs/architecture.svg (installs Gra
 .PHONY: argocd-engines
 argocd-engines:
 	cd tests/argocd_engines && go test -count=1 ./...
+
+# ---- the changelog (antsibull-changelog): one fragment per change in changelogs/fragments (CONTRIBUTING.md);
+# changelogs/changelog.yaml is the record and CHANGELOG.md is generated from it, never edited by hand.
+.PHONY: changelog-lint changelog
+changelog-lint: venv  ## fragments and changelogs/changelog.yaml valid; CHANGELOG.md as generated from them
+	$(BIN)/antsibull-changelog lint
+	$(BIN)/antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
+	mkdir -p $(BUILD)
+	$(BIN)/antsibull-changelog generate --output $(BUILD)/CHANGELOG.md
+	@diff -u CHANGELOG.md $(BUILD)/CHANGELOG.md || { echo "CHANGELOG.md is generated from changelogs/:" \
+	  "add a fragment (CONTRIBUTING.md, Changelog) instead of editing it"; exit 1; }
+
+# Folds the fragments into the release in galaxy.yml (CHANGELOG_ARGS=--update-existing while that version is
+# unpublished) and regenerates CHANGELOG.md. It runs on a copy of the installed collection, as docs-lint runs
+# antsibull-docs: in this checkout it would copy every file git does not ignore (.venv too) to run ansible-doc.
+CHANGELOG_ARGS ?=
+CHANGELOG_COPY := $(BUILD)/changelog/ansible_collections/mlops/gitops
+changelog: collection  ## fold changelogs/fragments into changelogs/changelog.yaml and regenerate CHANGELOG.md
+	rm -rf $(BUILD)/changelog
+	mkdir -p $(dir $(CHANGELOG_COPY))
+	cp -r $(COLLECTION_DIR) $(CHANGELOG_COPY)
+	cp galaxy.yml CHANGELOG.md $(CHANGELOG_COPY)/
+	rm -rf $(CHANGELOG_COPY)/changelogs && cp -r changelogs $(CHANGELOG_COPY)/changelogs
+	cd $(CHANGELOG_COPY) && GIT_CEILING_DIRECTORIES=$(CURDIR) $(BIN)/antsibull-changelog release $(CHANGELOG_ARGS)
+	cp $(CHANGELOG_COPY)/changelogs/changelog.yaml changelogs/changelog.yaml
+	cp $(CHANGELOG_COPY)/CHANGELOG.md CHANGELOG.md
+	@echo "removing the fragments the release folded in (keep_fragments: false removed them from the copy)"
+	for f in changelogs/fragments/*; do [ -e "$(CHANGELOG_COPY)/$$f" ] || rm -f "$$f"; done
+

@@ -193,6 +193,9 @@ class ActionModule(ActionBase):
         if not AUTH_ARG_SPEC:
             return dict(result, failed=True, msg="the kubernetes.core collection is required: "
                         "ansible-galaxy collection install kubernetes.core")
+        problem = module_runner.kubernetes_problem()
+        if problem:
+            return dict(result, failed=True, msg=problem)
         _validation, params = self.validate_argument_spec(
             argument_spec=argument_spec(),
             mutually_exclusive=[("namespaces", "name"), ("namespaces", "definition")],
@@ -211,20 +214,19 @@ class ActionModule(ActionBase):
                 outcome = self.reconcile_namespaces(api, modules, params, check_mode)
             else:
                 outcome = self.reconcile_job(api, modules, params, check_mode)
+            outcome["requests"] = dict(api.counts)
         except ImportError as exc:
             message = "mlops.gitops is incomplete, a feature module is missing: {0}".format(exc)
-            return dict(result, failed=True, msg=message)
+            outcome = {"failed": True, "msg": message}
         except KubeError as exc:
-            return dict(result, failed=True, msg=module_runner.error_message(exc, self.who), status=exc.status)
+            outcome = {"failed": True, "msg": module_runner.error_message(exc, self.who), "status": exc.status}
         except Exception as exc:  # kubeconfig errors come from kubernetes.core as CoreException
-            if exc.__class__.__name__ in ("CoreException", "ConfigException"):
-                return dict(result, failed=True, msg="Could not connect to the Kubernetes API: {0}".format(exc))
-            raise
-        outcome["requests"] = dict(api.counts)
-        if not self._play_context.diff:
-            outcome.pop("diff", None)
-        result.update(outcome)
-        return result
+            if exc.__class__.__name__ not in ("CoreException", "ConfigException"):
+                raise
+            outcome = {"failed": True, "msg": "Could not connect to the Kubernetes API: {0}".format(exc)}
+        result.update(module_runner.finish(outcome, self._play_context.diff))
+        # No module runs, so no AnsibleModule strips the secrets (api_key, an inline kubeconfig's users): this does.
+        return module_runner.redact(result, params)
 
     # -- one job --------------------------------------------------------------------------
     @staticmethod

@@ -33,3 +33,16 @@ options:
     type: str
     default: argocd
 """
+
+    # The job a module returns as ``object`` (mlops.gitops.notebook.job_object).
+    JOB_OBJECT = r"""
+options:
+  return_cell_outputs:
+    description:
+      - Return the NotebookValidationJob in RV(object) with what its notebook cells printed, C(output) of each
+        C(status.results) entry and C(actual), C(expected) and C(diff) of each C(status.comparisonResult.diffs)
+        entry.
+      - By default these are left out, as they can be large; every other field of the job is returned.
+    type: bool
+    default: false
+"""

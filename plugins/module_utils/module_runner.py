@@ -1,30 +1,31 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, mlops.gitops developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What every module of this collection shares: kubernetes.core's auth options, the API client,
-and turning API errors into a failed task that names the object and the fix."""
+"""What every module of this collection shares: kubernetes.core's auth options and module class (secrets
+redacted, the ``kubernetes`` library checked), the API client, turning API errors into a failed task that
+names the object and the fix, and kubernetes.core's conventions for what a task returns."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
 import copy
-import traceback
+import sys
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
-try:
-    import kubernetes  # noqa: F401 pylint: disable=unused-import
-
-    HAS_KUBERNETES = True
-    KUBERNETES_IMPORT_ERROR = None
-except ImportError:
-    HAS_KUBERNETES = False
-    KUBERNETES_IMPORT_ERROR = traceback.format_exc()
+from ansible.module_utils.basic import missing_required_lib
+from ansible.module_utils.common.parameters import remove_values
 
 from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
+from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import (
+    AnsibleK8SModule,
+    gather_versions,
+    has_at_least,
+)
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi, KubeError, describe
+
+# The oldest kubernetes Python library the collection supports (requirements.txt, each module's requirements).
+MIN_KUBERNETES = "24.2.0"
 
 # Who a 403 hint addresses: whoever's credentials the task ran with.
 USER = "the account of your kubeconfig or K8S_AUTH_* credentials"
@@ -41,6 +42,8 @@ FIX_BY_STATUS = {
 # The options documented by the doc fragments mlops.gitops.notebook and mlops.gitops.notebook.argocd_namespace.
 JOB_SPEC = {"name": {"type": "str", "required": True}, "namespace": {"type": "str", "required": True}}
 ARGOCD_NAMESPACE_SPEC = {"argocd_namespace": {"type": "str", "default": "argocd"}}
+# Documented by mlops.gitops.notebook.job_object: modules that return the job as ``object``.
+JOB_OBJECT_SPEC = {"return_cell_outputs": {"type": "bool", "default": False}}
 
 
 def argument_spec(*own):
@@ -51,10 +54,31 @@ def argument_spec(*own):
     return spec
 
 
+def kubernetes_problem():
+    """None when a supported ``kubernetes`` Python library is installed, else what is wrong and the fix.
+
+    Versions are read and compared the way kubernetes.core does (its ``gather_versions``/``has_at_least``);
+    unlike its warning, a library older than MIN_KUBERNETES is an error here."""
+    installed = gather_versions().get("kubernetes")
+    if installed is None:
+        return missing_required_lib("kubernetes>={0}".format(MIN_KUBERNETES))
+    if not has_at_least("kubernetes", MIN_KUBERNETES):
+        return (
+            "the kubernetes Python library {0} of {1} is too old: mlops.gitops needs kubernetes >= {2}; "
+            "upgrade it, for example pip install 'kubernetes>={2}'".format(installed, sys.executable, MIN_KUBERNETES)
+        )
+    return None
+
+
 def build_module(*own_specs, **kwargs):
-    module = AnsibleModule(argument_spec=argument_spec(*own_specs), supports_check_mode=True, **kwargs)
-    if not HAS_KUBERNETES:
-        module.fail_json(msg=missing_required_lib("kubernetes"), exception=KUBERNETES_IMPORT_ERROR)
+    """kubernetes.core's AnsibleK8SModule (PyYAML required) over the auth options plus the module's own; the
+    auth options' no_log (kubeconfig, api_key, password, proxy credentials) keeps them out of the result."""
+    module = AnsibleK8SModule(
+        argument_spec=argument_spec(*own_specs), supports_check_mode=True, check_k8s=False, **kwargs
+    )
+    problem = kubernetes_problem()
+    if problem:
+        module.fail_json(msg=problem)
     return module
 
 
@@ -80,17 +104,89 @@ def error_message(exc, who=USER):
     return "{0}{1}".format(exc, "; " + fix if fix else "")
 
 
+def finish(result, diff_mode, cell_outputs=False):
+    """What a task returns, as kubernetes.core returns it: ``diff`` only in diff mode, and the job ``object``
+    without its notebook cell outputs unless ``cell_outputs``; the same for nested step results (``steps``,
+    ``jobs[].steps``, ``status`` of the reconcile). Changes ``result`` in place and returns it."""
+    if not diff_mode:
+        result.pop("diff", None)
+    if result.get("object") and not cell_outputs:
+        result["object"] = nvj.without_cell_outputs(result["object"])
+    nested = list((result.get("steps") or {}).values())
+    nested += [job for job in result.get("jobs") or [] if isinstance(job, dict)]
+    if isinstance(result.get("status"), dict):
+        nested.append(result["status"])
+    for part in nested:
+        finish(part, diff_mode, cell_outputs)
+    return result
+
+
+# What Ansible shows in place of a no_log value.
+NO_LOG_PLACEHOLDER = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+
+
+def _strings(value):
+    """Every leaf of ``value`` as Ansible lists a no_log option's values (None, "" and booleans are none)."""
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        return set().union(*(_strings(item) for item in value))
+    return set() if value in (None, "") or isinstance(value, bool) else {str(value)}
+
+
+def secret_values(params):
+    """The values a result must never show: the no_log auth options' (api_key, password, proxy credentials)
+    and, of an inline kubeconfig (a dict), each user's credentials (``users[].user``: tokens, keys, passwords,
+    auth-provider and exec settings).
+
+    Not the rest of an inline kubeconfig: kubernetes.core's no_log on the whole of it makes Ansible mask each
+    of its values wherever it appears in the result, so ``v1`` (its apiVersion) and ``default`` (a namespace)
+    turned every ``mlops.mlops.dev/v1alpha1`` and ``default`` of a result into asterisks."""
+    secrets = set()
+    for key, spec in AUTH_ARG_SPEC.items():
+        if key == "kubeconfig":
+            inline = params.get(key)
+            if isinstance(inline, dict):
+                for user in inline.get("users") or []:
+                    secrets |= _strings(user.get("user") if isinstance(user, dict) else user)
+        elif spec.get("no_log"):
+            secrets |= _strings(params.get(key))
+        for sub_key, sub_spec in (spec.get("options") or {}).items():
+            if sub_spec.get("no_log"):
+                secrets |= _strings((params.get(key) or {}).get(sub_key))
+    return secrets
+
+
+def redact(result, params):
+    """``result`` without the secrets of ``params`` (secret_values); for the action plugin, which returns
+    without an AnsibleModule to do it."""
+    secrets = secret_values(params)
+    return remove_values(result, secrets) if secrets else result
+
+
+def _redact_like_kubernetes_core(module, result):
+    """An inline kubeconfig is shown as a no_log value in ``invocation`` (as kubernetes.core shows it), and
+    only the secrets among its values are masked in the rest of the result (see secret_values)."""
+    inline = module.params.get("kubeconfig")
+    if isinstance(inline, dict):
+        result["invocation"] = {"module_args": dict(module.params, kubeconfig=NO_LOG_PLACEHOLDER)}
+        others = _strings(inline) - secret_values(module.params)
+        module._module.no_log_values.difference_update(others)
+
+
 def run(module, execute):
     """Build the client, call ``execute(module, api) -> result dict``, exit or fail with a clear message."""
     try:
         api = KubeApi.from_module(module)
         result = execute(module, api)
     except KubeError as exc:
-        module.fail_json(msg=error_message(exc), status=exc.status, reason=exc.reason)
+        result = {"failed": True, "msg": error_message(exc), "status": exc.status, "reason": exc.reason}
     except Exception as exc:  # kubeconfig errors come from kubernetes.core as CoreException
-        if exc.__class__.__name__ in ("CoreException", "ConfigException"):
-            module.fail_json(msg="Could not connect to the Kubernetes API: {0}".format(exc))
-        raise
+        if exc.__class__.__name__ not in ("CoreException", "ConfigException"):
+            raise
+        result = {"failed": True, "msg": "Could not connect to the Kubernetes API: {0}".format(exc)}
+    finish(result, module._diff, module.params.get("return_cell_outputs", False))
+    _redact_like_kubernetes_core(module, result)
     if result.get("failed"):
         module.fail_json(**result)
     module.exit_json(**result)

@@ -26,6 +26,8 @@ LABEL_INSTANCE = "app.kubernetes.io/instance"
 LABEL_PART_OF = "app.kubernetes.io/part-of"
 # ... and writes on the NVJ ...
 ANN_TRIGGER_STATUS = "mlops.dev/trigger-status"
+# mlops.dev/triggers-<action>-<result>: the record's outcomes counted flat, for kube-state-metrics
+ANN_TRIGGER_COUNT_PREFIX = "mlops.dev/triggers-"
 ANN_WAVE_COMPLETE = "mlops.dev/wave-complete"
 ANN_COMPLETION_TIME = "mlops.dev/completion-time"
 ANN_WAVE_FAILED = "mlops.dev/wave-failed"
@@ -159,3 +161,36 @@ def duration_seconds(obj):
     if start and end and end >= start:
         return int((end - start).total_seconds())
     return None
+
+
+# What notebook cells printed, as the Go operator's status (CRD v1alpha1) carries it: per CellResult in
+# status.results, per CellDiff (against the golden notebook) in status.comparisonResult.diffs.
+CELL_RESULT_OUTPUTS = ("output",)
+CELL_DIFF_OUTPUTS = ("actual", "expected", "diff")
+
+
+def _without(item, keys):
+    if isinstance(item, dict) and any(key in item for key in keys):
+        return dict((k, v) for k, v in item.items() if k not in keys)
+    return item
+
+
+def without_cell_outputs(obj):
+    """The job without what its notebook cells printed (``status.results[].output``, and ``actual``,
+    ``expected`` and ``diff`` of ``status.comparisonResult.diffs[]``); every other field is kept.
+
+    Only the dicts on the way to those fields are copied (shallowly): the rest is shared with ``obj``,
+    which is not changed, so trimming a large job costs a few small dicts, not a deep copy."""
+    state = (obj or {}).get("status")
+    if not isinstance(state, dict):
+        return obj
+    trimmed = {}
+    if isinstance(state.get("results"), list):
+        trimmed["results"] = [_without(cell, CELL_RESULT_OUTPUTS) for cell in state["results"]]
+    comparison = state.get("comparisonResult")
+    if isinstance(comparison, dict) and isinstance(comparison.get("diffs"), list):
+        diffs = [_without(cell_diff, CELL_DIFF_OUTPUTS) for cell_diff in comparison["diffs"]]
+        trimmed["comparisonResult"] = dict(comparison, diffs=diffs)
+    if not trimmed:
+        return obj
+    return dict(obj, status=dict(state, **trimmed))

@@ -109,9 +109,17 @@ diff:
   description:
     - For C(argocd-cm), the check's key before and after; for the C(ArgoCD) resource, the whole
       C(spec.resourceHealthChecks) list before and after.
-    - C(before) and C(after) are YAML text with the Lua script as a block, so C(--diff) shows it line by line.
-  returned: success
-  type: dict
+  returned: diff mode
+  type: complex
+  contains:
+    before:
+      description: Before this task, as YAML text, so C(--diff) shows the Lua script line by line.
+      returned: always
+      type: str
+    after:
+      description: After this task, as YAML text, so C(--diff) shows the Lua script line by line.
+      returned: always
+      type: str
 """
 
 from ansible_collections.mlops.gitops.plugins.module_utils import argocd_config, lua_syntax, module_runner

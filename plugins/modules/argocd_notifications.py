@@ -101,11 +101,18 @@ templates:
   type: list
   elements: str
 diff:
-  description:
-    - Our keys before and after, as YAML text with each trigger and template as a block, so C(--diff) shows them
-      line by line.
-  returned: success
-  type: dict
+  description: Our keys before and after.
+  returned: diff mode
+  type: complex
+  contains:
+    before:
+      description: Before this task, as YAML text, so C(--diff) shows each trigger and template line by line.
+      returned: always
+      type: str
+    after:
+      description: After this task, as YAML text, so C(--diff) shows each trigger and template line by line.
+      returned: always
+      type: str
 """
 
 from ansible_collections.mlops.gitops.plugins.module_utils import argocd_config, module_runner, notifications_config

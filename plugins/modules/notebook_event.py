@@ -33,6 +33,7 @@ author:
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
   - mlops.gitops.notebook
+  - mlops.gitops.notebook.job_object
   - mlops.gitops.notebook.argocd_namespace
 attributes:
   check_mode:
@@ -61,14 +62,151 @@ created:
   returned: success
   type: bool
 object:
-  description: The NotebookValidationJob after C(mlops.dev/announced-completion) was written (in check mode as
-    the server's dry run would leave it).
+  description:
+    - The NotebookValidationJob after C(mlops.dev/announced-completion) was written (in check mode as the
+      server's dry run would leave it).
+    - Without what the notebook cells printed unless O(return_cell_outputs=true), as they can be large.
   returned: when this task wrote that annotation
-  type: dict
+  type: complex
+  contains:
+    apiVersion:
+      description: The job's API version.
+      returned: always
+      type: str
+      sample: mlops.mlops.dev/v1alpha1
+    kind:
+      description: The job's kind.
+      returned: always
+      type: str
+      sample: NotebookValidationJob
+    metadata:
+      description: The job's metadata, with C(mlops.dev/announced-completion).
+      returned: always
+      type: dict
+    spec:
+      description: The job's spec.
+      returned: always
+      type: dict
+    status:
+      description: The Go operator's status of the job.
+      returned: when the operator has written one
+      type: complex
+      contains:
+        phase:
+          description: The job's phase.
+          returned: always
+          type: str
+          sample: Succeeded
+        completionTime:
+          description: When the validation completed (RFC 3339).
+          returned: when the job is finished
+          type: str
+          sample: "2026-01-24T22:30:00Z"
+        results:
+          description: One entry per executed notebook cell.
+          returned: when the validation ran
+          type: list
+          elements: dict
+          contains:
+            cellIndex:
+              description: The cell's zero-based index.
+              returned: always
+              type: int
+            status:
+              description: C(Success), C(Failure) or C(Skipped).
+              returned: always
+              type: str
+            errorMessage:
+              description: The error of a failed cell.
+              returned: when the cell failed
+              type: str
+            executionTime:
+              description: How long the cell ran.
+              returned: when the operator recorded it
+              type: str
+            output:
+              description: What the cell printed (stdout and stderr, truncated by the operator).
+              returned: with O(return_cell_outputs=true)
+              type: str
+        comparisonResult:
+          description: The comparison against the golden notebook.
+          returned: when the job compares against a golden notebook
+          type: complex
+          contains:
+            result:
+              description: C(matched), C(failed) or C(skipped).
+              returned: always
+              type: str
+            matchedCells:
+              description: How many cells matched.
+              returned: always
+              type: int
+            mismatchedCells:
+              description: How many cells did not match.
+              returned: always
+              type: int
+            diffs:
+              description: One entry per mismatched cell.
+              returned: when cells did not match
+              type: list
+              elements: dict
+              contains:
+                cellIndex:
+                  description: The cell's zero-based index.
+                  returned: always
+                  type: int
+                diffType:
+                  description: C(output_mismatch), C(execution_error), C(missing_cell) or C(extra_cell).
+                  returned: always
+                  type: str
+                severity:
+                  description: C(minor), C(major) or C(critical).
+                  returned: always
+                  type: str
+                actual:
+                  description: What the executed cell printed.
+                  returned: with O(return_cell_outputs=true)
+                  type: str
+                expected:
+                  description: What the golden notebook's cell printed.
+                  returned: with O(return_cell_outputs=true)
+                  type: str
+                diff:
+                  description: The unified diff of the two.
+                  returned: with O(return_cell_outputs=true)
+                  type: str
 event:
-  description: The Event for this completion.
+  description: The Event for this completion (a core/v1 Event).
   returned: when the job is terminal, has a completion time and was not announced before
-  type: dict
+  type: complex
+  contains:
+    metadata:
+      description: The Event's C(name) (one per completion), C(namespace) (the job's) and C(labels).
+      returned: always
+      type: dict
+    involvedObject:
+      description: The job, by C(apiVersion), C(kind), C(name), C(namespace), C(uid) and C(resourceVersion).
+      returned: always
+      type: dict
+    type:
+      description: C(Normal) for a success, C(Warning) for a failure.
+      returned: always
+      type: str
+      sample: Normal
+    reason:
+      description: C(ValidationSucceeded) or C(ValidationFailed).
+      returned: always
+      type: str
+      sample: ValidationSucceeded
+    message:
+      description: What completed, and the parent Application when there is one.
+      returned: always
+      type: str
+    reportingComponent:
+      description: Who reported the Event.
+      returned: always
+      type: str
+      sample: mlops.dev/mlops-gitops
 events:
   description: Names of Events created by this task.
   returned: success
@@ -76,20 +214,51 @@ events:
   elements: str
 diff:
   description: The Event created.
-  returned: changed
-  type: dict
+  returned: changed and diff mode
+  type: complex
+  contains:
+    before:
+      description: Empty, there was no Event.
+      returned: always
+      type: dict
+    after:
+      description: C(event), the Event created.
+      returned: always
+      type: dict
 deferred:
   description:
-    - With C(what), C(reason), C(retry_after) in seconds, when the job is terminal but has no valid
-      C(status.completionTime) yet.
+    - Work put off, when the job is terminal but has no valid C(status.completionTime) yet.
   returned: success
   type: list
   elements: dict
+  contains:
+    what:
+      description: What was put off (the job's completion Event).
+      returned: always
+      type: str
+    reason:
+      description: Why it was put off.
+      returned: always
+      type: str
+    retry_after:
+      description: Seconds after which to try again.
+      returned: always
+      type: int
+      sample: 30
 refused:
   description: Always empty for this module; present for a uniform result.
   returned: success
   type: list
   elements: dict
+  contains:
+    what:
+      description: What was refused.
+      returned: always
+      type: str
+    reason:
+      description: Why, and the fix.
+      returned: always
+      type: str
 """
 
 from ansible_collections.mlops.gitops.plugins.module_utils import completion_event, module_runner
@@ -105,7 +274,9 @@ def execute(module, api):
 
 
 def main():
-    module = module_runner.build_module(module_runner.JOB_SPEC, module_runner.ARGOCD_NAMESPACE_SPEC)
+    module = module_runner.build_module(
+        module_runner.JOB_SPEC, module_runner.ARGOCD_NAMESPACE_SPEC, module_runner.JOB_OBJECT_SPEC
+    )
     module_runner.run(module, execute)
 
 

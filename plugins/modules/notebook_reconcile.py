@@ -159,48 +159,292 @@ deleted:
   returned: one job, when it is gone
   type: bool
 steps:
-  description:
-    - Per-step results keyed by C(waves), C(events), C(triggers), C(status), each with the keys of that feature's
-      module (C(changed), C(deferred), C(refused), C(events), ...) without the job body. A failed step has
-      C(failed) and C(msg).
+  description: Per-step results. A failed step has C(failed) and C(msg).
   returned: one job
-  type: dict
+  type: complex
+  contains:
+    waves:
+      description: The result of the M(mlops.gitops.notebook_wave) step, without the job body.
+      returned: when the step ran
+      type: complex
+      contains:
+        changed:
+          description: Whether the step changed something.
+          returned: always
+          type: bool
+        failed:
+          description: True when the step failed.
+          returned: when it failed
+          type: bool
+        msg:
+          description: Why the step failed.
+          returned: when it failed
+          type: str
+        deferred:
+          description: Work the step put off (as the top-level RV(deferred)).
+          returned: success
+          type: list
+          elements: dict
+        refused:
+          description: What the step refused (as the top-level RV(refused)).
+          returned: success
+          type: list
+          elements: dict
+        events:
+          description: Names of the Events the step created.
+          returned: success
+          type: list
+          elements: str
+        diff:
+          description: The step's before and after, as its module returns it.
+          returned: changed and diff mode
+          type: dict
+        wave:
+          description: The job's sync wave.
+          returned: success
+          type: str
+        markers:
+          description: The marker annotations after the step.
+          returned: success
+          type: dict
+    events:
+      description: The result of the M(mlops.gitops.notebook_event) step, without the job body.
+      returned: when the step ran
+      type: complex
+      contains:
+        changed:
+          description: Whether the step changed something.
+          returned: always
+          type: bool
+        failed:
+          description: True when the step failed.
+          returned: when it failed
+          type: bool
+        msg:
+          description: Why the step failed.
+          returned: when it failed
+          type: str
+        deferred:
+          description: Work the step put off (as the top-level RV(deferred)).
+          returned: success
+          type: list
+          elements: dict
+        refused:
+          description: What the step refused (as the top-level RV(refused)).
+          returned: success
+          type: list
+          elements: dict
+        events:
+          description: Names of the Events the step created.
+          returned: success
+          type: list
+          elements: str
+        diff:
+          description: The step's before and after, as its module returns it.
+          returned: changed and diff mode
+          type: dict
+        created:
+          description: Whether the step created the completion Event.
+          returned: success
+          type: bool
+    triggers:
+      description: The result of the M(mlops.gitops.notebook_trigger) step, without the job body.
+      returned: when the step ran
+      type: complex
+      contains:
+        changed:
+          description: Whether the step changed something.
+          returned: always
+          type: bool
+        failed:
+          description: True when the step failed.
+          returned: when it failed
+          type: bool
+        msg:
+          description: Why the step failed.
+          returned: when it failed
+          type: str
+        deferred:
+          description: Work the step put off (as the top-level RV(deferred)).
+          returned: success
+          type: list
+          elements: dict
+        refused:
+          description: What the step refused (as the top-level RV(refused)).
+          returned: success
+          type: list
+          elements: dict
+        events:
+          description: Names of the Events the step created.
+          returned: success
+          type: list
+          elements: str
+        diff:
+          description: The step's before and after, as its module returns it.
+          returned: changed and diff mode
+          type: dict
+        key:
+          description: The completion key the triggers fire for.
+          returned: success
+          type: str
+        fired:
+          description:
+            - One entry per target acted on, as RV(mlops.gitops.notebook_trigger#module:fired) of
+              M(mlops.gitops.notebook_trigger).
+          returned: success
+          type: list
+          elements: dict
+    status:
+      description: The result of the M(mlops.gitops.notebook_status) step, without the job body.
+      returned: when the step ran
+      type: complex
+      contains:
+        changed:
+          description: Whether the step changed something.
+          returned: always
+          type: bool
+        failed:
+          description: True when the step failed.
+          returned: when it failed
+          type: bool
+        msg:
+          description: Why the step failed.
+          returned: when it failed
+          type: str
+        deferred:
+          description: Work the step put off (as the top-level RV(deferred)).
+          returned: success
+          type: list
+          elements: dict
+        refused:
+          description: What the step refused (as the top-level RV(refused)).
+          returned: success
+          type: list
+          elements: dict
+        events:
+          description: Names of the Events the step created.
+          returned: success
+          type: list
+          elements: str
+        diff:
+          description: The step's before and after, as its module returns it.
+          returned: changed and diff mode
+          type: dict
+        applications:
+          description:
+            - The parent Application considered, as RV(mlops.gitops.notebook_status#module:applications) of
+              M(mlops.gitops.notebook_status).
+          returned: success
+          type: list
+          elements: dict
 jobs:
-  description: One entry per job with C(namespace), C(name), C(changed), and C(steps) when it changed or failed.
+  description: One entry per job.
   returned: with namespaces
   type: list
   elements: dict
+  contains:
+    namespace:
+      description: The job's namespace.
+      returned: always
+      type: str
+    name:
+      description: The job's name.
+      returned: always
+      type: str
+    changed:
+      description: Whether any step changed something for this job.
+      returned: always
+      type: bool
+    steps:
+      description: The per-step results (as RV(steps)).
+      returned: when the job changed or a step failed
+      type: dict
 status:
-  description: The result of aggregating every Application once (the C(status) feature's C(aggregate)).
+  description: The result of aggregating every Application once (the M(mlops.gitops.notebook_status) module's result).
   returned: with namespaces
-  type: dict
+  type: complex
+  contains:
+    changed:
+      description: Whether an Application was written.
+      returned: always
+      type: bool
+    applications:
+      description:
+        - One entry per Application considered, as RV(mlops.gitops.notebook_status#module:applications) of
+          M(mlops.gitops.notebook_status).
+      returned: success
+      type: list
+      elements: dict
+    deferred:
+      description: Writes put off (in RV(deferred) too).
+      returned: success
+      type: list
+      elements: dict
 deferred:
-  description: Work put off by any step, each with C(what), C(reason), C(retry_after) (seconds).
+  description: Work put off by any step; the controller reconciles again after RV(requeue_after).
   returned: always
   type: list
   elements: dict
+  contains:
+    what:
+      description: What was put off (named by the step).
+      returned: always
+      type: str
+    reason:
+      description: Why it was put off.
+      returned: always
+      type: str
+    retry_after:
+      description: Seconds after which to try again.
+      returned: always
+      type: int
+      sample: 30
 refused:
-  description: Trigger targets refused by policy, each with C(what) and C(reason).
+  description: Trigger targets refused by policy.
   returned: always
   type: list
   elements: dict
+  contains:
+    what:
+      description: What was refused.
+      returned: always
+      type: str
+    reason:
+      description: Why, and the fix.
+      returned: always
+      type: str
 events:
   description: Names of the Events created.
   returned: always
   type: list
   elements: str
 requeue_after:
-  description: Seconds after which the job should be reconciled again (the smallest C(retry_after) of I(deferred)).
+  description: Seconds after which the job should be reconciled again (the smallest C(retry_after) of RV(deferred)).
   returned: when something was deferred
   type: int
   sample: 30
 metrics:
-  description:
-    - What this reconcile counts for the controller's metrics, C(completed) (the terminal phase when this run
-      recorded the completion for the first time, else null), C(duration_seconds), C(triggers_fired),
-      C(triggers_failed).
+  description: What this reconcile counts for the controller's metrics.
   returned: one job, when it exists
-  type: dict
+  type: complex
+  contains:
+    completed:
+      description: The terminal phase when this run recorded the completion for the first time, else null.
+      returned: always
+      type: str
+      sample: Succeeded
+    duration_seconds:
+      description: How long the validation ran, when C(completed) is set.
+      returned: always
+      type: int
+    triggers_fired:
+      description: Triggers that fired in this run (succeeded or failed).
+      returned: always
+      type: int
+    triggers_failed:
+      description: Triggers that failed in this run.
+      returned: always
+      type: int
 requests:
   description: API requests this task made, by verb (C(get), C(list), C(create), C(patch), C(delete)).
   returned: success
@@ -211,6 +455,24 @@ diff:
   returned: changed and diff mode
   type: list
   elements: dict
+  contains:
+    before:
+      description: The step's state before.
+      returned: always
+      type: dict
+    after:
+      description: The step's state after.
+      returned: always
+      type: dict
+    before_header:
+      description: The job (or C(applications)) and the step, as C(--diff) titles it.
+      returned: always
+      type: str
+      sample: NotebookValidationJob ml-pipelines/train waves (before)
+    after_header:
+      description: The same for the state after.
+      returned: always
+      type: str
 msg:
   description: Why the task failed (every failed step), or why there was nothing to do.
   returned: failure or deleted job

@@ -105,16 +105,51 @@ EXAMPLES = r"""
 RETURN = r"""
 applications:
   description:
-    - One entry per Application considered, with C(namespace), C(name), C(action) (C(updated), C(unchanged),
-      C(deferred) or C(missing)), C(reason), and when the jobs were counted C(summary), C(total), C(succeeded),
-      C(failed), C(running) (not when the Application is missing, nor for a write deferred before listing,
-      when nothing was counted). In check mode C(updated) means it would be written.
+    - One entry per Application considered. The counts are left out when the Application is missing, and for a
+      write deferred before listing, when nothing was counted.
   returned: success
   type: list
   elements: dict
   sample: [{"namespace": "argocd", "name": "platform", "action": "updated", "reason": "content changed",
             "summary": "30/32 succeeded (93.8% success rate)", "total": 32, "succeeded": 30, "failed": 2,
             "running": 0}]
+  contains:
+    namespace:
+      description: The Application's namespace.
+      returned: always
+      type: str
+    name:
+      description: The Application's name.
+      returned: always
+      type: str
+    action:
+      description: C(updated) (in check mode, would be written), C(unchanged), C(deferred) or C(missing).
+      returned: always
+      type: str
+    reason:
+      description: Why.
+      returned: always
+      type: str
+    summary:
+      description: The summary written to C(mlops.dev/notebook-summary).
+      returned: when the jobs were counted
+      type: str
+    total:
+      description: Jobs counted.
+      returned: when the jobs were counted
+      type: int
+    succeeded:
+      description: Jobs C(Succeeded).
+      returned: when the jobs were counted
+      type: int
+    failed:
+      description: Jobs C(Failed).
+      returned: when the jobs were counted
+      type: int
+    running:
+      description: Jobs not finished.
+      returned: when the jobs were counted
+      type: int
 stale_check:
   description:
     - What the pass over Applications whose jobs were all deleted did (how many were recounted), or where
@@ -140,25 +175,68 @@ jobs_unconfirmed:
   returned: success
   type: int
 parent:
-  description: The parent Application of the job (O(name) mode), C(namespace), C(name), C(source); null when none.
+  description: The parent Application of the job (O(name) mode); null when none.
   returned: when O(name) is given
-  type: dict
+  type: complex
+  contains:
+    namespace:
+      description: The Application's namespace.
+      returned: always
+      type: str
+    name:
+      description: The Application's name.
+      returned: always
+      type: str
+    source:
+      description: Where the job named it (its tracking id or a label).
+      returned: always
+      type: str
 diff:
-  description: The managed annotations of each written Application (keyed C(ns/name)) before and after.
-  returned: changed
-  type: dict
+  description: The managed annotations of each written Application before and after.
+  returned: changed and diff mode
+  type: complex
+  contains:
+    before:
+      description: Application C(ns/name) to its managed annotations before this task.
+      returned: always
+      type: dict
+    after:
+      description: Application C(ns/name) to its managed annotations after it.
+      returned: always
+      type: dict
 deferred:
-  description: Writes put off by the debounce or by repeated conflicts, with C(what), C(reason), C(retry_after).
+  description: Writes put off by the debounce or by repeated conflicts.
   returned: success
   type: list
   elements: dict
-  sample: [{"what": "Application argocd/platform annotation mlops.dev/notebook-status",
-            "reason": "last written 20s ago; at most one write per 60s (min_interval)", "retry_after": 40}]
+  contains:
+    what:
+      description: What was put off (the Application's annotation).
+      returned: always
+      type: str
+    reason:
+      description: Why it was put off.
+      returned: always
+      type: str
+    retry_after:
+      description: Seconds after which to try again.
+      returned: always
+      type: int
+      sample: 30
 refused:
   description: Always empty for this module; present for a uniform result.
   returned: success
   type: list
   elements: dict
+  contains:
+    what:
+      description: What was refused.
+      returned: always
+      type: str
+    reason:
+      description: Why, and the fix.
+      returned: always
+      type: str
 events:
   description: Always empty for this module; present for a uniform result.
   returned: success

@@ -22,8 +22,9 @@ description:
     Application: start a sync operation, deferred while another operation runs), C(refresh) (Application:
     C(argocd.argoproj.io/refresh), C(mode) C(normal) or C(hard); other kinds: C(mlops.dev/refreshedAt))."
   - Fires each target once per completion (job uid + completion time) however often it runs; what fired and
-    with what result is recorded in the job's C(mlops.dev/trigger-status) annotation. Failed and deferred
-    targets are retried on the next run; a new completion fires everything again.
+    with what result is recorded in the job's C(mlops.dev/trigger-status) annotation, and counted per action
+    and result in annotations C(mlops.dev/triggers-<action>-<result>) (for kube-state-metrics). Failed and
+    deferred targets are retried on the next run; a new completion fires everything again.
   - The whole list is validated (YAML, schema, limits, namespace policy) before anything fires; an invalid
     or refused list fires nothing, records a Warning Event on the job and fails the task.
   - Targets in the job's namespace are allowed; another namespace only when listed in O(allowed_namespaces)
@@ -35,6 +36,7 @@ author:
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
   - mlops.gitops.notebook
+  - mlops.gitops.notebook.job_object
   - mlops.gitops.notebook.argocd_namespace
 options:
   allowed_namespaces:
@@ -111,31 +113,200 @@ key:
   sample: 6f1c.../Succeeded/2026-01-24T22:30:00Z
 fired:
   description:
-    - One entry per target acted on in this run, with C(id), C(action), C(kind), C(namespace), C(name),
-      C(result) (succeeded, failed, deferred; C(would fire) in check mode) and C(message).
-    - Targets that already succeeded for this completion are not listed.
+    - One entry per target acted on in this run. Targets that already succeeded for this completion are not listed.
   returned: success
   type: list
   elements: dict
+  contains:
+    id:
+      description: The target's id in the trigger record.
+      returned: always
+      type: str
+    action:
+      description: C(restart), C(rollout), C(sync) or C(refresh).
+      returned: always
+      type: str
+    kind:
+      description: The target's kind.
+      returned: always
+      type: str
+      sample: InferenceService
+    namespace:
+      description: The target's namespace.
+      returned: always
+      type: str
+    name:
+      description: The target's name.
+      returned: always
+      type: str
+    result:
+      description: C(succeeded), C(failed), C(deferred); C(would fire) in check mode.
+      returned: always
+      type: str
+    message:
+      description: What was done, or why it failed or was put off.
+      returned: always
+      type: str
 object:
-  description: The NotebookValidationJob after the last record update (only when one was written; in check mode
-    as the server's dry run would leave it).
+  description:
+    - The NotebookValidationJob after the last record update (only when one was written; in check mode as the
+      server's dry run would leave it).
+    - Without what the notebook cells printed unless O(return_cell_outputs=true), as they can be large.
   returned: changed
-  type: dict
+  type: complex
+  contains:
+    apiVersion:
+      description: The job's API version.
+      returned: always
+      type: str
+      sample: mlops.mlops.dev/v1alpha1
+    kind:
+      description: The job's kind.
+      returned: always
+      type: str
+      sample: NotebookValidationJob
+    metadata:
+      description: The job's metadata, with the C(mlops.dev/trigger-status) record.
+      returned: always
+      type: dict
+    spec:
+      description: The job's spec.
+      returned: always
+      type: dict
+    status:
+      description: The Go operator's status of the job.
+      returned: when the operator has written one
+      type: complex
+      contains:
+        phase:
+          description: The job's phase.
+          returned: always
+          type: str
+          sample: Succeeded
+        completionTime:
+          description: When the validation completed (RFC 3339).
+          returned: when the job is finished
+          type: str
+          sample: "2026-01-24T22:30:00Z"
+        results:
+          description: One entry per executed notebook cell.
+          returned: when the validation ran
+          type: list
+          elements: dict
+          contains:
+            cellIndex:
+              description: The cell's zero-based index.
+              returned: always
+              type: int
+            status:
+              description: C(Success), C(Failure) or C(Skipped).
+              returned: always
+              type: str
+            errorMessage:
+              description: The error of a failed cell.
+              returned: when the cell failed
+              type: str
+            executionTime:
+              description: How long the cell ran.
+              returned: when the operator recorded it
+              type: str
+            output:
+              description: What the cell printed (stdout and stderr, truncated by the operator).
+              returned: with O(return_cell_outputs=true)
+              type: str
+        comparisonResult:
+          description: The comparison against the golden notebook.
+          returned: when the job compares against a golden notebook
+          type: complex
+          contains:
+            result:
+              description: C(matched), C(failed) or C(skipped).
+              returned: always
+              type: str
+            matchedCells:
+              description: How many cells matched.
+              returned: always
+              type: int
+            mismatchedCells:
+              description: How many cells did not match.
+              returned: always
+              type: int
+            diffs:
+              description: One entry per mismatched cell.
+              returned: when cells did not match
+              type: list
+              elements: dict
+              contains:
+                cellIndex:
+                  description: The cell's zero-based index.
+                  returned: always
+                  type: int
+                diffType:
+                  description: C(output_mismatch), C(execution_error), C(missing_cell) or C(extra_cell).
+                  returned: always
+                  type: str
+                severity:
+                  description: C(minor), C(major) or C(critical).
+                  returned: always
+                  type: str
+                actual:
+                  description: What the executed cell printed.
+                  returned: with O(return_cell_outputs=true)
+                  type: str
+                expected:
+                  description: What the golden notebook's cell printed.
+                  returned: with O(return_cell_outputs=true)
+                  type: str
+                diff:
+                  description: The unified diff of the two.
+                  returned: with O(return_cell_outputs=true)
+                  type: str
 diff:
   description: The C(mlops.dev/trigger-status) record before and after.
-  returned: changed
-  type: dict
+  returned: changed and diff mode
+  type: complex
+  contains:
+    before:
+      description: The record before this task, keyed C(mlops.dev/trigger-status) (null when there was none).
+      returned: always
+      type: dict
+    after:
+      description: The record after it (in check mode, the record the run would leave, from the dry runs).
+      returned: always
+      type: dict
 deferred:
-  description: Targets put off, with C(what) (target id), C(reason) and C(retry_after) in seconds.
+  description: Targets put off (a sync while another operation runs).
   returned: success
   type: list
   elements: dict
+  contains:
+    what:
+      description: What was put off (the target's id).
+      returned: always
+      type: str
+    reason:
+      description: Why it was put off.
+      returned: always
+      type: str
+    retry_after:
+      description: Seconds after which to try again.
+      returned: always
+      type: int
+      sample: 30
 refused:
-  description: Targets the security policy refused, with C(what) and C(reason); nothing fires then.
+  description: Targets the security policy refused; nothing fires then.
   returned: success
   type: list
   elements: dict
+  contains:
+    what:
+      description: What was refused.
+      returned: always
+      type: str
+    reason:
+      description: Why, and the fix.
+      returned: always
+      type: str
 events:
   description: Names of the Events created on the job.
   returned: success
@@ -144,7 +315,6 @@ events:
 """
 
 from ansible_collections.mlops.gitops.plugins.module_utils import module_runner, nvj, triggers  # noqa: E402
-from ansible.module_utils.basic import missing_required_lib  # noqa: E402
 
 
 OPTIONS = ("allowed_namespaces", "argocd_namespace", "annotation", "max_targets", "retry_after")
@@ -170,6 +340,7 @@ def main():
     module = module_runner.build_module(
         module_runner.JOB_SPEC,
         module_runner.ARGOCD_NAMESPACE_SPEC,
+        module_runner.JOB_OBJECT_SPEC,
         {
             "allowed_namespaces": {"type": "list", "elements": "str", "default": []},
             "annotation": {"type": "str", "default": nvj.ANN_TRIGGER},
@@ -177,8 +348,6 @@ def main():
             "retry_after": {"type": "int", "default": triggers.DEFAULT_RETRY_AFTER},
         }
     )
-    if not triggers.HAS_YAML:
-        module.fail_json(msg=missing_required_lib("PyYAML"), exception=triggers.YAML_IMPORT_ERROR)
     module_runner.run(module, execute)
 
 

@@ -94,20 +94,71 @@ EXAMPLES = r"""
 
 RETURN = r"""
 succeeded_jobs:
-  description: Selected jobs that are C(Succeeded), each with C(name), C(phase), C(wave), C(message).
+  description: Selected jobs that are C(Succeeded).
   returned: always
   type: list
   elements: dict
+  contains:
+    name:
+      description: The job's name.
+      returned: always
+      type: str
+    phase:
+      description: The job's phase (C((deleted)) for a job deleted while waiting).
+      returned: always
+      type: str
+    wave:
+      description: The job's sync wave as Argo CD computes it.
+      returned: always
+      type: str
+    message:
+      description: The job's C(status.message).
+      returned: always
+      type: str
 failed_jobs:
   description: Selected jobs that are C(Failed).
   returned: always
   type: list
   elements: dict
+  contains:
+    name:
+      description: The job's name.
+      returned: always
+      type: str
+    phase:
+      description: The job's phase (C((deleted)) for a job deleted while waiting).
+      returned: always
+      type: str
+    wave:
+      description: The job's sync wave as Argo CD computes it.
+      returned: always
+      type: str
+    message:
+      description: The job's C(status.message).
+      returned: always
+      type: str
 pending_jobs:
-  description: Selected jobs not finished yet (phase C((deleted)) for a job deleted while waiting).
+  description: Selected jobs not finished yet.
   returned: always
   type: list
   elements: dict
+  contains:
+    name:
+      description: The job's name.
+      returned: always
+      type: str
+    phase:
+      description: The job's phase (C((deleted)) for a job deleted while waiting).
+      returned: always
+      type: str
+    wave:
+      description: The job's sync wave as Argo CD computes it.
+      returned: always
+      type: str
+    message:
+      description: The job's C(status.message).
+      returned: always
+      type: str
 timed_out:
   description: True when the wait ended at O(timeout).
   returned: on timeout

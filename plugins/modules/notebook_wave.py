@@ -27,6 +27,7 @@ author:
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
   - mlops.gitops.notebook
+  - mlops.gitops.notebook.job_object
 attributes:
   check_mode:
     description: Reports the marker changes and stores nothing; each write is sent as a server-side dry run, so a
@@ -62,31 +63,174 @@ wave:
   type: str
   sample: "3"
 markers:
-  description: The marker annotations on the job after this task.
+  description: The marker annotations on the job after this task (annotation key to value).
   returned: success
   type: dict
   sample: {"mlops.dev/wave-complete": "3", "mlops.dev/completion-time": "2026-01-24T22:30:00Z"}
 object:
-  description: The NotebookValidationJob after the patch (only when one was sent; in check mode as the server's
-    dry run would leave it).
+  description:
+    - The NotebookValidationJob after the patch (only when one was sent; in check mode as the server's dry run
+      would leave it).
+    - Without what the notebook cells printed unless O(return_cell_outputs=true), as they can be large.
   returned: changed
-  type: dict
+  type: complex
+  contains:
+    apiVersion:
+      description: The job's API version.
+      returned: always
+      type: str
+      sample: mlops.mlops.dev/v1alpha1
+    kind:
+      description: The job's kind.
+      returned: always
+      type: str
+      sample: NotebookValidationJob
+    metadata:
+      description: The job's metadata, with the marker annotations this task wrote.
+      returned: always
+      type: dict
+    spec:
+      description: The job's spec.
+      returned: always
+      type: dict
+    status:
+      description: The Go operator's status of the job.
+      returned: when the operator has written one
+      type: complex
+      contains:
+        phase:
+          description: The job's phase.
+          returned: always
+          type: str
+          sample: Succeeded
+        completionTime:
+          description: When the validation completed (RFC 3339).
+          returned: when the job is finished
+          type: str
+          sample: "2026-01-24T22:30:00Z"
+        results:
+          description: One entry per executed notebook cell.
+          returned: when the validation ran
+          type: list
+          elements: dict
+          contains:
+            cellIndex:
+              description: The cell's zero-based index.
+              returned: always
+              type: int
+            status:
+              description: C(Success), C(Failure) or C(Skipped).
+              returned: always
+              type: str
+            errorMessage:
+              description: The error of a failed cell.
+              returned: when the cell failed
+              type: str
+            executionTime:
+              description: How long the cell ran.
+              returned: when the operator recorded it
+              type: str
+            output:
+              description: What the cell printed (stdout and stderr, truncated by the operator).
+              returned: with O(return_cell_outputs=true)
+              type: str
+        comparisonResult:
+          description: The comparison against the golden notebook.
+          returned: when the job compares against a golden notebook
+          type: complex
+          contains:
+            result:
+              description: C(matched), C(failed) or C(skipped).
+              returned: always
+              type: str
+            matchedCells:
+              description: How many cells matched.
+              returned: always
+              type: int
+            mismatchedCells:
+              description: How many cells did not match.
+              returned: always
+              type: int
+            diffs:
+              description: One entry per mismatched cell.
+              returned: when cells did not match
+              type: list
+              elements: dict
+              contains:
+                cellIndex:
+                  description: The cell's zero-based index.
+                  returned: always
+                  type: int
+                diffType:
+                  description: C(output_mismatch), C(execution_error), C(missing_cell) or C(extra_cell).
+                  returned: always
+                  type: str
+                severity:
+                  description: C(minor), C(major) or C(critical).
+                  returned: always
+                  type: str
+                actual:
+                  description: What the executed cell printed.
+                  returned: with O(return_cell_outputs=true)
+                  type: str
+                expected:
+                  description: What the golden notebook's cell printed.
+                  returned: with O(return_cell_outputs=true)
+                  type: str
+                diff:
+                  description: The unified diff of the two.
+                  returned: with O(return_cell_outputs=true)
+                  type: str
 diff:
   description: The marker annotations before and after.
-  returned: changed
-  type: dict
+  returned: changed and diff mode
+  type: complex
+  contains:
+    before:
+      description: C(annotations), the marker annotations before this task.
+      returned: always
+      type: dict
+      sample: {"annotations": {}}
+    after:
+      description: C(annotations), the marker annotations after it.
+      returned: always
+      type: dict
+      sample: {"annotations": {"mlops.dev/wave-complete": "3", "mlops.dev/completion-time": "2026-01-24T22:30:00Z"}}
 deferred:
   description:
-    - Work put off, with C(what), C(reason), C(retry_after) in seconds. Repeated write conflicts, or a terminal
-      phase without a valid C(status.completionTime) (not marked until the operator writes one).
+    - Work put off. Repeated write conflicts, or a terminal phase without a valid C(status.completionTime) (not
+      marked until the operator writes one).
   returned: success
   type: list
   elements: dict
+  contains:
+    what:
+      description: What was put off (the job's markers).
+      returned: always
+      type: str
+    reason:
+      description: Why it was put off.
+      returned: always
+      type: str
+    retry_after:
+      description: Seconds after which to try again.
+      returned: always
+      type: int
+      sample: 30
 refused:
   description: Always empty for this module; present for a uniform result.
   returned: success
   type: list
   elements: dict
+  contains:
+    what:
+      description: What was refused.
+      returned: always
+      type: str
+    reason:
+      description: Why, and the fix.
+      returned: always
+      type: str
 events:
   description:
     - Names of Events created by this task. A C(Warning) Event with reason C(InvalidStatusTime) when a status
@@ -108,9 +252,7 @@ def execute(module, api):
 
 
 def main():
-    module = module_runner.build_module(
-        module_runner.JOB_SPEC
-    )
+    module = module_runner.build_module(module_runner.JOB_SPEC, module_runner.JOB_OBJECT_SPEC)
     module_runner.run(module, execute)
 
 

@@ -119,7 +119,7 @@ def test_role_check_mode_install_idempotence_and_removal(playbook, api, namespac
         return {"ansible.builtin.include_role": include,
                 "vars": {"argocd_notifications_namespace": namespace, "argocd_notifications_state": state}}
 
-    run = playbook.run([role("present", check_mode=True, diff=True), role("present"), role("present"),
+    run = playbook.run([role("present", check_mode=True, diff=True), role("present", diff=True), role("present"),
                         role("absent")])
     assert run.rc == 0, run.stdout[-3000:] + run.stderr[-3000:]
     results = [res for name, res in run.tasks if name == ROLE_TASK]
