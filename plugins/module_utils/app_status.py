@@ -31,7 +31,7 @@ import json
 import math
 
 from ansible_collections.mlops.gitops.plugins.module_utils import argo_app, nvj
-from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError
+from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError, Written
 
 DEFAULTS = {
     "argocd_namespace": argo_app.DEFAULT_ARGOCD_NAMESPACE,
@@ -409,57 +409,59 @@ def _what(key):
     return "{} annotation {}".format(argo_app.app_ref(*key), nvj.ANN_NOTEBOOK_STATUS)
 
 
-def _apply(api, key, app, tally, rescan, opts, check_mode, now, result):
-    """Decide and write one Application: one merge patch carrying resourceVersion; on 409 re-read
-    once, and recount first when another writer of ours got there before."""
+def _apply(api, key, app, tally, rescan, opts, now, result):
+    """Decide and write one Application with ``KubeApi.conditional_write`` (a merge patch carrying the
+    resourceVersion; a 409 re-reads, and recounts first when another writer of ours got there before)."""
     namespace, name = key
     entry = {"namespace": namespace, "name": name}
     result["applications"].append(entry)
     what = _what(key)
-    conflicts = 0
-    while True:
-        if app is None:
+    state = {"tally": tally, "seen": None}
+
+    def choose(fresh):
+        entry.clear()
+        entry.update(namespace=namespace, name=name)
+        state["action"] = None
+        if fresh is None:
             entry.update(action=MISSING, reason="the Application does not exist")
-            result["missing_applications"].append(namespace + "/" + name)
-            return
-        new = build_annotations(tally, now)
-        before = managed(nvj.annotations(app))
+            return None
+        before = managed(nvj.annotations(fresh))
+        if state["seen"] is not None and before != state["seen"]:
+            state["tally"] = rescan(key, fresh)  # another writer of ours counted meanwhile
+        state["seen"] = before
+        new = build_annotations(state["tally"], now)
         action, reason, retry_after = decide(before, new, now, opts["min_interval"])
         entry.update(action=action, reason=reason, summary=new[nvj.ANN_NOTEBOOK_SUMMARY])
-        entry.update((field, getattr(tally, field)) for field, _key in COUNT_KEYS)
-        if action == DEFERRED:
-            result["deferred"].append({"what": what, "reason": reason, "retry_after": retry_after})
-        if action != UPDATED:
-            return
-        if check_mode:
-            break
-        patch = {"metadata": {"resourceVersion": nvj.metadata(app).get("resourceVersion"), "annotations": new}}
-        try:
-            api.patch(argo_app.APP_API_VERSION, argo_app.APP_KIND, name, patch, namespace=namespace)
-            break
-        except KubeError as exc:
-            if exc.not_found:
-                app = None
-                continue
-            if not exc.conflict:
-                raise
-        conflicts += 1
-        if conflicts > 1:
-            reason = "the Application changed twice while being written (HTTP 409); retry"
-            entry.update(action=DEFERRED, reason=reason)
-            result["deferred"].append({"what": what, "reason": reason, "retry_after": 1})
-            return
-        fresh = _get_app(api, key)
-        if fresh is not None and managed(nvj.annotations(fresh)) != before:
-            tally = rescan(key, fresh)
-        app = fresh
+        entry.update((field, getattr(state["tally"], field)) for field, _key in COUNT_KEYS)
+        state.update(action=action, reason=reason, retry_after=retry_after, before=before, new=new)
+        return {"metadata": {"annotations": new}} if action == UPDATED else None
+
+    try:
+        written = api.conditional_write(argo_app.APP_API_VERSION, argo_app.APP_KIND, name, namespace, choose,
+                                        what=what, current=app)
+    except KubeError as exc:
+        if not exc.not_found:
+            raise
+        written = Written(None)  # deleted between the read and the write
+        choose(None)
+    if written.deferred:
+        entry.update(action=DEFERRED, reason=written.deferred["reason"])
+        result["deferred"].append(written.deferred)
+        return
+    if entry.get("action") == MISSING:
+        result["missing_applications"].append(namespace + "/" + name)
+        return
+    if state["action"] == DEFERRED:
+        result["deferred"].append({"what": what, "reason": state["reason"], "retry_after": state["retry_after"]})
+    if not written.written:
+        return
     result["changed"] = True
     diff = result.setdefault("diff", {"before": {}, "after": {}})
-    diff["before"][namespace + "/" + name] = dict((k, v) for k, v in before.items() if v is not None)
-    diff["after"][namespace + "/" + name] = new
+    diff["before"][namespace + "/" + name] = dict((k, v) for k, v in state["before"].items() if v is not None)
+    diff["after"][namespace + "/" + name] = state["new"]
 
 
-def _run(api, opts, check_mode, now, namespaces, wanted=None, prefer=None, known_apps=None):
+def _run(api, opts, now, namespaces, wanted=None, prefer=None, known_apps=None):
     result = _new_result()
     scanner = _Scanner(api, opts, prefer, known_apps)
     apps = {}
@@ -498,7 +500,7 @@ def _run(api, opts, check_mode, now, namespaces, wanted=None, prefer=None, known
 
     for key in sorted(apps):
         tally = tallies.get(key) or Tally(opts["max_failed_jobs"])
-        _apply(api, key, apps[key], tally, rescan, opts, check_mode, now, result)
+        _apply(api, key, apps[key], tally, rescan, opts, now, result)
     return result
 
 
@@ -539,7 +541,7 @@ def aggregate(api, namespaces, options=None, check_mode=False, now=None):
     opts, error = _options(options)
     if error:
         return dict(_new_result(), failed=True, msg=error)
-    return _run(api, opts, check_mode, now or nvj.now(), set(namespaces) | opts["namespaces"])
+    return _run(api.checking(check_mode), opts, now or nvj.now(), set(namespaces) | opts["namespaces"])
 
 
 def reconcile(api, job, options=None, check_mode=False, now=None):
@@ -576,6 +578,6 @@ def reconcile(api, job, options=None, check_mode=False, now=None):
         deferred = [{"what": _what(key), "reason": reason, "retry_after": retry_after}]
         return dict(_new_result(), parent=parent, applications=[entry], deferred=deferred)
     namespaces = set([job_namespace]) | opts["namespaces"]
-    result = _run(api, opts, check_mode, now, namespaces, wanted={key}, prefer=job, known_apps={key: app})
+    result = _run(api.checking(check_mode), opts, now, namespaces, wanted={key}, prefer=job, known_apps={key: app})
     result["parent"] = parent
     return result

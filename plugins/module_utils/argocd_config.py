@@ -18,7 +18,8 @@ Both ``plan_*`` functions are pure and return ``{"changed", "patch", "before", "
 is the merge-patch value for the field, ``before``/``after`` are what a diff should show (for a map,
 only our keys; for a list, the whole list, since it is replaced). ``apply_*`` take a ``KubeApi``, a
 ``(api_version, kind, name, namespace)`` target and the field's path (e.g. ``("spec", "triggers")``),
-honour check mode and return a result with ``changed`` and ``diff``.
+send their write as a server-side dry run in check mode (``KubeApi.checking``) and return a result with
+``changed`` and ``diff``.
 
 ``install_health_check`` is the health-check use of all this, with target detection.
 """
@@ -36,17 +37,10 @@ ARGOCD_KIND = "ArgoCD"
 ARGOCD_API_VERSIONS = ("argoproj.io/v1beta1", "argoproj.io/v1alpha1")
 HEALTH_KEY_PREFIX = "resource.customizations.health."
 TARGETS = ("auto", "configmap", "argocd_cr")
-CONFLICT_ATTEMPTS = 5
 
 
 class ConfigError(Exception):
     """A situation the user fixes (wrong namespace, Argo CD missing, ambiguous target)."""
-
-
-def api_sends_writes(api, check_mode):
-    """Whether to send a write: always outside check mode; in check mode only when the API layer turns writes
-    into server-side dry runs (``KubeApi.dry_run``), so permission and validation errors show before the real run."""
-    return not check_mode or bool(getattr(api, "dry_run", False))
 
 
 # -- pure planning ----------------------------------------------------------------------------
@@ -162,30 +156,28 @@ def apply_map(api, target, path, entries, state="present", check_mode=False):
     obj = _require(api.get(api_version, kind, name, namespace), target)
     plan = plan_map(dig(obj, path), entries, state)
     result = {"changed": plan["changed"], "diff": _diff(target, path, plan)}
-    if plan["changed"] and api_sends_writes(api, check_mode):
-        api.patch(api_version, kind, name, nested(path, plan["patch"]), namespace=namespace)
+    if plan["changed"]:
+        api.checking(check_mode).patch(api_version, kind, name, nested(path, plan["patch"]), namespace=namespace)
     return result
 
 
 def apply_list(api, target, path, entries, identity, state="present", check_mode=False):
-    """Merge ``entries`` into the list at ``path`` of the existing object ``target``, guarded by
-    ``metadata.resourceVersion``; a conflict is re-read and planned again."""
+    """Merge ``entries`` into the list at ``path`` of the existing object ``target`` with
+    ``KubeApi.conditional_write`` (a merge patch replaces the whole list, so a conflict is re-read and
+    planned again). Run once by a user: when the object changes under every write, a 409 ``KubeError``."""
     api_version, kind, name, namespace = target
-    for attempt in range(CONFLICT_ATTEMPTS):
-        obj = _require(api.get(api_version, kind, name, namespace), target)
-        plan = plan_list(dig(obj, path), entries, identity, state)
-        result = {"changed": plan["changed"], "diff": _diff(target, path, plan)}
-        if not plan["changed"] or not api_sends_writes(api, check_mode):
-            return result
-        patch = nested(path, plan["patch"])
-        patch["metadata"] = {"resourceVersion": obj["metadata"]["resourceVersion"]}
-        try:
-            api.patch(api_version, kind, name, patch, namespace=namespace)
-            return result
-        except KubeError as exc:
-            if not exc.conflict or attempt == CONFLICT_ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")  # pragma: no cover
+    planned = {}
+
+    def decide(obj):
+        plan = plan_list(dig(_require(obj, target), path), entries, identity, state)
+        planned["result"] = {"changed": plan["changed"], "diff": _diff(target, path, plan)}
+        return nested(path, plan["patch"]) if plan["changed"] else None
+
+    written = api.checking(check_mode).conditional_write(api_version, kind, name, namespace, decide)
+    if written.deferred:
+        raise KubeError(409, "Conflict", written.deferred["reason"], target=describe(kind, name, namespace),
+                        verb="patch")
+    return planned["result"]
 
 
 # -- target detection -------------------------------------------------------------------------

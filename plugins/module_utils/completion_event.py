@@ -20,7 +20,6 @@ __metaclass__ = type
 import re
 
 from ansible_collections.mlops.gitops.plugins.module_utils import argo_app, events, nvj
-from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError
 
 REASON_SUCCEEDED = "ValidationSucceeded"
 REASON_FAILED = "ValidationFailed"
@@ -72,7 +71,6 @@ SUGGESTIONS = (
 MAX_FAILURE = 500  # leaves room in the 1 KiB message for the suggestion and the logs hint
 DEFAULT_SUGGESTION = "read the validation pod's logs and the job's status.message, fix the cause and push again"
 SETTLE_RETRY = 10  # seconds: the Go operator writes the completion time on its next reconcile
-CONFLICT_RETRIES = 3
 
 
 def build_failure(job):
@@ -199,24 +197,19 @@ def announced(job):
 
 
 def _mark_announced(api, job, key):
-    """Write ``announced-completion: key`` on the job (resourceVersion precondition; a 409 re-reads and
-    writes again while the job still has that completion). Returns the job as written, or None if gone."""
+    """Write ``announced-completion: key`` on the job (``KubeApi.conditional_write``: a 409 re-reads and
+    writes again while the job still has that completion). Returns the ``Written``."""
     meta = nvj.metadata(job)
-    name, namespace = meta.get("name"), meta.get("namespace")
-    for _attempt in range(CONFLICT_RETRIES):
-        if job is None or nvj.completion_key(job) != key:
-            return job  # deleted, or completed again meanwhile: that completion is the next reconcile's
-        if nvj.annotations(job).get(nvj.ANN_ANNOUNCED) == key:
-            return job
-        patch = {"metadata": {"resourceVersion": nvj.metadata(job).get("resourceVersion"),
-                              "annotations": {nvj.ANN_ANNOUNCED: key}}}
-        try:
-            return api.patch(nvj.API_VERSION, nvj.KIND, name, patch, namespace=namespace)
-        except KubeError as exc:
-            if not exc.conflict:
-                raise
-        job = api.get(nvj.API_VERSION, nvj.KIND, name, namespace)
-    raise KubeError(409, "Conflict", "could not record the announced completion", target=nvj.ref(job), verb="patch")
+
+    def decide(fresh):
+        if fresh is None or nvj.completion_key(fresh) != key:
+            return None  # deleted, or completed again meanwhile: that completion is the next reconcile's
+        if nvj.annotations(fresh).get(nvj.ANN_ANNOUNCED) == key:
+            return None
+        return {"metadata": {"annotations": {nvj.ANN_ANNOUNCED: key}}}
+
+    return api.conditional_write(nvj.API_VERSION, nvj.KIND, meta.get("name"), meta.get("namespace"), decide,
+                                 what="announced completion on " + nvj.ref(job), current=job)
 
 
 def reconcile(api, job, options=None, check_mode=False, now=None):
@@ -226,6 +219,7 @@ def reconcile(api, job, options=None, check_mode=False, now=None):
     Extra result keys: ``event`` (the Event body, when recorded or read), ``created`` (this run created
     the Event: the completion is counted) and ``object`` (the job, when this run annotated it).
     """
+    api = api.checking(check_mode)
     options = options or {}
     result = {"changed": False, "events": [], "deferred": [], "refused": [], "created": False}
     if not nvj.is_terminal(job) or nvj.metadata(job).get("deletionTimestamp"):
@@ -251,7 +245,6 @@ def reconcile(api, job, options=None, check_mode=False, now=None):
         build_message(job),
         nvj.completion_key(job),
         labels=build_labels(job, control),
-        check_mode=check_mode,
     )
     result["event"] = event
     result["created"] = created
@@ -259,12 +252,13 @@ def reconcile(api, job, options=None, check_mode=False, now=None):
         result["changed"] = True
         result["events"] = [nvj.metadata(event).get("name")]
         result["diff"] = {"before": {}, "after": {"event": event}}
-    if check_mode:
-        return result
     # The Event first, then the record: a crash in between leaves an Event that the next reconcile
     # finds by name (no second one, not counted again); the other order could lose the announcement.
+    # In check mode both are server-side dry runs.
     marked = _mark_announced(api, job, key)
-    if marked is not None and marked is not job:
+    if marked.deferred:
+        result["deferred"].append(marked.deferred)
+    elif marked.written:
         result["changed"] = True
-        result["object"] = marked
+        result["object"] = marked.object
     return result

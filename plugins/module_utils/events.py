@@ -53,8 +53,9 @@ def build_event(obj, event_type, reason, message, name, labels=None, action=None
     }
 
 
-def record(api, obj, event_type, reason, message, discriminator, labels=None, action=None, check_mode=False):
+def record(api, obj, event_type, reason, message, discriminator, labels=None, action=None):
     """Create the Event once. Returns ``(event, created)``; ``created`` is False when it already existed.
+    In check mode (``api.dry_run``) the create is a server-side dry run: ``created`` says it would be.
 
     ``discriminator`` names the occurrence (a completion key, a trigger target, an error text):
     the same occurrence never gets a second Event, a new one always does.
@@ -65,8 +66,8 @@ def record(api, obj, event_type, reason, message, discriminator, labels=None, ac
     # Read first: a controller resyncs far more often than things happen, and a resync must not write
     # (not even a create the server rejects with 409).
     existing = api.get("v1", "Event", name, namespace)
-    if existing is not None or check_mode:
-        return (existing or body), existing is None
+    if existing is not None:
+        return existing, False
     try:
         return api.create("v1", "Event", body, namespace=namespace), True
     except KubeError as exc:

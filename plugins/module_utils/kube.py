@@ -15,6 +15,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import copy
 import json
 import time
 
@@ -29,6 +30,12 @@ STRATEGIC = "application/strategic-merge-patch+json"
 
 # Retried once more after a short pause; everything else is the caller's to handle.
 TRANSIENT_CODES = (429, 500, 502, 503, 504)
+
+# KubeApi.conditional_write: the one retry budget (patches sent per call) and the one give-up (a deferral,
+# decided again after this many seconds), for every feature.
+CONFLICT_ATTEMPTS = 3
+CONFLICT_RETRY_AFTER = 5
+_UNREAD = object()  # conditional_write without ``current``: read the object first
 
 
 class KubeError(Exception):
@@ -85,6 +92,35 @@ def describe(kind, name, namespace=None):
     return "{0} {1}{2}".format(kind, namespace + "/" if namespace else "", name)
 
 
+class Written:
+    """What ``KubeApi.conditional_write`` did.
+
+    ``object``: the object as stored by the write (in a dry run: as the server would store it), else as
+    last read (None when it does not exist). ``patch``: the patch the server accepted, without the
+    resourceVersion (None when ``decide`` wanted nothing, or on give-up). ``deferred``: None, or the
+    give-up entry ``{"what", "reason", "retry_after"}`` for a feature's ``deferred`` list. ``attempts``:
+    the patches sent.
+    """
+
+    def __init__(self, obj, patch=None, deferred=None, attempts=0):
+        self.object = obj
+        self.patch = patch
+        self.deferred = deferred
+        self.attempts = attempts
+
+    @property
+    def written(self):
+        return self.patch is not None
+
+
+def _with_version(patch, obj):
+    body = dict(patch)
+    meta = dict(body.get("metadata") or {})
+    meta["resourceVersion"] = ((obj or {}).get("metadata") or {}).get("resourceVersion")
+    body["metadata"] = meta
+    return body
+
+
 class KubeApi:
     """Plain-dict access to any resource by apiVersion and kind.
 
@@ -134,6 +170,16 @@ class KubeApi:
 
     def _write_query(self):
         return [("dryRun", "All")] if self.dry_run else []
+
+    def checking(self, check_mode):
+        """This API as a step in ``check_mode`` must use it: itself outside check mode; in check mode the same
+        client, counters and discovery cache with every write a server-side dry run. The one check-mode switch:
+        features never skip a write for check mode, they write through this."""
+        if not check_mode or self.dry_run:
+            return self
+        view = copy.copy(self)
+        view.dry_run = True
+        return view
 
     # -- discovery ----------------------------------------------------------------------
     def resource(self, api_version, kind):
@@ -251,6 +297,10 @@ class KubeApi:
         body = None
         if uid:
             body = {"apiVersion": "v1", "kind": "DeleteOptions", "preconditions": {"uid": uid}}
+            if self.dry_run:
+                # With a body the server reads DeleteOptions from it alone and ignores the query: a dryRun
+                # only in the query would delete for real.
+                body["dryRun"] = ["All"]
         try:
             path = self._path(api_version, kind, name, namespace)
             self.request("DELETE", path, "delete", describe(kind, name, namespace), body=body,
@@ -260,6 +310,48 @@ class KubeApi:
             if exc.not_found:
                 return False
             raise
+
+    # -- conditional write -----------------------------------------------------------------
+    def conditional_write(self, api_version, kind, name, namespace, decide, what=None, current=_UNREAD,
+                          attempts=CONFLICT_ATTEMPTS):
+        """Read, decide, write guarded by the resourceVersion; on 409 read again and decide again.
+
+        ``decide(obj) -> merge patch or None`` gets the freshest object (None when it does not exist) and
+        returns what to write, or None for nothing; it may be called once per attempt, so it keeps no state
+        from an earlier call that the fresh object contradicts. ``current`` is the object the caller already
+        holds (None: known not to exist): decided on first without a read. The patch is sent with
+        ``metadata.resourceVersion`` of the object it was decided on (a merge patch), so a lost update is a
+        409, never a silent overwrite; when the read after a 409 finds the object gone, ``decide`` gets None.
+        A 404 on the write itself raises, like every other error: the caller says what a deletion means. In
+        check mode (``dry_run``) the write is a server-side dry run like every other.
+
+        After ``attempts`` (``CONFLICT_ATTEMPTS``) patches refused with 409 it gives up: ``Written.deferred``
+        is ``{"what", "reason", "retry_after": CONFLICT_RETRY_AFTER}``, for the feature's ``deferred``
+        list (the controller requeues); a caller run once by a user turns it into a failure. Other API errors
+        raise ``KubeError``. Returns a ``Written``.
+        """
+        target = describe(kind, name, namespace)
+        obj = self.get(api_version, kind, name, namespace) if current is _UNREAD else current
+        sent = 0
+        while True:
+            patch = decide(obj)
+            if patch is None:
+                return Written(obj, attempts=sent)
+            if obj is None:
+                raise KubeError(404, "NotFound", "the object does not exist", target=target, verb="patch")
+            sent += 1
+            try:
+                written = self.patch(api_version, kind, name, _with_version(patch, obj), namespace=namespace)
+                return Written(written, patch=patch, attempts=sent)
+            except KubeError as exc:
+                if not exc.conflict:
+                    raise
+                if sent >= attempts:
+                    reason = ("{0} changed under every write (HTTP 409, {1} times); decided again later".format(
+                        target, sent))
+                    return Written(obj, attempts=sent, deferred={
+                        "what": what or target, "reason": reason, "retry_after": CONFLICT_RETRY_AFTER})
+            obj = self.get(api_version, kind, name, namespace)
 
     # -- watch (appended for the wave wait) ---------------------------------------------
     def snapshot(self, api_version, kind, namespace=None, label_selector=None, page_size=500):

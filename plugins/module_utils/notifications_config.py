@@ -18,7 +18,6 @@ import re
 
 from ansible_collections.mlops.gitops.plugins.module_utils import argocd_config
 from ansible_collections.mlops.gitops.plugins.module_utils.argocd_config import ConfigError
-from ansible_collections.mlops.gitops.plugins.module_utils.argocd_config import api_sends_writes
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError, describe
 
 CONFIGMAP = "argocd-notifications-cm"
@@ -104,18 +103,17 @@ def _ensure_configmap(api, namespace, check_mode):
             "found neither ConfigMap {0} nor {1} in namespace {2}: is Argo CD installed there? Set namespace "
             "to where Argo CD runs (openshift-gitops for OpenShift GitOps)".format(CONFIGMAP, ARGOCD_CM, namespace)
         )
-    if api_sends_writes(api, check_mode):  # in check mode: a server-side dry run, when the API layer does them
-        body = {
-            "apiVersion": "v1",
-            "kind": "ConfigMap",
-            "metadata": {
-                "name": CONFIGMAP,
-                "namespace": namespace,
-                "labels": {"app.kubernetes.io/name": CONFIGMAP, "app.kubernetes.io/part-of": "argocd"},
-            },
-            "data": {},
-        }
-        api.create("v1", "ConfigMap", body, namespace=namespace)
+    body = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {
+            "name": CONFIGMAP,
+            "namespace": namespace,
+            "labels": {"app.kubernetes.io/name": CONFIGMAP, "app.kubernetes.io/part-of": "argocd"},
+        },
+        "data": {},
+    }
+    api.checking(check_mode).create("v1", "ConfigMap", body, namespace=namespace)  # check mode: a dry run
     return True
 
 

@@ -26,7 +26,6 @@ ANN_REFRESHED_AT = "mlops.dev/refreshedAt"
 ANN_ARGOCD_REFRESH = "argocd.argoproj.io/refresh"
 SYNC_USERNAME = "mlops-gitops"
 INFO_KEY = "completionKey"
-SYNC_ATTEMPTS = 3
 
 
 def _done(message, changed=True):
@@ -199,27 +198,30 @@ def sync_decision(app, key):
 
 
 def sync_application(api, target, context):
-    """Start a real Argo CD sync, never over another operation (resourceVersion precondition)."""
-    for _attempt in range(SYNC_ATTEMPTS):
-        app = _get_target(api, target)
-        result, message = sync_decision(app, context["key"])
+    """Start a real Argo CD sync, never over another operation (``KubeApi.conditional_write``: a 409, maybe a
+    sync that started meanwhile, re-reads the Application and decides again)."""
+    app = _get_target(api, target)
+    seen = {}
+
+    def decide(app):
+        if app is None:
+            _get_target(api, target)  # raises the 404 that names the entry
+        seen["decision"] = sync_decision(app, context["key"])
+        if seen["decision"][0]:
+            return None
+        return {"operation": sync_operation(app, context)}
+
+    written = api.conditional_write(target["apiVersion"], target["kind"], target["name"], target["namespace"], decide,
+                                    what=_target_ref(target), current=app)
+    if written.deferred:
+        return {"result": "deferred", "message": written.deferred["reason"], "changed": False}
+    if not written.written:
+        result, message = seen["decision"]
         if result == "deferred":
             return {"result": result, "message": message, "changed": False}
-        if result:
-            return _done(message, changed=False)
-        patch = {
-            "metadata": {"resourceVersion": nvj.metadata(app).get("resourceVersion")},
-            "operation": sync_operation(app, context),
-        }
-        try:
-            api.patch(target["apiVersion"], target["kind"], target["name"], patch, namespace=target["namespace"])
-        except KubeError as exc:
-            if exc.conflict:
-                continue  # changed under us (maybe a sync started): decide again
-            raise
-        revision = patch["operation"]["sync"].get("revision")
-        return _done("sync operation started{0}".format(" at revision " + revision if revision else ""))
-    return {"result": "deferred", "message": "the Application kept changing; will try again", "changed": False}
+        return _done(message, changed=False)
+    revision = written.patch["operation"]["sync"].get("revision")
+    return _done("sync operation started{0}".format(" at revision " + revision if revision else ""))
 
 
 ACTIONS = {

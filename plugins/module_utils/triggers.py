@@ -41,7 +41,6 @@ MAX_DEPTH = 8  # a list of flat mappings needs 2; anything deeper is not a trigg
 DEFAULT_MAX_TARGETS = 20
 DEFAULT_RETRY_AFTER = 30
 CLAIM_TTL = 120  # seconds a ``pending`` claim of another writer is left alone before it is replayed
-MAX_ATTEMPTS = 5
 MAX_MESSAGE = 300
 ANN_ALLOW_FROM = "mlops.dev/allow-triggers-from"
 
@@ -452,10 +451,11 @@ def _describe(target):
 
 
 class _Run:
-    """State of one reconcile: the freshest NVJ, the result being built, Events recorded."""
+    """State of one reconcile: the freshest NVJ, the result being built, Events recorded. ``api`` is the
+    step's API (``KubeApi.checking``): in check mode every write, actions included, is a server-side dry run."""
 
     def __init__(self, api, job, opts, check_mode, moment):
-        self.api = api
+        self.api = api.checking(check_mode)
         self.job = job
         self.opts = opts
         self.check_mode = check_mode
@@ -466,10 +466,8 @@ class _Run:
         self.namespaces = {}
 
     def event(self, reason, event_type, message, discriminator):
-        if self.check_mode:
-            return
         event, created = events.record(self.api, self.job, event_type, reason, message, discriminator)
-        if created:
+        if created and not self.check_mode:  # check mode: a dry run, nothing was recorded
             self.result["events"].append(event["metadata"]["name"])
 
     def namespace(self, name):
@@ -482,37 +480,35 @@ class _Run:
                 self.namespaces[name] = None  # cannot read its opt-in: treated as not opted in
         return self.namespaces[name]
 
-    def reread(self):
+    def write_record(self, decide):
+        """Write the record ``decide(fresh job) -> record or None`` gives, with ``KubeApi.conditional_write``
+        (a 409 re-reads the job and decides again). True when done, False when the job is gone; a give-up
+        is deferred."""
         meta = nvj.metadata(self.job)
-        self.job = self.api.get(nvj.API_VERSION, nvj.KIND, meta.get("name"), meta.get("namespace"))
-        return self.job
 
-    def write_record(self, record):
-        """Merge-patch the record with a resourceVersion precondition; False on 409."""
-        value = dump_record(record)
-        if nvj.annotations(self.job).get(nvj.ANN_TRIGGER_STATUS) == value:
-            return True
-        meta = nvj.metadata(self.job)
-        changes = outcome_annotations(record, nvj.annotations(self.job))
-        changes[nvj.ANN_TRIGGER_STATUS] = value
-        patch = {"metadata": {"resourceVersion": meta.get("resourceVersion"), "annotations": changes}}
-        try:
-            self.job = self.api.patch(
-                nvj.API_VERSION, nvj.KIND, meta.get("name"), patch, namespace=meta.get("namespace")
-            )
-        except KubeError as exc:
-            if exc.conflict:
-                return False
-            raise
-        self.result["changed"] = True
-        self.result["object"] = self.job
-        return True
+        def patch_for(fresh):
+            record = decide(fresh) if fresh is not None else None
+            value = None if record is None else dump_record(record)
+            if value is None or nvj.annotations(fresh).get(nvj.ANN_TRIGGER_STATUS) == value:
+                return None
+            changes = outcome_annotations(record, nvj.annotations(fresh))
+            changes[nvj.ANN_TRIGGER_STATUS] = value
+            return {"metadata": {"annotations": changes}}
+
+        written = self.api.conditional_write(nvj.API_VERSION, nvj.KIND, meta.get("name"), meta.get("namespace"),
+                                             patch_for, what="trigger status of " + nvj.ref(self.job),
+                                             current=self.job)
+        self.job = written.object
+        if written.deferred:
+            self.result["deferred"].append(written.deferred)
+            return False
+        if written.written:
+            self.result["changed"] = True
+            self.result["object"] = self.job
+        return self.job is not None
 
     def finish(self):
         after = nvj.annotations(self.job).get(nvj.ANN_TRIGGER_STATUS) if self.job else self.before
-        if self.result.get("would_write") is not None:
-            after = self.result.pop("would_write")
-            self.result["changed"] = after != self.before
         if after != self.before:
             self.result["diff"] = {
                 "before": {nvj.ANN_TRIGGER_STATUS: _loads(self.before)},
@@ -532,96 +528,119 @@ def reconcile(api, job, options=None, check_mode=False, now=None):
     """Fire the NVJ's on-success triggers once per successful completion; see the module docs.
 
     ``options``: annotation, allowed_namespaces, argocd_namespace, max_targets, retry_after.
-    Result: the common keys plus ``fired`` (per-target outcomes of this run) and ``key``."""
+    Result: the common keys plus ``fired`` (per-target outcomes of this run) and ``key``.
+    The claim (or the refusal) is decided on the freshest job and written with ``KubeApi.conditional_write``;
+    in check mode the claim, the actions, the Events and the record are server-side dry runs."""
     opts = normalize_options(options)
     run = _Run(api, job, opts, check_mode, now or nvj.now())
-    for _attempt in range(MAX_ATTEMPTS):
+    decision = {}
+
+    def decide(fresh):
+        decision.clear()
+        decision.update(_decide(run, fresh))
+        return decision.get("record")
+
+    if run.job is None or not run.write_record(decide):
         if run.job is None:
             run.result["msg"] = "the NotebookValidationJob is gone; nothing to trigger"
-            return run.finish()
-        outcome = _attempt_once(run)
-        if outcome != "conflict":
-            return run.finish()
-        run.reread()
-    raise KubeError(409, "Conflict", "the trigger status kept changing under us", target=nvj.ref(job), verb="patch")
+        return run.finish()
+    _act(run, decision)
+    return run.finish()
 
 
-def _attempt_once(run):
-    job, opts, result = run.job, run.opts, run.result
+def _decide(run, job):
+    """What this reconcile does for ``job``, decided without a request of its own besides reads: a dict with
+    ``key``, and ``record`` (the record to write first: a claim or the refusals) or the reason not to write
+    (``msg``, ``deferred``, ``invalid``)."""
+    opts = run.opts
     key = nvj.completion_key(job)
-    result["key"] = key
+    out = {"key": key, "deferred": []}
     if nvj.phase(job) != nvj.SUCCEEDED:
-        result["msg"] = "phase is {0}, triggers fire only on Succeeded".format(nvj.phase(job))
-        return "done"
+        out["msg"] = "phase is {0}, triggers fire only on Succeeded".format(nvj.phase(job))
+        return out
     text = nvj.annotations(job).get(opts["annotation"])
     if text is None:
-        result["msg"] = "no {0} annotation".format(opts["annotation"])
-        return "done"
+        out["msg"] = "no {0} annotation".format(opts["annotation"])
+        return out
     try:
         targets = parse_triggers(
             text, nvj.metadata(job).get("namespace"), opts["max_targets"], opts["argocd_namespace"],
             parent=argo_app.find_parent(job, opts["argocd_namespace"]),
         )
     except TriggerError as exc:
-        message = "{0}: annotation {1}: {2}".format(nvj.ref(job), opts["annotation"], exc)
-        run.event("TriggerInvalid", events.WARNING, message, key + "|" + str(exc))
-        result.update(failed=True, msg=message)
-        return "done"
+        out["invalid"] = exc
+        return out
     if not nvj.completion_time(job):
-        result["deferred"].append(
+        out["deferred"].append(
             {"what": nvj.ref(job), "reason": "status.completionTime is not set yet", "retry_after": opts["retry_after"]}
         )
-        return "done"
-    refusals = _refusals(run, targets)
+        return out
+    out["targets"] = targets
     record = load_record(job, key)
+    refusals = _refusals(run, job, targets)
     if refusals:
-        return _refuse(run, key, targets, record, refusals)
+        out["refusals"] = refusals
+        out["record"] = _refusal_record(run, key, targets, record, refusals)
+        return out
     todo, busy = plan(targets, record, run.moment)
     for target in busy:
-        result["deferred"].append(
+        out["deferred"].append(
             {
                 "what": target["id"],
                 "reason": "claimed by another writer, in progress",
                 "retry_after": opts["retry_after"],
             }
         )
-    if not todo:
-        return "done"
-    claim = dict((t["id"], status_item(t, PENDING, run.stamp)) for t in todo)
-    if run.check_mode:
-        result["fired"] = [_fired(t, "would fire", "check mode: not fired") for t in todo]
-        result["would_write"] = dump_record(build_record(key, targets, record, claim))
-        return "done"
-    if not run.write_record(build_record(key, targets, record, claim)):
-        return "conflict"
-    outcomes = _fire(run, key, todo)
-    # Events before the record: once the record says "succeeded" nothing would report it again, while
-    # an Event recorded twice is one Event (deterministic names) and a lost record only means a replay.
-    _report(run, key, todo, outcomes)
-    _record_outcomes(run, key, targets, outcomes)
-    return "done"
+    if todo:
+        out["todo"] = todo
+        claim = dict((t["id"], status_item(t, PENDING, run.stamp)) for t in todo)
+        out["record"] = build_record(key, targets, record, claim)
+    return out
 
 
-def _confirmed_parent(run):
+def _act(run, decision):
+    """What follows the record written on the decision: the Events of an invalid list or of refusals, or
+    the claimed actions, their Events and their outcomes."""
+    result, key = run.result, decision.get("key")
+    result["key"] = key
+    result["deferred"].extend(decision.get("deferred") or [])
+    if decision.get("msg"):
+        result["msg"] = decision["msg"]
+    if decision.get("invalid") is not None:
+        exc = decision["invalid"]
+        message = "{0}: annotation {1}: {2}".format(nvj.ref(run.job), run.opts["annotation"], exc)
+        run.event("TriggerInvalid", events.WARNING, message, key + "|" + str(exc))
+        result.update(failed=True, msg=message)
+    elif decision.get("refusals"):
+        _refuse(run, key, decision["targets"], decision["refusals"])
+    elif decision.get("todo"):
+        outcomes = _fire(run, key, decision["todo"])
+        # Events before the record: once the record says "succeeded" nothing would report it again, while
+        # an Event recorded twice is one Event (deterministic names) and a lost record only means a replay.
+        _report(run, key, decision["todo"], outcomes)
+        _record_outcomes(run, key, decision["targets"], outcomes)
+
+
+def _confirmed_parent(run, job):
     """The job's parent Application, only when that Application agrees (``argo_app.manages_namespace``):
     a job's labels are its author's to write, and must not let it sync another team's Application."""
-    parent = argo_app.find_parent(run.job, run.opts["argocd_namespace"])
+    parent = argo_app.find_parent(job, run.opts["argocd_namespace"])
     if parent is None:
         return None
     app = run.api.get(argo_app.APP_API_VERSION, argo_app.APP_KIND, parent["name"], parent["namespace"])
     if app is None:  # nothing to sync yet: the action fails for this target and is retried
         return parent
-    if argo_app.manages_namespace(app, nvj.metadata(run.job).get("namespace")):
+    if argo_app.manages_namespace(app, nvj.metadata(job).get("namespace")):
         return parent
     return None
 
 
-def _refusals(run, targets):
+def _refusals(run, job, targets):
     parent = claimed = None
     if any(t["kind"] == "Application" for t in targets):
-        parent = _confirmed_parent(run)
-        claimed = argo_app.find_parent(run.job, run.opts["argocd_namespace"])
-    source = nvj.metadata(run.job).get("namespace")
+        parent = _confirmed_parent(run, job)
+        claimed = argo_app.find_parent(job, run.opts["argocd_namespace"])
+    source = nvj.metadata(job).get("namespace")
     refusals = {}
     for target in targets:
         namespace_obj = None
@@ -629,26 +648,27 @@ def _refusals(run, targets):
             allowed = run.opts["allowed_namespaces"]
             if "*" not in allowed and target["namespace"] not in allowed:
                 namespace_obj = run.namespace(target["namespace"])
-        reason = refusal(target, run.job, run.opts["allowed_namespaces"], parent, namespace_obj, claimed)
+        reason = refusal(target, job, run.opts["allowed_namespaces"], parent, namespace_obj, claimed)
         if reason:
             refusals[target["id"]] = reason
     return refusals
 
 
-def _refuse(run, key, targets, record, refusals):
-    """One refused target stops the whole list: record and report the refusals, fire nothing."""
-    result = run.result
+def _refusal_record(run, key, targets, record, refusals):
+    """The record with the refusals: one refused target stops the whole list."""
     items = dict((tid, status_item(tid, REFUSED, run.stamp, reason)) for tid, reason in refusals.items())
-    for tid, reason in refusals.items():
-        result["refused"].append({"what": tid, "reason": reason})
+    for tid in refusals:
         previous = record.get(tid) or {}
         if previous.get("result") == REFUSED and previous.get("message") == items[tid].get("message"):
             items[tid] = previous  # unchanged: keep the first time it was refused
-    new_record = build_record(key, targets, record, items)
-    if run.check_mode:
-        result["would_write"] = dump_record(new_record)
-    elif not run.write_record(new_record):
-        return "conflict"
+    return build_record(key, targets, record, items)
+
+
+def _refuse(run, key, targets, refusals):
+    """Report the refusals (recorded by ``_refusal_record``), fire nothing."""
+    result = run.result
+    for tid, reason in refusals.items():
+        result["refused"].append({"what": tid, "reason": reason})
     for tid, reason in refusals.items():
         run.event(
             "TriggerRefused",
@@ -660,7 +680,6 @@ def _refuse(run, key, targets, record, refusals):
     result["msg"] = "{0}: {1} of {2} trigger targets refused, none fired: {3}".format(
         nvj.ref(run.job), len(refusals), len(targets), "; ".join(refusals.values())
     )
-    return "done"
 
 
 def _fire(run, key, todo):
@@ -685,14 +704,13 @@ def _record_outcomes(run, key, targets, outcomes):
     updates = dict(
         (tid, status_item(tid, out["result"], run.stamp, out.get("message"))) for tid, out in outcomes.items()
     )
-    for _attempt in range(MAX_ATTEMPTS):
-        if run.job is None or nvj.completion_key(run.job) != key:
-            return  # the job was deleted or ran again meanwhile: this record is stale
-        record = load_record(run.job, key)
-        if run.write_record(build_record(key, targets, record, updates)):
-            return
-        run.reread()
-    raise KubeError(409, "Conflict", "could not record trigger results", target=nvj.ref(run.job), verb="patch")
+
+    def decide(job):
+        if nvj.completion_key(job) != key:
+            return None  # the job ran again meanwhile: this record is stale
+        return build_record(key, targets, load_record(job, key), updates)
+
+    run.write_record(decide)
 
 
 def _fired(target, result, message):
@@ -713,7 +731,10 @@ def _report(run, key, todo, outcomes):
     for target in todo:
         out = outcomes[target["id"]]
         message = out.get("message") or ""
-        result["fired"].append(_fired(target, out["result"], message))
+        if run.check_mode and out["result"] == SUCCEEDED:  # the action's writes were dry runs
+            result["fired"].append(_fired(target, "would fire", "check mode (dry run): " + message))
+        else:
+            result["fired"].append(_fired(target, out["result"], message))
         if out.get("changed"):
             result["changed"] = True
         if out["result"] == DEFERRED:

@@ -20,15 +20,12 @@ __metaclass__ = type
 import re
 
 from ansible_collections.mlops.gitops.plugins.module_utils import events, nvj
-from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError
-
 ANN_HELM_HOOK_WEIGHT = "helm.sh/hook-weight"
 MARKERS = (nvj.ANN_WAVE_COMPLETE, nvj.ANN_COMPLETION_TIME, nvj.ANN_WAVE_FAILED, nvj.ANN_FAILURE_TIME)
 DEFAULT_WAVE = "0"
 # strconv.Atoi, which Argo CD uses: optional sign, decimal digits, nothing else (fullmatch: "3\n" is
 # not a number to Atoi, so Argo CD puts that job in wave 0).
 _INT = re.compile(r"[+-]?[0-9]+")
-CONFLICT_RETRIES = 3
 SETTLE_RETRY = 10  # seconds: the Go operator writes the completion time on its very next reconcile
 INVALID_TIME_RETRY = 300  # a malformed time is only fixed by whoever wrote it
 REASON_INVALID_TIME = "InvalidStatusTime"
@@ -128,7 +125,7 @@ def _result(job, changed=False):
     }
 
 
-def _wait_for_time(api, job, result, check_mode):
+def _wait_for_time(api, job, result):
     """A terminal job without a usable completion time: defer, and say so with a Warning Event when the
     time is there but is not RFC 3339 (``completionTime: yesterday``), once per field and value."""
     bad = nvj.invalid_times(job)
@@ -139,8 +136,8 @@ def _wait_for_time(api, job, result, check_mode):
                 nvj.ref(job), field, str(value)[:80])
         )
         event, created = events.record(api, job, events.WARNING, REASON_INVALID_TIME, message,
-                                       "{0}={1}".format(field, value), check_mode=check_mode)
-        if created and not check_mode:
+                                       "{0}={1}".format(field, value))
+        if created and not api.dry_run:  # check mode: the Event was a dry run
             result["events"].append(nvj.metadata(event).get("name"))
     if any(field == "completionTime" for field, _value in bad):
         reason, retry = "status.completionTime is not an RFC 3339 time; treated as missing", INVALID_TIME_RETRY
@@ -155,43 +152,39 @@ def _wait_for_time(api, job, result, check_mode):
 def reconcile(api, job, options=None, check_mode=False, now=None):
     """Bring the job's wave markers in line with its phase with at most one merge patch.
 
-    A 409 (someone else wrote the job since it was read) re-reads the job and decides again.
+    The patch goes through ``KubeApi.conditional_write``: a 409 (someone else wrote the job since it was
+    read) re-reads the job and decides again. In check mode the patch is a server-side dry run.
     Result keys besides the standard ones: ``wave`` and ``markers`` (the markers after this step).
     """
+    api = api.checking(check_mode)
     meta = nvj.metadata(job)
-    namespace, name = meta.get("namespace"), meta.get("name")
-    for _attempt in range(CONFLICT_RETRIES):
-        result = _result(job)
-        if nvj.metadata(job).get("deletionTimestamp"):
-            return result
-        if unsettled(job):
-            return _wait_for_time(api, job, result, check_mode)
-        changes = marker_changes(job, now=now)
+    outcome = {}
+
+    def decide(fresh):
+        outcome.clear()
+        if fresh is None or nvj.metadata(fresh).get("deletionTimestamp"):
+            return None  # deleted (meanwhile): nothing left to mark
+        if unsettled(fresh):
+            outcome["unsettled"] = True
+            return None
+        changes = marker_changes(fresh, now=now)
         if not changes:
-            return result
-        before = result["markers"]
-        after = _apply(before, changes)
-        result.update(changed=True, markers=after, diff=_diff(before, after))
-        if check_mode:
-            return result
-        try:
-            patch = build_patch(job, changes)
-            result["object"] = api.patch(nvj.API_VERSION, nvj.KIND, name, patch, namespace=namespace)
-            return result
-        except KubeError as exc:
-            if not exc.conflict:
-                raise
-        job = api.get(nvj.API_VERSION, nvj.KIND, name, namespace)
-        if job is None:  # deleted meanwhile: nothing left to mark
-            return {"changed": False, "events": [], "deferred": [], "refused": [], "wave": None, "markers": {}}
+            return None
+        outcome["before"] = current_markers(fresh)
+        outcome["after"] = _apply(outcome["before"], changes)
+        return build_patch(fresh, changes)
+
+    written = api.conditional_write(nvj.API_VERSION, nvj.KIND, meta.get("name"), meta.get("namespace"), decide,
+                                    what="wave markers on " + nvj.ref(job), current=job)
+    job = written.object
+    if job is None:
+        return {"changed": False, "events": [], "deferred": [], "refused": [], "wave": None, "markers": {}}
     result = _result(job)
-    result["deferred"].append(
-        {
-            "what": "wave markers on " + nvj.ref(job),
-            "reason": "the job changed under every write (HTTP 409, {0} times); decided again later".format(
-                CONFLICT_RETRIES
-            ),
-            "retry_after": 5,
-        }
-    )
+    if written.deferred:
+        result["deferred"].append(written.deferred)
+    elif outcome.get("unsettled"):
+        return _wait_for_time(api, job, result)
+    elif written.written:
+        before, after = outcome["before"], outcome["after"]
+        result.update(changed=True, markers=after, diff=_diff(before, after), object=job)
     return result

@@ -37,7 +37,9 @@ extends_documentation_fragment:
   - mlops.gitops.notebook.argocd_namespace
 attributes:
   check_mode:
-    description: Reports whether the Event would be created and creates nothing (nor the annotation).
+    description: Reports whether the Event would be created and stores nothing (nor the annotation); each write
+      is sent as a server-side dry run, so a missing right or an invalid object fails the check as it would fail
+      the real run.
     support: full
   diff_mode:
     description: Returns the Event created.
@@ -61,9 +63,10 @@ created:
   type: bool
 object:
   description:
-    - The NotebookValidationJob after C(mlops.dev/announced-completion) was written.
+    - The NotebookValidationJob after C(mlops.dev/announced-completion) was written (in check mode as the
+      server's dry run would leave it).
     - Without what the notebook cells printed unless O(return_cell_outputs=true), as they can be large.
-  returned: when this task wrote that annotation (not in check mode)
+  returned: when this task wrote that annotation
   type: complex
   contains:
     apiVersion:

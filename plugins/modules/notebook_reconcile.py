@@ -85,7 +85,8 @@ attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
-    details: Every step reports what it would change; nothing is written.
+    details: Every step reports what it would change and sends its writes as server-side dry runs; nothing is
+      stored, and a missing right fails the check as it would fail the real run.
   diff_mode:
     description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full

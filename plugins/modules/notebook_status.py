@@ -63,7 +63,8 @@ options:
     default: 500
 attributes:
   check_mode:
-    description: Computes and reports what would be written, writes nothing.
+    description: Computes and reports what would be written and stores nothing; each write is sent as a
+      server-side dry run, so a missing right or an invalid object fails the check as it would fail the real run.
     support: full
   diff_mode:
     description: Returns the managed annotations of each Application before and after.

@@ -65,7 +65,8 @@ attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
-    details: Reports what would fire; writes nothing, not even Events.
+    details: Reports what would fire and stores nothing; the claim, the actions, their Events and the record
+      are sent as server-side dry runs, so a missing right fails the check as it would fail the real run.
   diff_mode:
     description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
@@ -148,9 +149,10 @@ fired:
       type: str
 object:
   description:
-    - The NotebookValidationJob after the last record update (only when one was written).
+    - The NotebookValidationJob after the last record update (only when one was written; in check mode as the
+      server's dry run would leave it).
     - Without what the notebook cells printed unless O(return_cell_outputs=true), as they can be large.
-  returned: changed and not check mode
+  returned: changed
   type: complex
   contains:
     apiVersion:
@@ -269,7 +271,7 @@ diff:
       returned: always
       type: dict
     after:
-      description: The record after it (in check mode, the claim that would be written).
+      description: The record after it (in check mode, the record the run would leave, from the dry runs).
       returned: always
       type: dict
 deferred:

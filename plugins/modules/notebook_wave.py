@@ -30,7 +30,8 @@ extends_documentation_fragment:
   - mlops.gitops.notebook.job_object
 attributes:
   check_mode:
-    description: Reports the marker changes and writes nothing.
+    description: Reports the marker changes and stores nothing; each write is sent as a server-side dry run, so a
+      missing right or an invalid object fails the check as it would fail the real run.
     support: full
   diff_mode:
     description: Returns the marker annotations before and after.
@@ -68,9 +69,10 @@ markers:
   sample: {"mlops.dev/wave-complete": "3", "mlops.dev/completion-time": "2026-01-24T22:30:00Z"}
 object:
   description:
-    - The NotebookValidationJob after the patch (only when one was sent).
+    - The NotebookValidationJob after the patch (only when one was sent; in check mode as the server's dry run
+      would leave it).
     - Without what the notebook cells printed unless O(return_cell_outputs=true), as they can be large.
-  returned: changed and not check mode
+  returned: changed
   type: complex
   contains:
     apiVersion:

@@ -16,7 +16,12 @@ import time
 import pytest
 from ansible_collections.mlops.gitops.plugins.action.notebook_reconcile import FEATURES, JobReconcile, _features
 from ansible_collections.mlops.gitops.plugins.module_utils import app_status, nvj, triggers
-from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi, KubeError
+from ansible_collections.mlops.gitops.plugins.module_utils.kube import (
+    CONFLICT_ATTEMPTS,
+    CONFLICT_RETRY_AFTER,
+    KubeApi,
+    KubeError,
+)
 
 from tests.support import world
 from tests.support.world import APP, APP_NAME, DEPLOY, DEPLOY_NAME, ISVC, ISVC_LABEL, ISVC_NAME, JOB_NAME
@@ -204,9 +209,9 @@ def test_conflict_on_the_application_write_recounts_and_writes(api, kube, namesp
 
 def test_application_changing_under_every_write_is_deferred_then_written(api, kube, namespace):
     world.load_scenario(kube, namespace)
-    kube.inject_fault(verb="patch", resource="applications", namespace=namespace, code=409, count=2)
+    kube.inject_fault(verb="patch", resource="applications", namespace=namespace, code=409, count=CONFLICT_ATTEMPTS)
     run = reconcile(fast_api(api), namespace)
-    assert [d["retry_after"] for d in run.steps["status"]["deferred"]] == [1], run.steps["status"]
+    assert [d["retry_after"] for d in run.steps["status"]["deferred"]] == [CONFLICT_RETRY_AFTER], run.steps["status"]
     assert nvj.ANN_NOTEBOOK_STATUS not in nvj.annotations(api.get(*APP, APP_NAME, namespace))
     settle(fast_api(api), kube, namespace)  # the requeue after retry_after
     assert_exact(api, kube, namespace)

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from ansible_collections.mlops.gitops.plugins.module_utils import app_status, nvj
+from ansible_collections.mlops.gitops.plugins.module_utils.kube import CONFLICT_ATTEMPTS, CONFLICT_RETRY_AFTER
 
 from tests.support import world
 from tests.support.world import app_annotations as notes
@@ -234,7 +235,7 @@ def test_job_being_reconciled_counts_in_its_new_phase(api, namespace, spaces):
     assert status_of(api, namespace, "app")["succeeded"] == 1  # j1 from the list; j0 is really still running
 
 
-def test_conflict_rereads_once_then_defers(api, kube, namespace, spaces):
+def test_conflict_rereads_then_defers_when_the_budget_is_spent(api, kube, namespace, spaces):
     (ns,) = spaces(1)
     create_app(api, namespace, "app", ns)
     create_job(api, ns, "j", "Succeeded", stamp(1), instance="app")
@@ -247,10 +248,10 @@ def test_conflict_rereads_once_then_defers(api, kube, namespace, spaces):
     assert [e["verb"] for e in settled_log(kube, api)
             if e["resource"] == "applications" and e["verb"] != "list"] == ["get", "patch", "get", "patch"]
     set_phase(api, ns, "j", "Failed", stamp(2))
-    kube.inject_fault(verb="patch", resource="applications", code=409, count=2)
+    kube.inject_fault(verb="patch", resource="applications", code=409, count=CONFLICT_ATTEMPTS)  # the one budget
     twice = app_status.aggregate(api, [ns], opts, now=at(1))
     assert not twice["changed"]
-    assert twice["deferred"][0]["retry_after"] == 1 and "409" in twice["deferred"][0]["reason"]
+    assert twice["deferred"][0]["retry_after"] == CONFLICT_RETRY_AFTER and "409" in twice["deferred"][0]["reason"]
 
 
 def test_1200_jobs_across_pages(api, kube, namespace, spaces):

@@ -476,14 +476,28 @@ def test_bad_input_changes_nothing(world, cluster, path):
 
 # -- check mode -------------------------------------------------------------------------------
 def test_check_mode_writes_nothing(world, kube):
+    """Check mode runs the real path with every write a server-side dry run (issue 14 item 16): the claim, the
+    action, its Event and the outcome; the server checks each and stores none."""
     world.deployment("model")
-    world.job([entry("Deployment", "model", "restart")])
+    job = world.job([entry("Deployment", "model", "restart")])
+    model = world.get("Deployment", "model")
     kube.clear_log()
     result = world.reconcile(check_mode=True)
     assert result["changed"] and [f["result"] for f in result["fired"]] == ["would fire"]
+    assert result["fired"][0]["message"].startswith("check mode (dry run): rolling restart")
     assert result["diff"]["before"] == {nvj.ANN_TRIGGER_STATUS: None}
-    assert result["diff"]["after"][nvj.ANN_TRIGGER_STATUS]["targets"][0]["result"] == "pending"
-    assert writes(kube) == []
+    # The claim ("pending") and the outcome were both dry runs: the diff shows what the real run records.
+    assert result["diff"]["after"][nvj.ANN_TRIGGER_STATUS]["targets"][0]["result"] == "succeeded"
+    assert result["events"] == []
+    sent = writes(kube)
+    assert [(e["verb"], e["resource"]) for e in sent] == [
+        ("patch", "notebookvalidationjobs"), ("patch", "deployments"), ("create", "events"),
+        ("patch", "notebookvalidationjobs")]
+    assert all(e["query"].get("dryRun") == "All" and e["code"] in (200, 201) for e in sent), sent
+    after = world.get("Deployment", "model")  # (its status is the deployment controller's)
+    assert world.fresh() == job and after["spec"] == model["spec"]  # nothing stored
+    assert after["metadata"]["generation"] == model["metadata"]["generation"]
+    assert world.events("TriggerSucceeded") == []
 
 
 # -- the module, through ansible-playbook -------------------------------------------------------

@@ -72,6 +72,25 @@ def test_check_mode_writes_nothing(api, namespace):
     assert markers(get_job(api, namespace, "train")) == {}
 
 
+def test_check_mode_sends_the_patch_as_a_dry_run_and_reports_the_diff(api, kube, namespace):
+    """(Was a unit test with a client that refused writes: check mode now writes, as a server-side dry run.)"""
+    create_job(api, namespace, "train", wave="3")
+    set_phase(api, namespace, "train", "Failed", completed=T1)
+    reconcile(api, namespace, "train")
+    set_phase(api, namespace, "train", "Succeeded", completed=T2)  # retried and succeeded
+    stored = get_job(api, namespace, "train")
+    kube.clear_log()
+    result = waves.reconcile(api, stored, check_mode=True)
+    assert result["changed"] is True
+    before = {nvj.ANN_WAVE_FAILED: "3", nvj.ANN_FAILURE_TIME: T1}
+    after = {nvj.ANN_WAVE_COMPLETE: "3", nvj.ANN_COMPLETION_TIME: T2}
+    assert result["diff"] == {"before": {"annotations": before}, "after": {"annotations": after}}
+    assert markers(result["object"]) == after  # the server's answer to the dry run: the job as it would be
+    assert get_job(api, namespace, "train") == stored  # and nothing stored
+    patches = [e for e in kube.request_log if e["verb"] == "patch"]
+    assert [(e["resource"], e["query"].get("dryRun"), e["code"]) for e in patches] == [(nvj.PLURAL, "All", 200)]
+
+
 def test_module_check_mode_diff_idempotence_and_missing_job(playbook, api, namespace):
     create_job(api, namespace, "train", wave="5")
     set_phase(api, namespace, "train", "Succeeded", completed=T1)

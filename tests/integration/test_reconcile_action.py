@@ -64,8 +64,44 @@ def test_check_mode_reports_without_writing(api, playbook, namespace, cluster):
         cluster.clear_log()
     res = playbook.run([reconcile_task(namespace)], check=True, diff=True).result(TASK)
     assert res["changed"] is True and not res.get("failed"), res
-    assert cluster.proxy is None or world.writes(cluster.request_log) == []
+    assert all(res["steps"][s]["changed"] for s in ("waves", "events", "triggers", "status")), res["steps"]
+    assert [f["result"] for f in res["steps"]["triggers"]["fired"]] == ["would fire"]
+    if cluster.proxy is not None:  # every step sent its writes, each as a server-side dry run (issue 14 item 16)
+        sent = world.writes(cluster.request_log)
+        assert {e["resource"] for e in sent} >= {"notebookvalidationjobs", "events", "pods", "applications"}, sent
+        assert all(e["query"].get("dryRun") == "All" for e in sent), [e for e in sent if not e["query"].get("dryRun")]
     assert nvj.ANN_WAVE_COMPLETE not in nvj.annotations(world.get_job(api, namespace))
+    assert nvj.ANN_TRIGGER_STATUS not in nvj.annotations(world.get_job(api, namespace))
+    assert world.events(api, namespace) == []
+    assert nvj.ANN_NOTEBOOK_STATUS not in world.app_annotations(api, namespace)
+    assert len(world.pods(api, namespace)) == 2
+
+
+READ_ONLY = [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["get", "list", "watch"]}]
+
+
+def test_check_mode_with_a_read_only_account_fails_on_the_servers_403(api, playbook, namespace, cluster, tmp_path):
+    """--check with a token that may only read: each step's dry run is refused by the server, and the task
+    fails naming the object and the right that is missing; nothing is written."""
+    world.build(api, namespace)
+    succeed(api, namespace)
+    job = world.get_job(api, namespace)
+    with cluster.restricted(tmp_path, READ_ONLY, namespace, READ_ONLY) as (user, kubeconfig):
+        env = {"K8S_AUTH_KUBECONFIG": kubeconfig, "KUBECONFIG": kubeconfig}
+        res = playbook.run([reconcile_task(namespace)], check=True, env=env).result(TASK)
+    assert res.get("failed") is True, res
+    assert "4 step(s) failed" in res["msg"], res["msg"]
+    waves = res["steps"]["waves"]
+    assert waves["status"] == 403
+    target = "NotebookValidationJob {0}/{1}".format(namespace, world.JOB_NAME)
+    assert "patch {0}".format(target) in waves["msg"], waves["msg"]
+    assert 'cannot patch resource "notebookvalidationjobs"' in waves["msg"] and user in waves["msg"]
+    assert "may not patch {0}: grant it that right".format(target) in waves["msg"]
+    events = res["steps"]["events"]
+    assert events["status"] == 403 and 'cannot create resource "events"' in events["msg"], events
+    assert res["steps"]["status"]["status"] == 403 and "applications" in res["steps"]["status"]["msg"]
+    assert world.get_job(api, namespace) == job and world.events(api, namespace) == []
+    assert nvj.ANN_NOTEBOOK_STATUS not in world.app_annotations(api, namespace)
     assert len(world.pods(api, namespace)) == 2
 
 

@@ -4,6 +4,7 @@ import pytest
 
 from ansible_collections.mlops.gitops.plugins.module_utils import completion_event as ce
 from ansible_collections.mlops.gitops.plugins.module_utils import events
+from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi
 
 
 def job(phase="Failed", message=None, retries=2, pod="train-validation", annotations=None, labels=None):
@@ -140,10 +141,12 @@ def test_failed_tekton_build_without_message():
     assert "tkn pipelinerun logs train-build -n ml" in text
 
 
-class FakeApi:
-    """Events and the job in memory, as the API server would keep them."""
+class FakeApi(KubeApi):
+    """Events and the job in memory, as the API server would keep them, under the real API layer's
+    conditional write."""
 
     def __init__(self, job):
+        super().__init__(None)
         self.job = job
         self.events = {}
         self.patches = 0

@@ -22,6 +22,7 @@ from ansible_collections.mlops.gitops.plugins.module_utils import (
     trigger_actions,
     waves,
 )
+from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi
 from tests import crds
 
 APP = ("argoproj.io", "Application")
@@ -263,10 +264,12 @@ def declared_paths(schema, path=""):
 
 
 # -- what the collection writes, produced by its own code --------------------------------------
-class RecordingApi:
-    """Serves fixed objects by (apiVersion, kind, name) and records every patch."""
+class RecordingApi(KubeApi):
+    """Serves fixed objects by (apiVersion, kind, name) and records every patch, under the real API layer's
+    conditional write."""
 
     def __init__(self, *objects):
+        super().__init__(None)
         self.objects = {(o["apiVersion"], o["kind"], o["metadata"]["name"]): copy.deepcopy(o) for o in objects}
         self.patches = []
 

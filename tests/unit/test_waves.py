@@ -7,6 +7,7 @@ import pytest
 import yaml
 
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj, waves
+from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi
 
 CASES = sorted((pathlib.Path(__file__).parents[1] / "data" / "wave_cases").glob("*.yaml"))
 NOW = datetime.datetime(2026, 2, 1, 12, 0, 0, tzinfo=datetime.UTC)
@@ -56,8 +57,11 @@ def test_no_completion_time_waits_for_it():
     assert waves.marker_changes(job) == {nvj.ANN_WAVE_FAILED: "2", nvj.ANN_FAILURE_TIME: "2026-02-01T12:00:00Z"}
 
 
-class _Recorder:
+class _Recorder(KubeApi):
+    """The API layer (its conditional write and check-mode switch) over an in-memory server without a job."""
+
     def __init__(self):
+        super().__init__(None)
         self.created = []
 
     def get(self, *args, **kwargs):
@@ -105,19 +109,14 @@ def test_wave_with_a_trailing_newline_is_wave_0_as_in_argo_cd():
     assert waves.wave_of(job) == "0"
 
 
-class _NoWrites:
-    def patch(self, *args, **kwargs):
-        raise AssertionError("check mode and settled jobs must not write")
+class _NoWrites(KubeApi):
+    """The API layer with no server behind it: any request fails the test."""
 
+    def __init__(self):
+        super().__init__(None)
 
-def test_reconcile_check_mode_reports_diff_without_writing():
-    job = yaml.safe_load((CASES[0].parent / "succeeded-after-failed.yaml").read_text())["object"]
-    result = waves.reconcile(_NoWrites(), job, check_mode=True)
-    assert result["changed"] is True
-    before = {nvj.ANN_WAVE_FAILED: "3", nvj.ANN_FAILURE_TIME: "2026-01-20T10:00:00Z"}
-    after = {nvj.ANN_WAVE_COMPLETE: "3", nvj.ANN_COMPLETION_TIME: "2026-01-24T22:30:00Z"}
-    assert result["diff"] == {"before": {"annotations": before}, "after": {"annotations": after}}
-    assert "object" not in result
+    def request(self, *args, **kwargs):
+        raise AssertionError("settled and deleted jobs must not cause a request")
 
 
 def test_reconcile_settled_job_sends_nothing():
