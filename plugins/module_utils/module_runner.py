@@ -80,17 +80,26 @@ def error_message(exc, who=USER):
     return "{0}{1}".format(exc, "; " + fix if fix else "")
 
 
+def failure(exc, who=USER):
+    """The failed result for an error of the API layer (an API error, or a kubeconfig that cannot be used),
+    or None when ``exc`` is something else (a bug: let it raise)."""
+    if isinstance(exc, KubeError):
+        return {"failed": True, "msg": error_message(exc, who), "status": exc.status, "reason": exc.reason}
+    if exc.__class__.__name__ in ("CoreException", "ConfigException"):  # kubeconfig errors from kubernetes.core
+        return {"failed": True, "msg": "Could not connect to the Kubernetes API: {0}".format(exc)}
+    return None
+
+
 def run(module, execute):
     """Build the client, call ``execute(module, api) -> result dict``, exit or fail with a clear message."""
     try:
         api = KubeApi.from_module(module)
         result = execute(module, api)
-    except KubeError as exc:
-        module.fail_json(msg=error_message(exc), status=exc.status, reason=exc.reason)
-    except Exception as exc:  # kubeconfig errors come from kubernetes.core as CoreException
-        if exc.__class__.__name__ in ("CoreException", "ConfigException"):
-            module.fail_json(msg="Could not connect to the Kubernetes API: {0}".format(exc))
-        raise
+    except Exception as exc:
+        failed = failure(exc)
+        if failed is None:
+            raise
+        module.fail_json(**failed)
     if result.get("failed"):
         module.fail_json(**result)
     module.exit_json(**result)
