@@ -3,7 +3,8 @@
 The test plays the Go operator: it creates the job and writes its phases through the status subresource
 (Initializing -> Building -> BuildComplete -> ValidationRunning -> Succeeded or Failed, a re-run, a failed
 build, a delete). ansible-operator never wakes on a status change; the role's requeue
-(NOTEBOOK_CONTROLLER_RUNNING_REQUEUE, 3 s here instead of 15 s to keep the test short) is how it sees one.
+(NOTEBOOK_CONTROLLER_RUNNING_REQUEUE, 3 s here instead of 15 s, and ..._MAX 3 s so that it does not back off,
+to keep the test short) is how it sees one.
 Not shorter: a run's first log record comes about 1 s after its reconcile starts (ansible-runner's start-up), and
 with a 1 s requeue ansible-operator was seen starting the next run right as the last one returned, so a storm and a
 requeue would look alike.
@@ -29,7 +30,7 @@ def now(offset=0):
 
 def settings(namespace, **more):
     env = {"NOTEBOOK_CONTROLLER_ARGOCD_NAMESPACE": namespace, "NOTEBOOK_CONTROLLER_MIN_INTERVAL": "0",
-           "NOTEBOOK_CONTROLLER_RUNNING_REQUEUE": str(REQUEUE)}
+           "NOTEBOOK_CONTROLLER_RUNNING_REQUEUE": str(REQUEUE), "NOTEBOOK_CONTROLLER_RUNNING_REQUEUE_MAX": str(REQUEUE)}
     env.update(more)
     return env
 
@@ -148,13 +149,40 @@ def test_a_failed_build_is_marked_failed_and_fires_nothing(start_operator, api, 
     assert operator.errors() == []
 
 
-def test_the_default_requeue_is_15_seconds(start_operator, api, namespace):
+def poke(api, namespace, value):
+    """An annotation write: wakes ansible-operator at once (watchAnnotationsChanges), unlike a status write."""
+    api.patch(nvj.API_VERSION, nvj.KIND, world.JOB_NAME, {"metadata": {"annotations": {"example.com/poke": value}}},
+              namespace=namespace)
+
+
+def next_requeue(operator, api, namespace, value):
+    """Wake the job and return the requeue its next run asked ansible-operator for (from the operator's log),
+    None when that run asked for none."""
+    since = time.time()
+    poke(api, namespace, value)
+    operator.wait_for(lambda: [r for r in operator.run_table(world.JOB_NAME, namespace)
+                               if r["start"] >= since and r["end"]], what=f"the run after poke {value}")
+    return [r for r in operator.run_table(world.JOB_NAME, namespace) if r["start"] >= since][0]["requeue"]
+
+
+def test_the_running_poll_backs_off_with_the_running_time(start_operator, api, namespace):
     """With the Deployment's settings unchanged, an unfinished job is requeued after 15 s (the role's
-    requeue_after, parsed by ansible-operator as a Go duration), not after reconcilePeriod."""
+    requeue_after, parsed by ansible-operator as a Go duration), not after reconcilePeriod; the wait grows to a
+    fifth of the time the job has been running (status.startTime), never beyond 30 s, and a finished job is
+    not requeued. Read from the operator's own log, not timed."""
     operator = start_operator(namespace, env={"NOTEBOOK_CONTROLLER_ARGOCD_NAMESPACE": namespace})
     world.build(api, namespace)
     operator.wait_for(lambda: operator.requeues(world.JOB_NAME, namespace), what="a requeue")
-    assert operator.requeues(world.JOB_NAME, namespace) == ["15s"]
+    assert operator.requeues(world.JOB_NAME, namespace) == ["15s"]  # no status yet: the base
+    world.set_phase(api, namespace, "ValidationRunning", started=now(-40))
+    assert next_requeue(operator, api, namespace, "1") == "15s"  # a fifth of 40 s is below the base
+    world.set_phase(api, namespace, "ValidationRunning", started=now(-110))
+    # a fifth of 110 s, and of the seconds until the run reads the job (up to 10 s under load)
+    assert next_requeue(operator, api, namespace, "2") in ("22s", "23s", "24s")
+    world.set_phase(api, namespace, "ValidationRunning", started=now(-600))
+    assert next_requeue(operator, api, namespace, "3") == "30s"  # the cap
+    world.set_phase(api, namespace, "Succeeded", started=now(-600), completed=now())
+    assert next_requeue(operator, api, namespace, "4") is None
     assert operator.errors() == []
 
 
