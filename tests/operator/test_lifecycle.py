@@ -166,11 +166,13 @@ def next_requeue(operator, api, namespace, value):
 
 
 def test_the_running_poll_backs_off_with_the_running_time(start_operator, api, namespace):
-    """With the Deployment's settings unchanged, an unfinished job is requeued after 15 s (the role's
+    """With the Deployment's running poll unchanged, an unfinished job is requeued after 15 s (the role's
     requeue_after, parsed by ansible-operator as a Go duration), not after reconcilePeriod; the wait grows to a
     fifth of the time the job has been running (status.startTime), never beyond 30 s, and a finished job is
-    not requeued. Read from the operator's own log, not timed."""
-    operator = start_operator(namespace, env={"NOTEBOOK_CONTROLLER_ARGOCD_NAMESPACE": namespace})
+    not requeued. Read from the operator's own log, not timed. min_interval 0: a debounced Application write
+    would be deferred work, and requeue_after is the sooner of that and the poll."""
+    operator = start_operator(namespace, env={"NOTEBOOK_CONTROLLER_ARGOCD_NAMESPACE": namespace,
+                                              "NOTEBOOK_CONTROLLER_MIN_INTERVAL": "0"})
     world.build(api, namespace)
     operator.wait_for(lambda: operator.requeues(world.JOB_NAME, namespace), what="a requeue")
     assert operator.requeues(world.JOB_NAME, namespace) == ["15s"]  # no status yet: the base
