@@ -608,6 +608,9 @@ class Relay:
         return socket.socket(socket.AF_UNIX if kind == "unix" else socket.AF_INET, socket.SOCK_STREAM)
 
     def start(self):
+        return self.bind().serve()
+
+    def bind(self):
         kind, address = self.listen
         self.server = self._socket(kind)
         if kind == "unix":
@@ -617,6 +620,9 @@ class Relay:
             self.server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.server.bind(address)
         self.server.listen(64)
+        return self
+
+    def serve(self):
         threading.Thread(target=self._accept, daemon=True).start()
         return self
 
@@ -664,9 +670,10 @@ def _address(text):
 
 def _relay(args):
     """Bind, then go to the background (the caller goes on once the address accepts connections)."""
-    relay = Relay(_address(args.listen), _address(args.connect)).start()
+    relay = Relay(_address(args.listen), _address(args.connect)).bind()
     if os.fork():
         os._exit(0)
+    relay.serve()  # threads do not survive a fork: start them in the child
     threading.Event().wait()  # serve until killed with the operator's process group (it stays in it)
     relay.close()
 
