@@ -88,7 +88,7 @@ options:
       - The wait grows with the time the job has been running (from C(status.startTime)) to a fifth of it,
         so a long validation is looked at less often, and never beyond I(running_requeue_max).
       - It is part of I(requeue_after), which the C(mlops.gitops.notebook_controller) role hands to
-        ansible-operator: ansible-operator never wakes on a status change, so this poll is how a completion
+        ansible-operator. ansible-operator never wakes on a status change, so this poll is how a completion
         is noticed.
     type: int
     default: 0

@@ -6,7 +6,7 @@ import datetime
 import pytest
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj, reconcile
 
-NOW = datetime.datetime(2026, 11, 30, 12, 0, 0, tzinfo=datetime.timezone.utc)
+NOW = datetime.datetime(2026, 11, 30, 12, 0, 0, tzinfo=datetime.UTC)
 PARAMS = {"argocd_namespace": "openshift-gitops", "allowed_namespaces": ["serving"],
           "trigger_annotation": "gitops.mlops.dev/on-success-trigger", "min_interval": None}
 
