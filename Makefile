@@ -24,7 +24,7 @@ demo: collection control-plane operator-runtime  ## run the end-to-end demo on a
 
 # every test: lint and docs lint; Argo CD's engines (Go); unit, integration (real control plane), operator
 # (real ansible-operator) and packaging tests; Galaxy's import check; the docsite; sanity; molecule
-test: collection control-plane operator-runtime kustomize
+test: collection control-plane operator-runtime kustomize kube-state-metrics
 	$(MAKE) --no-print-directory lint docs-lint
 	$(MAKE) --no-print-directory argocd-engines
 	$(BIN)/python -m pytest tests -p no:cacheprovider -q
@@ -66,7 +66,7 @@ lint: collection
 unit: collection
 	$(BIN)/python -m pytest tests/unit -p no:cacheprovider -q
 
-integration: collection control-plane
+integration: collection control-plane kube-state-metrics
 	$(BIN)/python -m pytest tests/integration -p no:cacheprovider -q
 
 # One file or folder of tests against a fresh install: make check T=tests/unit/test_x.py [BUILD=/tmp/b1]
@@ -98,7 +98,7 @@ OPERATOR_ANSIBLE := 11.13.0
 export MLOPS_OPERATOR_VENV := $(OPERATOR_VENV)
 export MLOPS_OPERATOR_COLLECTIONS := $(OPERATOR_COLLECTIONS)
 
-.PHONY: operator-venv operator-runtime operator-tests molecule-operator config kustomize
+.PHONY: operator-venv operator-runtime operator-tests molecule-operator config kustomize kube-state-metrics
 operator-venv: $(OPERATOR_VENV)/.installed
 $(OPERATOR_VENV)/.installed: tests/operator/requirements-image.txt
 	rm -rf $(OPERATOR_VENV)
@@ -140,6 +140,11 @@ config: venv
 # pins v5.8.2; a cold build takes 2-3 minutes).
 kustomize:
 	$(GOBUILD) kustomize
+
+# kube-state-metrics, which serves the collection's custom-resource metrics (docs/operator.md, "Labelled
+# metrics"); tests/integration/test_kube_state_metrics.py runs it (tools/gobuild/ksm pins v2.18.0).
+kube-state-metrics:
+	$(GOBUILD) kube-state-metrics
 
 # ---- publishing (issue 16): Galaxy's import check, the docs the Ansible way, the architecture picture
 .PHONY: galaxy-import docs-lint docs-rst docsite diagram

@@ -128,11 +128,14 @@ def _pki(directory):
     return {name: write(name, data) for name, data in files.items()}, token
 
 
-def write_kubeconfig(path, server, ca_file, user, namespace="default", cluster_name="mlops-local"):
-    """A kubeconfig for ``server``; ``user`` is {"token": ...} or {"client-certificate": ..., "client-key": ...}."""
+def write_kubeconfig(path, server, ca_file, user, namespace="default", cluster_name="mlops-local", cluster=None):
+    """A kubeconfig for ``server``; ``user`` is {"token": ...} or {"client-certificate": ..., "client-key": ...}.
+    ``cluster``: a kubeconfig cluster entry to use as it is (e.g. one with certificate-authority-data) instead of
+    ``server`` and ``ca_file``."""
+    entry = cluster or {"server": server, "certificate-authority": str(ca_file)}
     config = {
         "apiVersion": "v1", "kind": "Config",
-        "clusters": [{"name": cluster_name, "cluster": {"server": server, "certificate-authority": str(ca_file)}}],
+        "clusters": [{"name": cluster_name, "cluster": entry}],
         "users": [{"name": cluster_name + "-user", "user": {k: str(v) for k, v in user.items()}}],
         "contexts": [{"name": cluster_name, "context": {"cluster": cluster_name, "namespace": namespace,
                                                         "user": cluster_name + "-user"}}],

@@ -122,7 +122,15 @@ class KubeApi:
         from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import get_api_client
 
         params = dict((k, v) for k, v in auth.items() if v is not None)
-        return cls(get_api_client(**params).client, dry_run=dry_run)
+        try:
+            client = get_api_client(**params).client
+        except Exception as exc:
+            # with no discovery cache yet, the client's first request (discovery) is made right here: a 401 or 403
+            # must read like the same answer to any later request, not like a traceback
+            if not isinstance(getattr(exc, "status", None), int):
+                raise
+            raise _error_from(exc, "the API server's discovery (/api, /apis)", "discover") from exc
+        return cls(client, dry_run=dry_run)
 
     def _write_query(self):
         return [("dryRun", "All")] if self.dry_run else []

@@ -26,6 +26,8 @@ LABEL_INSTANCE = "app.kubernetes.io/instance"
 LABEL_PART_OF = "app.kubernetes.io/part-of"
 # ... and writes on the NVJ ...
 ANN_TRIGGER_STATUS = "mlops.dev/trigger-status"
+# mlops.dev/triggers-<action>-<result>: the record's outcomes counted flat, for kube-state-metrics
+ANN_TRIGGER_COUNT_PREFIX = "mlops.dev/triggers-"
 ANN_WAVE_COMPLETE = "mlops.dev/wave-complete"
 ANN_COMPLETION_TIME = "mlops.dev/completion-time"
 ANN_WAVE_FAILED = "mlops.dev/wave-failed"

@@ -88,6 +88,8 @@ FAILED = "failed"
 DEFERRED = "deferred"
 REFUSED = "refused"
 PENDING = "pending"
+# The record's final results, each counted per action in a flat annotation (see ``outcome_annotations``).
+RESULTS = (SUCCEEDED, FAILED, DEFERRED, REFUSED)
 EVENT_REASONS = {
     SUCCEEDED: ("TriggerSucceeded", events.NORMAL),
     FAILED: ("TriggerFailed", events.WARNING),
@@ -384,6 +386,26 @@ def dump_record(record):
     return json.dumps(record, separators=(",", ":"), sort_keys=False)
 
 
+def outcome_annotation(action, result):
+    """``mlops.dev/triggers-<action>-<result>``: how many of the record's targets have that outcome."""
+    return "{0}{1}-{2}".format(nvj.ANN_TRIGGER_COUNT_PREFIX, action, result)
+
+
+def outcome_annotations(record, current):
+    """The record's outcome counts as flat annotations (decimal strings; None removes a count that fell
+    to 0), for readers that cannot parse the JSON record: kube-state-metrics' custom-resource metrics
+    (roles/notebook_controller_deploy/files/kube-state-metrics.yaml) turn them into labelled series."""
+    counts = {}
+    for item in record.get("targets") or []:
+        action = item["id"].split(":", 1)[0]
+        if action in ACTIONS and item.get("result") in RESULTS:
+            key = outcome_annotation(action, item["result"])
+            counts[key] = counts.get(key, 0) + 1
+    out = dict((key, None) for key in current if key.startswith(nvj.ANN_TRIGGER_COUNT_PREFIX))
+    out.update((key, str(n)) for key, n in counts.items())
+    return out
+
+
 def status_item(target_or_id, result, moment, message=None):
     item = {
         "id": target_or_id if isinstance(target_or_id, str) else target_or_id["id"],
@@ -471,9 +493,9 @@ class _Run:
         if nvj.annotations(self.job).get(nvj.ANN_TRIGGER_STATUS) == value:
             return True
         meta = nvj.metadata(self.job)
-        patch = {
-            "metadata": {"resourceVersion": meta.get("resourceVersion"), "annotations": {nvj.ANN_TRIGGER_STATUS: value}}
-        }
+        changes = outcome_annotations(record, nvj.annotations(self.job))
+        changes[nvj.ANN_TRIGGER_STATUS] = value
+        patch = {"metadata": {"resourceVersion": meta.get("resourceVersion"), "annotations": changes}}
         try:
             self.job = self.api.patch(
                 nvj.API_VERSION, nvj.KIND, meta.get("name"), patch, namespace=meta.get("namespace")

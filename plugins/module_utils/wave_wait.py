@@ -115,6 +115,14 @@ def summarize(tracked):
     return succeeded, failed, pending
 
 
+def _failure(msg, succeeded=(), failed=(), pending=(), **extra):
+    """The one shape of a failed wait: the three job lists, ``failed``, ``msg`` and any ``extra`` keys."""
+    result = {"changed": False, "failed": True, "succeeded_jobs": list(succeeded), "failed_jobs": list(failed),
+              "pending_jobs": list(pending), "msg": msg}
+    result.update(extra)
+    return result
+
+
 def verdict(tracked, selector, namespace):
     """``None`` while waiting, else the final result (without timing keys)."""
     succeeded, failed, pending = summarize(tracked)
@@ -136,17 +144,10 @@ def verdict(tracked, selector, namespace):
 def timeout_result(tracked, selector, namespace, timeout):
     succeeded, failed, pending = summarize(tracked)
     running = ", ".join("{0} ({1})".format(s["name"], s["phase"]) for s in pending)
-    return {
-        "changed": False,
-        "failed": True,
-        "timed_out": True,
-        "succeeded_jobs": succeeded,
-        "failed_jobs": failed,
-        "pending_jobs": pending,
-        "msg": "timed out after {0}s waiting for the {1}: {2} of {3} not Succeeded yet: {4}. Raise timeout if "
-        "they are still making progress".format(timeout, selector.describe(namespace), len(pending), len(tracked),
-                                                running),
-    }
+    return _failure("timed out after {0}s waiting for the {1}: {2} of {3} not Succeeded yet: {4}. Raise timeout if "
+                    "they are still making progress".format(timeout, selector.describe(namespace), len(pending),
+                                                            len(tracked), running),
+                    succeeded, failed, pending, timed_out=True)
 
 
 def _apply_event(tracked, selector, event_type, obj, left):
@@ -182,16 +183,9 @@ def _relist(tracked, selector, items, left):
 
 def emptied_result(tracked, selector, namespace, left):
     """Every selected job left the selection while we waited: as for an empty selection, an error."""
-    return {
-        "changed": False,
-        "failed": True,
-        "succeeded_jobs": [],
-        "failed_jobs": [],
-        "pending_jobs": [],
-        "msg": "no {0} any more: {1} left the selection while waiting (their annotations or labels changed); "
-        "check {2} / {3} on the jobs".format(selector.describe(namespace), ", ".join(sorted(left)),
-                                             nvj.ANN_SYNC_WAVE, nvj.ANN_BLOCK_WAVE),
-    }
+    return _failure("no {0} any more: {1} left the selection while waiting (their annotations or labels changed); "
+                    "check {2} / {3} on the jobs".format(selector.describe(namespace), ", ".join(sorted(left)),
+                                                         nvj.ANN_SYNC_WAVE, nvj.ANN_BLOCK_WAVE))
 
 
 def _pause(failures, deadline, clock, sleep):
@@ -229,17 +223,9 @@ def wait(api, namespace, selector, timeout=600, watch_timeout=60, label_selector
     missing = [n for n in selector.names if n not in tracked]
     if missing or not tracked:
         found = "none matched" if not tracked else "missing: " + ", ".join(missing)
-        return {
-            "changed": False,
-            "failed": True,
-            "succeeded_jobs": [],
-            "failed_jobs": [],
-            "pending_jobs": [],
-            "elapsed": 0.0,
-            "watches": 0,
-            "msg": "no {0} ({1}); check the namespace, the wave or application value and the annotations "
-            "{2} / {3} on the jobs".format(selector.describe(namespace), found, nvj.ANN_SYNC_WAVE, nvj.ANN_BLOCK_WAVE),
-        }
+        return _failure("no {0} ({1}); check the namespace, the wave or application value and the annotations "
+                        "{2} / {3} on the jobs".format(selector.describe(namespace), found, nvj.ANN_SYNC_WAVE,
+                                                       nvj.ANN_BLOCK_WAVE), elapsed=0.0, watches=0)
     watches, failures, left = 0, 0, set()
     while True:
         if not tracked:

@@ -22,8 +22,9 @@ description:
     Application: start a sync operation, deferred while another operation runs), C(refresh) (Application:
     C(argocd.argoproj.io/refresh), C(mode) C(normal) or C(hard); other kinds: C(mlops.dev/refreshedAt))."
   - Fires each target once per completion (job uid + completion time) however often it runs; what fired and
-    with what result is recorded in the job's C(mlops.dev/trigger-status) annotation. Failed and deferred
-    targets are retried on the next run; a new completion fires everything again.
+    with what result is recorded in the job's C(mlops.dev/trigger-status) annotation, and counted per action
+    and result in annotations C(mlops.dev/triggers-<action>-<result>) (for kube-state-metrics). Failed and
+    deferred targets are retried on the next run; a new completion fires everything again.
   - The whole list is validated (YAML, schema, limits, namespace policy) before anything fires; an invalid
     or refused list fires nothing, records a Warning Event on the job and fails the task.
   - Targets in the job's namespace are allowed; another namespace only when listed in O(allowed_namespaces)

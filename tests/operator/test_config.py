@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from controller_config import IMAGE_PLACEHOLDER, main, render_config, render_objects  # tools/
+from controller_config import IMAGE_PLACEHOLDER, ROLE, main, render_config, render_objects, role_variables  # tools/
 
 REPO = Path(__file__).resolve().parents[2]
 KUSTOMIZE = Path(os.environ.get("MLOPS_KUSTOMIZE_BIN", REPO / ".build" / "bin" / "kustomize"))
@@ -45,7 +45,9 @@ def test_every_generated_file_is_in_a_kustomization():
     for path, text in files.items():
         if path.endswith("kustomization.yaml"):
             folder = Path(path).parent
-            listed |= {str(folder / r) for r in yaml.safe_load(text)["resources"] if not r.startswith("..")}
+            doc = yaml.safe_load(text)
+            listed |= {str(folder / r) for r in doc["resources"] if not r.startswith("..")}
+            listed |= {str(folder / f) for g in doc.get("configMapGenerator", []) for f in g["files"]}
     assert listed == {p for p in files if not p.endswith("kustomization.yaml")}
 
 
@@ -55,6 +57,15 @@ def test_kustomize_renders_exactly_what_the_role_applies():
     assert built.keys() == role.keys()
     for name, obj in role.items():
         assert built[name] == obj, name
+
+
+def test_the_metrics_folder_gives_kube_state_metrics_its_config_and_rbac():
+    built = {o["kind"]: o for o in kustomize_build(REPO / "config" / "metrics")}
+    assert built.keys() == {"ConfigMap", "ClusterRole"}
+    shipped = yaml.safe_load((ROLE / "files" / "kube-state-metrics.yaml").read_text())
+    assert yaml.safe_load(built["ConfigMap"]["data"]["custom-resource-state.yaml"]) == shipped
+    rules = role_variables()["notebook_controller_deploy_kube_state_metrics_permissions"]
+    assert built["ClusterRole"]["rules"] == rules
 
 
 def test_an_overlay_deploys_the_controller_on_the_real_control_plane(cluster, tmp_path):

@@ -7,7 +7,6 @@ see what the collection sends while every answer comes from the real server.
 """
 
 import contextlib
-import json
 import os
 import re
 import secrets
@@ -170,16 +169,7 @@ class TestCluster:
         admin = yaml.safe_load(Path(self.kubeconfig).read_text(encoding="utf-8"))
         context = next(c["context"] for c in admin["contexts"] if c["name"] == admin["current-context"])
         entry = next(c["cluster"] for c in admin["clusters"] if c["name"] == context["cluster"])
-        config = {"apiVersion": "v1", "kind": "Config",
-                  "clusters": [{"name": "c", "cluster": entry}],
-                  "users": [{"name": "u", "user": {"token": token}}],
-                  "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u", "namespace": namespace}}],
-                  "current-context": "c"}
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(config), encoding="utf-8")
-        path.chmod(0o600)
-        return str(path)
+        return write_kubeconfig(path, None, None, {"token": token}, namespace=namespace, cluster=entry)
 
     @contextlib.contextmanager
     def restricted(self, tmp_path, rules=(), namespace=None, cluster_rules=(), name="restricted"):

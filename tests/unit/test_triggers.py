@@ -187,6 +187,22 @@ def test_build_record_keeps_order_and_drops_removed_targets():
     }
 
 
+def test_outcome_annotations_count_the_record_per_action_and_result():
+    pairs = (("a", "restart"), ("b", "restart"), ("c", "sync"), ("d", "sync"))
+    ids = [target(name=n, action=a)["id"] for n, a in pairs]
+    record = {"key": "k", "targets": [{"id": ids[0], "result": "succeeded"}, {"id": ids[1], "result": "succeeded"},
+                                      {"id": ids[2], "result": "failed"}, {"id": ids[3], "result": "pending"}]}
+    current = {"mlops.dev/triggers-rollout-refused": "1", "mlops.dev/triggers-restart-succeeded": "1",
+               "mlops.dev/wave-complete": "3"}
+    # pending is in flight, not an outcome; a count that is no longer in the record is removed
+    assert triggers.outcome_annotations(record, current) == {
+        "mlops.dev/triggers-restart-succeeded": "2",
+        "mlops.dev/triggers-sync-failed": "1",
+        "mlops.dev/triggers-rollout-refused": None,
+    }
+    assert triggers.outcome_annotations({"key": "k", "targets": []}, {}) == {}
+
+
 def test_status_messages_are_bounded():
     item = triggers.status_item("x", "failed", "t", "m" * 1000)
     assert len(item["message"]) == triggers.MAX_MESSAGE

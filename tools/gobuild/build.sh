@@ -16,7 +16,8 @@ module_of() {
     etcd) echo "etcd . go.etcd.io/etcd/server/v3" ;;
     ansible-operator) echo "operator github.com/operator-framework/ansible-operator-plugins/cmd/ansible-operator github.com/operator-framework/ansible-operator-plugins" ;;
     kustomize) echo "kustomize sigs.k8s.io/kustomize/kustomize/v5 sigs.k8s.io/kustomize/kustomize/v5" ;;
-    *) echo "gobuild: unknown binary '$1' (known: etcd kube-apiserver kube-controller-manager ansible-operator kustomize)" >&2
+    kube-state-metrics) echo "ksm k8s.io/kube-state-metrics/v2 k8s.io/kube-state-metrics/v2" ;;
+    *) echo "gobuild: unknown binary '$1' (known: etcd kube-apiserver kube-controller-manager ansible-operator kustomize kube-state-metrics)" >&2
        return 2 ;;
   esac
 }
@@ -36,6 +37,10 @@ ldflags_of() {
     ansible-operator)
       local x=github.com/operator-framework/ansible-operator-plugins/internal/version
       printf -- '-X %s.Version=%s -X %s.GitVersion=%s ' "$x" "$version" "$x" "$version" ;;
+    kube-state-metrics)
+      # what ksm's own Makefile stamps: the release, and the client-go it was built with
+      printf -- '-X github.com/prometheus/common/version.Version=%s -X k8s.io/kube-state-metrics/v2/pkg/app.ClientGoVersion=%s ' \
+        "$version" "$(cd "$here/ksm" && go list -m -f '{{.Version}}' k8s.io/client-go)" ;;
   esac
 }
 
