@@ -17,7 +17,7 @@ export PATH := $(BIN):$(PATH)
 GOBUILD := $(CURDIR)/tools/gobuild/build.sh
 CLUSTER_DIR := $(CURDIR)/.build/cluster
 
-.PHONY: demo test venv collection control-plane cluster-up cluster-down lint unit integration check sanity molecule bench clean
+.PHONY: demo test venv collection control-plane cluster-up cluster-down lint unit integration check sanity molecule bench bench-operator clean
 
 demo: collection control-plane operator-runtime  ## run the end-to-end demo on a local control plane (or $KUBECONFIG)
 	$(BIN)/python tools/demo.py
@@ -80,8 +80,11 @@ sanity: collection
 molecule: collection control-plane operator-runtime
 	$(BIN)/molecule test --all
 
-bench: collection control-plane  ## benchmarks (not part of `make test`); writes docs/benchmarks.md
+bench: collection control-plane operator-runtime  ## benchmarks (not part of `make test`); writes docs/benchmarks.md
 	$(BIN)/python tools/bench.py
+
+bench-operator: collection control-plane operator-runtime  ## benchmark 5 alone (real ansible-operator, ~13 min)
+	$(BIN)/python tools/bench.py --only operator
 
 clean:
 	rm -rf $(BUILD) .pytest_cache .ruff_cache

@@ -380,6 +380,7 @@ def main():
                 "NOTEBOOK_CONTROLLER_ARGOCD_NAMESPACE": ARGOCD,
                 "NOTEBOOK_CONTROLLER_MIN_INTERVAL": "0",  # no debounce, so every step shows on the Application
                 "NOTEBOOK_CONTROLLER_RUNNING_REQUEUE": str(OPERATOR_REQUEUE),  # 15 s in production
+                "NOTEBOOK_CONTROLLER_RUNNING_REQUEUE_MAX": str(OPERATOR_REQUEUE),  # 30 s in production
             })
             demo = Demo(report, cluster, api, operator)
             demo.load_scenario()

@@ -17,9 +17,16 @@ What differs from the pod, and why:
 - `WATCH_NAMESPACE` is the test's namespace(s), so the operator never touches other tests' jobs.
 - `operator_sdk.util` is the test-only stand-in under tests/operator/collections (Galaxy is unreachable).
 
-ansible-operator hard-codes its proxy (localhost:8888), its event/metrics receiver (localhost:5050) and its
-runner directories (/tmp/ansible-operator/runner): one operator per machine at a time. ``start`` takes an
-exclusive lock on /tmp/ansible-operator.lock (held until ``stop``) and clears the runner directories.
+ansible-operator hard-codes its metrics receiver for osdk_metric (localhost:5050, cmd.go), the proxy address it
+writes into each run's kubeconfig (http://localhost:8888, whatever --proxy-port says) and its runner directories
+(/tmp/ansible-operator/runner): one operator per machine at a time. ``start`` takes an exclusive lock on
+/tmp/ansible-operator.lock (held until ``stop``) and clears the runner directories.
+
+A second replica (``netns=True``, for leader election) runs in network and mount namespaces of its own
+(``unshare``, as root here; a pod has both anyway): its own loopback for 8888 and 5050, its own
+/tmp/ansible-operator, and the API server reached through a relay over a unix socket (the file system is
+shared), at the same address, so the same kubeconfigs and TLS names work. It takes no lock: nothing it binds
+or writes is shared with the operator that holds it.
 """
 
 import contextlib
@@ -34,7 +41,9 @@ import socket
 import ssl
 import subprocess
 import sys
+import threading
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -245,7 +254,8 @@ class AnsibleOperator:
     """``ansible-operator run`` for the project's watches.yaml, the Dockerfile's ENV and the Deployment's
     env and args, in its own process group; see the module docstring for what differs from the pod."""
 
-    def __init__(self, cluster, workdir, namespaces, env=None, args=(), api="in-cluster", identity=None):
+    def __init__(self, cluster, workdir, namespaces, env=None, args=(), api="in-cluster", identity=None,
+                 netns=False):
         self.workdir = Path(workdir)
         self.namespaces = [namespaces] if isinstance(namespaces, str) else list(namespaces)
         self.env_overrides = dict(env or {})
@@ -257,7 +267,10 @@ class AnsibleOperator:
         self.log_path = self.workdir / "ansible-operator.log"
         self.metrics_port = self.probe_port = None
         self.command_line = []
+        self.netns = netns
         self._lock = None
+        self._started = False
+        self._relay = None
 
     # ------------------------------------------------------------ lifecycle
 
@@ -267,30 +280,37 @@ class AnsibleOperator:
     def __exit__(self, *exc):
         self.stop()
 
-    def start(self, timeout=60):
+    def start(self, timeout=60, until="Starting workers"):
+        """Start it and wait until its log says ``until`` (a standby replica never starts its workers:
+        ``until="attempting to acquire leader lease"`` for it)."""
         missing = runtime_missing()
         if missing:
             raise OperatorError(missing)
+        if self.netns and not shutil.which("unshare"):
+            raise OperatorError("a second replica needs unshare (util-linux) for its own network namespace")
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self._acquire_lock()
+        self._started = True
         try:
-            busy = [p for p in FIXED_PORTS if port_in_use(p)]
-            if busy:
-                raise OperatorError(f"ports {busy} are taken: another ansible-operator (not started by these "
-                                    "tests) is running on this machine")
-            shutil.rmtree(RUNNER_DIR, ignore_errors=True)
+            if not self.netns:
+                self._acquire_lock()
+                busy = [p for p in FIXED_PORTS if port_in_use(p)]
+                if busy:
+                    raise OperatorError(f"ports {busy} are taken: another ansible-operator (not started by these "
+                                        "tests) is running on this machine")
+                shutil.rmtree(RUNNER_DIR, ignore_errors=True)
             if self.own_identity:
                 self.identity.create()
             self._spawn()
-            self._wait_started(timeout)
+            self._wait_started(timeout, until)
         except BaseException:
             self.stop()
             raise
         return self
 
     def stop(self):
-        if self._lock is None:
+        if not self._started:
             return  # never started (or stopped already): nothing here is ours
+        self._started = False
         if self.proc is not None and self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGTERM)
             try:
@@ -301,9 +321,13 @@ class AnsibleOperator:
         if self.proc is not None:
             with contextlib.suppress(ProcessLookupError):  # runners it left behind
                 os.killpg(self.proc.pid, signal.SIGKILL)
+        if self._relay is not None:
+            self._relay.close()
+            self._relay = None
         if self.own_identity:
             self.identity.delete()
-        shutil.rmtree(RUNNER_DIR, ignore_errors=True)
+        if not self.netns:
+            shutil.rmtree(RUNNER_DIR, ignore_errors=True)
         self._release_lock()
 
     def _acquire_lock(self, timeout=900):
@@ -371,22 +395,46 @@ class AnsibleOperator:
 
     def _spawn(self):
         env, cmd = self.environment(), self.command()
+        if self.netns:
+            cmd = self._in_own_namespaces(cmd)
         (self.workdir / "command.json").write_text(json.dumps({"cmd": cmd, "env": env}, indent=1))
         log = open(self.log_path, "ab")  # noqa: SIM115 - lives with the process
         self.proc = subprocess.Popen(cmd, cwd=env["HOME"], env=env, stdout=log, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL, start_new_session=True)
         log.close()
 
-    def _wait_started(self, timeout):
+    def _in_own_namespaces(self, cmd):
+        """``cmd`` in a network and mount namespace of its own: loopback up, a private
+        /tmp/ansible-operator, and the API server's address relayed to the host's over a unix socket."""
+        server = urllib.parse.urlsplit(self.identity.server)
+        if server.hostname not in ("127.0.0.1", "localhost"):
+            raise OperatorError(f"a second replica relays a loopback API server only, not {self.identity.server}")
+        socket_path = self.workdir / "apiserver.sock"
+        self._relay = Relay(("unix", str(socket_path)), ("tcp", (server.hostname, server.port))).start()
+        private = self.workdir / "runner-dir"
+        private.mkdir(parents=True, exist_ok=True)
+        script = " && ".join([
+            f"{shutil.which('ip')} link set lo up",
+            f"mkdir -p {RUNNER_DIR}",
+            f"mount --bind {private} {RUNNER_DIR}",
+            f"{sys.executable} {Path(__file__).resolve()} relay --listen tcp:{server.hostname}:{server.port} "
+            f"--connect unix:{socket_path}",
+            'exec "$@"',
+        ])
+        unshare = [shutil.which("unshare"), "--net", "--mount", "--fork"]
+        if os.geteuid() != 0:
+            unshare.insert(1, "--map-root-user")
+        return [*unshare, "sh", "-c", script, "replica", *cmd]
+
+    def _wait_started(self, timeout, until="Starting workers"):
         deadline = time.monotonic() + timeout
         while True:
             if self.proc.poll() is not None:
                 raise OperatorError(f"ansible-operator exited with {self.proc.returncode}:\n{self.log_tail()}")
-            if any(r.get("msg") == "Starting workers" for r in self.records()):
+            if until in self.log_text():
                 return
             if time.monotonic() > deadline:
-                raise OperatorError(f"ansible-operator did not start its workers in {timeout} s:\n"
-                                    f"{self.log_tail()}")
+                raise OperatorError(f"ansible-operator did not log {until!r} in {timeout} s:\n{self.log_tail()}")
             time.sleep(0.2)
 
     # ------------------------------------------------------------ what it did
@@ -558,6 +606,89 @@ class AnsibleOperator:
             time.sleep(0.2)
 
 
+class Relay:
+    """Copies bytes between connections accepted on ``listen`` and new ones to ``connect``; each is
+    ``("tcp", (host, port))`` or ``("unix", path)``. Threads, in this process; ``close`` stops it."""
+
+    def __init__(self, listen, connect):
+        self.listen, self.connect = listen, connect
+        self.server = None
+
+    @staticmethod
+    def _socket(kind):
+        return socket.socket(socket.AF_UNIX if kind == "unix" else socket.AF_INET, socket.SOCK_STREAM)
+
+    def start(self):
+        return self.bind().serve()
+
+    def bind(self):
+        kind, address = self.listen
+        self.server = self._socket(kind)
+        if kind == "unix":
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(address)
+        else:
+            self.server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.server.bind(address)
+        self.server.listen(64)
+        return self
+
+    def serve(self):
+        threading.Thread(target=self._accept, daemon=True).start()
+        return self
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.server.accept()
+            except OSError:
+                return  # closed
+            upstream = self._socket(self.connect[0])
+            try:
+                upstream.connect(self.connect[1])
+            except OSError:
+                client.close()
+                continue
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source, sink):
+        try:
+            while True:
+                data = source.recv(65536)
+                if not data:
+                    break
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            with contextlib.suppress(OSError):
+                sink.shutdown(socket.SHUT_WR)
+
+    def close(self):
+        with contextlib.suppress(OSError):
+            self.server.close()
+
+
+def _address(text):
+    kind, rest = text.split(":", 1)
+    if kind == "unix":
+        return ("unix", rest)
+    host, port = rest.rsplit(":", 1)
+    return ("tcp", (host, int(port)))
+
+
+def _relay(args):
+    """Bind, then go to the background (the caller goes on once the address accepts connections)."""
+    relay = Relay(_address(args.listen), _address(args.connect)).bind()
+    if os.fork():
+        os._exit(0)
+    relay.serve()  # threads do not survive a fork: start them in the child
+    threading.Event().wait()  # serve until killed with the operator's process group (it stays in it)
+    relay.close()
+
+
 # ---------------------------------------------------------------- command line (molecule/operator uses it)
 #   python tools/real_operator.py up --kubeconfig K --dir D --namespace NS [--env K=V ...]
 #   python tools/real_operator.py down --dir D
@@ -640,8 +771,11 @@ def main(argv=None):
         one.add_argument("--timeout", type=float, default=120)
     down = sub.add_parser("down")
     down.add_argument("--dir", required=True)
+    relay = sub.add_parser("relay", help="(inside a replica's namespaces) relay the API server's address")
+    relay.add_argument("--listen", required=True, help="tcp:HOST:PORT or unix:PATH")
+    relay.add_argument("--connect", required=True, help="tcp:HOST:PORT or unix:PATH")
     args = parser.parse_args(argv)
-    return {"up": _up, "serve": _serve, "down": _down}[args.command](args)
+    return {"up": _up, "serve": _serve, "down": _down, "relay": _relay}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -174,17 +174,25 @@ def _redact_like_kubernetes_core(module, result):
         module._module.no_log_values.difference_update(others)
 
 
+def failure(exc, who=USER):
+    """The failed result for an error of the API layer (an API error, or a kubeconfig that cannot be used),
+    or None when ``exc`` is something else (a bug: let it raise)."""
+    if isinstance(exc, KubeError):
+        return {"failed": True, "msg": error_message(exc, who), "status": exc.status, "reason": exc.reason}
+    if exc.__class__.__name__ in ("CoreException", "ConfigException"):  # kubeconfig errors from kubernetes.core
+        return {"failed": True, "msg": "Could not connect to the Kubernetes API: {0}".format(exc)}
+    return None
+
+
 def run(module, execute):
     """Build the client, call ``execute(module, api) -> result dict``, exit or fail with a clear message."""
     try:
         api = KubeApi.from_module(module)
         result = execute(module, api)
-    except KubeError as exc:
-        result = {"failed": True, "msg": error_message(exc), "status": exc.status, "reason": exc.reason}
-    except Exception as exc:  # kubeconfig errors come from kubernetes.core as CoreException
-        if exc.__class__.__name__ not in ("CoreException", "ConfigException"):
+    except Exception as exc:
+        result = failure(exc)
+        if result is None:
             raise
-        result = {"failed": True, "msg": "Could not connect to the Kubernetes API: {0}".format(exc)}
     finish(result, module._diff, module.params.get("return_cell_outputs", False))
     _redact_like_kubernetes_core(module, result)
     if result.get("failed"):

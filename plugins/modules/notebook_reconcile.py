@@ -81,6 +81,22 @@ options:
       - Seconds between two writes of the aggregate on one Application (debounce); the feature's default when
         not set. A write put off this way is reported in I(deferred) and the final state is written later.
     type: int
+  running_requeue:
+    description:
+      - Seconds after which a job that is not finished yet should be reconciled again, at first; C(0) (the
+        default) asks for no such poll. Only with one job (not with I(namespaces)).
+      - The wait grows with the time the job has been running (from C(status.startTime)) to a fifth of it,
+        so a long validation is looked at less often, and never beyond I(running_requeue_max).
+      - It is part of I(requeue_after), which the C(mlops.gitops.notebook_controller) role hands to
+        ansible-operator. ansible-operator never wakes on a status change, so this poll is how a completion
+        is noticed.
+    type: int
+    default: 0
+  running_requeue_max:
+    description:
+      - The longest wait, in seconds, of the I(running_requeue) poll; not set or C(0) means no limit.
+      - A completion is noticed within about this plus one run.
+    type: int
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
@@ -98,8 +114,11 @@ attributes:
 requirements:
   - kubernetes >= 24.2.0
 notes:
-  - C(requeue_after) in the result is the smallest C(retry_after) of all deferred work; the
-    C(mlops.gitops.notebook_controller) role hands it to ansible-operator so the job is reconciled again then.
+  - C(requeue_after) in the result is the smallest C(retry_after) of all deferred work (and the
+    I(running_requeue) poll of an unfinished job); the C(mlops.gitops.notebook_controller) role hands it to
+    ansible-operator so the job is reconciled again then.
+  - The steps, their order, the options each takes and what each reports (metrics, deferred work) are one
+    registry, C(plugins/module_utils/reconcile.py).
   - See C(docs/operator.md) for the ansible-operator image, the RBAC each step needs and running next to the
     Go operator.
 seealso:
@@ -419,8 +438,10 @@ events:
   type: list
   elements: str
 requeue_after:
-  description: Seconds after which the job should be reconciled again (the smallest C(retry_after) of RV(deferred)).
-  returned: when something was deferred
+  description:
+    - Seconds after which the job should be reconciled again, the smallest C(retry_after) of RV(deferred) and,
+      for a job that is not finished, the O(running_requeue) poll.
+  returned: when something was deferred, or the job is not finished and O(running_requeue) is set
   type: int
   sample: 30
 metrics:

@@ -1,16 +1,16 @@
 """One completion is announced and counted once, whatever happens to its Event, and the Go operator's
 two-step failure is one completion (issue 14, items 2, 4, 5 and 9), against the cluster.
 
-The whole reconcile runs as the controller runs it (the action plugin's ``JobReconcile`` with every feature),
+The whole reconcile runs as the controller runs it (``module_utils.reconcile.JobReconcile`` with every feature),
 and ``metrics_of`` says what ansible-operator would count."""
 
 import os
 
 import yaml
-from ansible_collections.mlops.gitops.plugins.action.notebook_reconcile import (
+from ansible_collections.mlops.gitops.plugins.module_utils.reconcile import (
     FEATURES,
     JobReconcile,
-    _features,
+    feature_modules,
     metrics_of,
 )
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj
@@ -24,7 +24,7 @@ PARAMS = {"allowed_namespaces": [], "argocd_namespace": "argocd", "trigger_annot
 
 
 def reconcile(api, namespace, name="train"):
-    run = JobReconcile(api, _features(), PARAMS, False)
+    run = JobReconcile(api, feature_modules(), PARAMS, False)
     final = run.run(get_job(api, namespace, name), FEATURES)
     assert not run.failed, run.steps
     return run, metrics_of(final, run.steps)

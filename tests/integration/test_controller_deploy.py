@@ -120,6 +120,7 @@ def assert_installed(api, name, namespace):
         "notebook_controller_min_interval": 30,
         "notebook_controller_features": ["waves", "status"],
         "notebook_controller_running_requeue": 5,
+        "notebook_controller_running_requeue_max": 30,
         "notebook_controller_api": "in-cluster",
         "notebook_controller_operator_sdk": "enabled",
         "notebook_controller_metrics": True,

@@ -4,7 +4,7 @@ request, a controller that dies between acting and recording, and a world that c
 Every scenario checks the same end state: the on-success trigger fired exactly once (each
 original predictor pod deleted once, nothing newer touched), its record on the job says
 succeeded, one Event per occurrence, the wave marker, and an exact notebook status on the
-Application. The reconcile is the action plugin's own ``JobReconcile`` with the feature modules,
+Application. The reconcile is ``module_utils.reconcile.JobReconcile`` with the feature modules,
 called in-process with a ``KubeApi`` (as the plugin does); one test runs the real plugin in
 ``ansible-playbook`` under a fault. All need the recording proxy's fault injection and request log.
 """
@@ -14,7 +14,7 @@ import json
 import time
 
 import pytest
-from ansible_collections.mlops.gitops.plugins.action.notebook_reconcile import FEATURES, JobReconcile, _features
+from ansible_collections.mlops.gitops.plugins.module_utils.reconcile import FEATURES, JobReconcile, feature_modules
 from ansible_collections.mlops.gitops.plugins.module_utils import app_status, nvj, triggers
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import (
     CONFLICT_ATTEMPTS,
@@ -53,7 +53,7 @@ def reconcile(api, namespace, moment=None, **params):
     job = world.get_job(api, namespace)
     if job is None:
         return None
-    modules = _features()
+    modules = feature_modules()
     if moment is not None:
         modules = dict((name, At(module, moment)) for name, module in modules.items())
     options = {"allowed_namespaces": [], "argocd_namespace": namespace, "trigger_annotation": nvj.ANN_TRIGGER,
@@ -323,7 +323,7 @@ def test_job_deleted_mid_reconcile_fires_nothing(api, kube, namespace):
     """The job is deleted after the completion Event: the trigger claim gets 404, nothing fires, the
     reconcile stops; the namespace reconcile (cron/AWX) then corrects the Application's count."""
     world.load_scenario(kube, namespace)
-    modules = _features()
+    modules = feature_modules()
 
     class DeleteAfterEvents:
         def reconcile(self, api_, job, options=None, check_mode=False):

@@ -17,7 +17,7 @@ from pathlib import Path
 import jinja2
 import pytest
 import yaml
-from ansible_collections.mlops.gitops.plugins.action.notebook_reconcile import FEATURES, JobReconcile, _features
+from ansible_collections.mlops.gitops.plugins.module_utils.reconcile import FEATURES, JobReconcile, feature_modules
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj, triggers
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi
 
@@ -357,7 +357,7 @@ def rbac_scenario(cluster, tmp_path_factory):
                    "min_interval": 0}
         runs = {}
         for name in names:
-            run = JobReconcile(restricted, _features(), options, False)
+            run = JobReconcile(restricted, feature_modules(), options, False)
             run.run(restricted.get(nvj.API_VERSION, nvj.KIND, name, home), FEATURES)
             runs[name] = run
         task = {"name": "all", "register": "out", "mlops.gitops.notebook_reconcile": {

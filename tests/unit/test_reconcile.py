@@ -1,0 +1,88 @@
+"""The reconcile registry (plugins/module_utils/reconcile.py): the order of the steps, the options each
+feature gets, what each reports, and the poll of a running job that backs off with its running time."""
+
+import datetime
+
+import pytest
+from ansible_collections.mlops.gitops.plugins.module_utils import nvj, reconcile
+
+NOW = datetime.datetime(2026, 11, 30, 12, 0, 0, tzinfo=datetime.UTC)
+PARAMS = {"argocd_namespace": "openshift-gitops", "allowed_namespaces": ["serving"],
+          "trigger_annotation": "gitops.mlops.dev/on-success-trigger", "min_interval": None}
+
+
+def job(phase="ValidationRunning", running_for=None):
+    status = {"phase": phase}
+    if running_for is not None:
+        status["startTime"] = nvj.rfc3339(NOW - datetime.timedelta(seconds=running_for))
+    return {"apiVersion": nvj.API_VERSION, "kind": nvj.KIND, "metadata": {"name": "j", "namespace": "n"},
+            "status": status}
+
+
+def test_the_steps_run_in_one_order_and_each_names_its_module():
+    assert reconcile.FEATURES == ("waves", "events", "triggers", "status")
+    modules = reconcile.feature_modules()
+    assert [m.__name__.rsplit(".", 1)[1] for m in modules.values()] == [
+        "waves", "completion_event", "triggers", "app_status"]
+    assert all(callable(m.reconcile) for m in modules.values())
+    assert callable(modules["status"].aggregate)
+    assert list(reconcile.feature_modules(["events"])) == ["events"]
+
+
+def test_each_feature_gets_its_own_options_and_an_unset_one_is_left_to_the_feature():
+    assert reconcile.step_options("waves", PARAMS) == {"argocd_namespace": "openshift-gitops"}
+    assert reconcile.step_options("events", PARAMS) == {"argocd_namespace": "openshift-gitops"}
+    assert reconcile.step_options("triggers", PARAMS) == {
+        "allowed_namespaces": ["serving"], "argocd_namespace": "openshift-gitops",
+        "annotation": "gitops.mlops.dev/on-success-trigger"}
+    assert reconcile.step_options("status", PARAMS) == {"argocd_namespace": "openshift-gitops"}
+    assert reconcile.step_options("status", dict(PARAMS, min_interval=0)) == {
+        "argocd_namespace": "openshift-gitops", "min_interval": 0}
+    assert reconcile.step_options("triggers", dict(PARAMS, allowed_namespaces=[]))["allowed_namespaces"] == []
+
+
+def test_metrics_count_a_first_completion_and_the_triggers_that_ran():
+    done = job("Succeeded", running_for=90)
+    done["status"]["completionTime"] = nvj.rfc3339(NOW)
+    steps = {"events": {"events": ["j.validationsucceeded.abc"]},
+             "triggers": {"fired": [{"result": "succeeded"}, {"result": "failed"}, {"result": "skipped"}]}}
+    assert reconcile.metrics_of(done, steps) == {"completed": "Succeeded", "duration_seconds": 90,
+                                                 "triggers_fired": 2, "triggers_failed": 1}
+    assert reconcile.metrics_of(done, {}) == {"completed": None, "duration_seconds": None,
+                                              "triggers_fired": 0, "triggers_failed": 0}
+
+
+def test_requeue_after_is_the_soonest_deferred_work():
+    assert reconcile.requeue_after([]) is None
+    assert reconcile.requeue_after([{"retry_after": 40}, {"retry_after": 5.5}, {"reason": "no time"}]) == 5
+
+
+@pytest.mark.parametrize(("running_for", "expected"), [
+    (None, 15),      # no startTime yet: the base
+    (0, 15),
+    (60, 15),        # a fifth of 60 s is below the base
+    (100, 20),
+    (150, 30),
+    (600, 30),       # capped
+    (-30, 15),       # a startTime in the future (clock skew): the base
+])
+def test_the_running_poll_grows_with_the_running_time_up_to_the_cap(running_for, expected):
+    assert reconcile.running_requeue(job(running_for=running_for), 15, 30, now=NOW) == expected
+
+
+def test_the_running_poll_without_cap_and_when_there_is_nothing_to_poll():
+    assert reconcile.running_requeue(job(running_for=600), 15, None, now=NOW) == 120
+    assert reconcile.running_requeue(job(running_for=600), 15, 0, now=NOW) == 120
+    assert reconcile.running_requeue(job("Succeeded", running_for=600), 15, 30, now=NOW) is None
+    assert reconcile.running_requeue(job("Failed"), 15, 30, now=NOW) is None
+    assert reconcile.running_requeue(None, 15, 30, now=NOW) is None  # deleted
+    assert reconcile.running_requeue(job(), 0, 30, now=NOW) is None  # turned off
+
+
+def test_a_ten_minute_validation_costs_at_most_20_polls_when_a_run_takes_5_seconds():
+    """The defaults against issue 12's target, with the run time measured under ansible-operator."""
+    elapsed, runs = 0.0, 0
+    while elapsed < 600:
+        runs += 1
+        elapsed += reconcile.running_requeue(job(running_for=elapsed), 15, 30, now=NOW) + 5
+    assert runs <= 20, runs

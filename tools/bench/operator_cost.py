@@ -1,0 +1,118 @@
+"""Benchmark 5: the controller under the real ansible-operator (tools/real_operator.py), with the
+Deployment's settings (running poll 15 s growing to 30 s, 2 workers, min_interval 0 so every completion
+is counted at once).
+
+The bench plays the Go operator. One job validates for ``minutes`` (runs while it runs, at its completion,
+until quiet). Next to it, ``latency_jobs`` jobs that started at random moments before the bench complete
+at random moments during it: for each, the seconds from the status write (``phase: Succeeded``) to the
+trigger record on the job (``mlops.dev/trigger-status``, written when the restart trigger fired). Runs,
+their wall time and requeues come from the operator's own log; CPU from the operator's reaped children
+(ansible-runner, ansible-playbook, the modules).
+"""
+
+import datetime
+import random
+import statistics
+import time
+
+from ansible_collections.mlops.gitops.plugins.module_utils import nvj
+from real_operator import AnsibleOperator
+
+from tests.support import world
+
+NAMESPACE = "bench-operator"
+LONG = "long-validation"
+
+
+def _now(offset=0.0):
+    return datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=offset)
+
+
+def _running_job(name, started):
+    return world.job(NAMESPACE, name=name,
+                     status=world.status(name, "ValidationRunning", started=world.stamp(started)))
+
+
+def _complete(api, name):
+    world.write_status(api, NAMESPACE, name, {"phase": nvj.SUCCEEDED, "completionTime": world.stamp(_now()),
+                                              "message": "phase Succeeded"})
+    return time.time()
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    index = min(len(ordered) - 1, max(0, int(round(fraction * len(ordered) + 0.5)) - 1))
+    return ordered[index]
+
+
+def operator_cost(cluster, workdir, minutes=10.0, latency_jobs=6, seed=12, quiet=75, env=None):
+    from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi
+
+    target = cluster.direct()
+    api = KubeApi.from_auth(kubeconfig=target.kubeconfig)
+    target.create_namespace(NAMESPACE, service_account=True)
+    target.load([world.application(NAMESPACE), world.inference_service(NAMESPACE)]
+                + [world.pod(NAMESPACE, name) for name in world.predictor_pod_names()])
+    settings = {"NOTEBOOK_CONTROLLER_ARGOCD_NAMESPACE": NAMESPACE, "NOTEBOOK_CONTROLLER_MIN_INTERVAL": "0"}
+    settings.update(env or {})
+    operator = AnsibleOperator(target, workdir / "bench-operator", [NAMESPACE], env=settings)
+    operator.start()
+    try:
+        rng = random.Random(seed)
+        window = minutes * 60
+        begin = time.time()
+        target.load([_running_job(LONG, _now())])
+        plan = {}
+        for index in range(latency_jobs):
+            name = "latency-{0}".format(index)
+            age = rng.uniform(0, 300)
+            target.load([_running_job(name, _now(-age))])
+            plan[name] = {"age": age, "at": begin + rng.uniform(30, window - 30)}
+        completed, triggered = {}, {}
+        while time.time() - begin < window or len(triggered) < len(plan):
+            moment = time.time()
+            for name, entry in plan.items():
+                if name not in completed and moment >= entry["at"]:
+                    completed[name] = _complete(api, name)
+            if set(completed) - set(triggered):
+                for obj in api.list(nvj.API_VERSION, nvj.KIND, namespace=NAMESPACE):
+                    name = nvj.metadata(obj)["name"]
+                    if name in completed and name not in triggered and nvj.ANN_TRIGGER_STATUS in nvj.annotations(obj):
+                        triggered[name] = time.time()
+            if time.time() - begin > window + 300:
+                raise TimeoutError("triggers not seen: {0}".format(sorted(set(plan) - set(triggered))))
+            time.sleep(0.25)
+        long_done = _complete(api, LONG)
+        while nvj.ANN_TRIGGER_STATUS not in nvj.annotations(api.get(nvj.API_VERSION, nvj.KIND, LONG, NAMESPACE)):
+            time.sleep(0.25)
+        completed[LONG], triggered[LONG] = long_done, time.time()
+        operator.wait_idle(LONG, NAMESPACE, quiet=quiet, timeout=quiet + 120)
+        table = operator.run_table(LONG, NAMESPACE)
+        every = operator.run_table(None, NAMESPACE)
+        own, children = operator.cpu_seconds()
+        latencies = dict((name, triggered[name] - completed[name]) for name in completed)
+        running_for = dict((name, completed[name] - begin + plan[name]["age"]) for name in plan)
+        running_for[LONG] = long_done - begin
+        walls = [r["end"] - r["start"] for r in every if r["end"]]
+        to_return = [r["returned"] - r["start"] for r in every if r["returned"]]
+        return {
+            "minutes": minutes,
+            "settings": settings,
+            "runs_while_running": len([r for r in table if r["start"] < long_done]),
+            "runs_at_completion": len([r for r in table if r["start"] >= long_done]),
+            "requeues_while_running": [r["requeue"] for r in table if r["start"] < long_done],
+            "runs_total": len(every),
+            "cpu_per_run": children / len(every),
+            "operator_cpu": own,
+            "wall_per_run": statistics.median(walls),
+            "returned_per_run": statistics.median(to_return) if to_return else None,
+            "latencies": latencies,
+            "running_for": running_for,
+            "latency_median": statistics.median(latencies.values()),
+            "latency_p95": percentile(latencies.values(), 0.95),
+            "errors": len(operator.errors()),
+        }
+    finally:
+        operator.stop()
