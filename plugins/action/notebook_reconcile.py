@@ -81,7 +81,7 @@ def step_options(feature, params):
         return {
             "allowed_namespaces": params["allowed_namespaces"],
             "argocd_namespace": params["argocd_namespace"],
-            "annotation": params["trigger_annotation"],
+            "trigger_annotation": params["trigger_annotation"],
         }
     if feature == "status":
         opts = {"argocd_namespace": params["argocd_namespace"]}
