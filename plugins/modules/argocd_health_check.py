@@ -128,7 +128,6 @@ from ansible_collections.mlops.gitops.plugins.module_utils import argocd_config,
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError
 
 OWN_SPEC = {
-    "argocd_namespace": module_runner.renamed(module_runner.ARGOCD_NAMESPACE_SPEC["argocd_namespace"], "namespace"),
     "target": {"type": "str", "choices": list(argocd_config.TARGETS), "default": "auto"},
     "argocd_name": {"type": "str"},
     "group": {"type": "str", "default": "mlops.mlops.dev"},
@@ -167,7 +166,8 @@ def execute(module, api):
             "status": 403,
             "msg": "insufficient rights: {}. The account running the install (your kubeconfig or K8S_AUTH_* "
             "credentials, not the controller) needs get and patch on configmaps/{}, or get, list and "
-            "patch on argocds.argoproj.io, in namespace {}".format(exc, argocd_config.ARGOCD_CM, params["argocd_namespace"]),
+            "patch on argocds.argoproj.io, in namespace {}".format(
+                exc, argocd_config.ARGOCD_CM, params["argocd_namespace"]),
         }
     for warning in result.pop("warnings"):
         module.warn(warning)
@@ -176,7 +176,9 @@ def execute(module, api):
 
 
 def main():
-    module = module_runner.build_module(OWN_SPEC, required_if=[("state", "present", ("check",))])
+    module = module_runner.build_module(
+        module_runner.ARGOCD_NAMESPACE_WITH_ALIAS_SPEC, OWN_SPEC, required_if=[("state", "present", ("check",))]
+    )
     module_runner.run(module, execute)
 
 

@@ -156,8 +156,8 @@ def execute(module, api):
 
 def main():
     module = module_runner.build_module(
+        module_runner.ARGOCD_NAMESPACE_WITH_ALIAS_SPEC,
         {
-            "argocd_namespace": module_runner.renamed(module_runner.ARGOCD_NAMESPACE_SPEC["argocd_namespace"], "namespace"),
             "target": {"type": "str", "default": "auto", "choices": ["auto", "configmap", "notifications_cr"]},
             "triggers": {"type": "dict", "default": {}},
             "templates": {"type": "dict", "default": {}},
