@@ -69,22 +69,23 @@ def _sortable(completed):
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if moment else ""
 
 
-def marker(job):
-    """``(sort time, "ns/name", "ns/name@completionTime")``: markers order by time, then by job; the
-    third part is what ``notebook-last-failure`` / ``notebook-last-success`` hold."""
+def completion_ref(job):
+    """``(sort time, "ns/name", "ns/name@completionTime")``, the job's completion reference: references
+    order by time, then by job; the third part is what ``notebook-last-failure`` / ``notebook-last-success``
+    hold."""
     meta = nvj.metadata(job)
-    ref = "{}/{}".format(meta.get("namespace") or "", meta.get("name") or "")
+    job_key = "{}/{}".format(meta.get("namespace") or "", meta.get("name") or "")
     completed = nvj.completion_time(job) or ""
-    return (_sortable(completed), ref, ref + "@" + completed)
+    return (_sortable(completed), job_key, job_key + "@" + completed)
 
 
-def parse_marker(value):
-    """A ``notebook-last-failure`` / ``-success`` value as the marker ``Tally`` made it, or None
+def parse_completion_ref(value):
+    """A ``notebook-last-failure`` / ``-success`` value as the completion reference ``Tally`` made it, or None
     (empty or malformed). Names cannot contain ``@``, so the first one ends ``ns/name``."""
     if not isinstance(value, str) or "@" not in value:
         return None
-    ref, _at, completed = value.partition("@")
-    return (_sortable(completed), ref, value)
+    job_key, _at, completed = value.partition("@")
+    return (_sortable(completed), job_key, value)
 
 
 class Tally:
@@ -101,7 +102,7 @@ class Tally:
         self.max_failed_jobs = max_failed_jobs
         self.total = self.succeeded = self.failed = self.running = 0
         self.namespaces = set()
-        self.last_failure = None  # (sort time, "ns/name", marker)
+        self.last_failure = None  # a completion_ref
         self.last_success = None
         self._failed = []  # (sort time, namespace, name), trimmed to max_failed_jobs when it doubles
 
@@ -114,14 +115,14 @@ class Tally:
         if phase not in nvj.TERMINAL_PHASES or nvj.completion_time(job) is None:
             self.running += 1
             return
-        mark = marker(job)
+        ref = completion_ref(job)
         if phase == nvj.SUCCEEDED:
             self.succeeded += 1
-            self.last_success = max(self.last_success or mark, mark)
+            self.last_success = max(self.last_success or ref, ref)
             return
         self.failed += 1
-        self.last_failure = max(self.last_failure or mark, mark)
-        self._failed.append((mark[0], namespace, name))
+        self.last_failure = max(self.last_failure or ref, ref)
+        self._failed.append((ref[0], namespace, name))
         if len(self._failed) > 2 * max(self.max_failed_jobs, 1):
             self._trim()
 
@@ -149,7 +150,7 @@ class Tally:
         Application's jobs live in several namespaces."""
         self._trim()
         several = len(self.namespaces) > 1
-        return [ns + "/" + name if several else name for _marker, ns, name in self._failed]
+        return [ns + "/" + name if several else name for _time, ns, name in self._failed]
 
 
 # -- content ----------------------------------------------------------------------------------
@@ -270,11 +271,11 @@ def decide(existing, new, now, min_interval):
 
 
 def failure_reflected(existing, job):
-    """True when the Application's ``notebook-last-failure`` is the failed ``job``'s marker or a newer one,
-    in the order ``Tally`` keeps its markers: this failure (or a later one) was written already. The same
-    job at the same instant counts as written however the time is spelled; a job without a readable
-    completion time only by its exact marker (it would sort before every other)."""
-    written, mine = parse_marker(existing.get(nvj.ANN_NOTEBOOK_LAST_FAILURE)), marker(job)
+    """True when the Application's ``notebook-last-failure`` is the failed ``job``'s completion reference
+    or a newer one, in the order ``Tally`` keeps its references: this failure (or a later one) was written
+    already. The same job at the same instant counts as written however the time is spelled; a job without
+    a readable completion time only by its exact reference (it would sort before every other)."""
+    written, mine = parse_completion_ref(existing.get(nvj.ANN_NOTEBOOK_LAST_FAILURE)), completion_ref(job)
     if written is None:
         return False
     return written[2] == mine[2] or (bool(mine[0]) and written[:2] >= mine[:2])

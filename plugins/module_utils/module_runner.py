@@ -42,6 +42,19 @@ FIX_BY_STATUS = {
 # The options documented by the doc fragments mlops.gitops.notebook and mlops.gitops.notebook.argocd_namespace.
 JOB_SPEC = {"name": {"type": "str", "required": True}, "namespace": {"type": "str", "required": True}}
 ARGOCD_NAMESPACE_SPEC = {"argocd_namespace": {"type": "str", "default": "argocd"}}
+# Where an option had another name before: the old name stays an alias until this version.
+ALIAS_REMOVED_IN = "2.0.0"
+COLLECTION = "mlops.gitops"
+
+
+def renamed(spec, old):
+    """``spec`` (an option's spec) that also accepts its former name ``old``, with a deprecation warning."""
+    return dict(spec, aliases=[old], deprecated_aliases=[
+        {"name": old, "version": ALIAS_REMOVED_IN, "collection_name": COLLECTION}])
+
+
+# argocd_health_check and argocd_notifications called argocd_namespace ``namespace``: a deprecated alias there.
+ARGOCD_NAMESPACE_WITH_ALIAS_SPEC = {"argocd_namespace": renamed(ARGOCD_NAMESPACE_SPEC["argocd_namespace"], "namespace")}
 # Documented by mlops.gitops.notebook.job_object: modules that return the job as ``object``.
 JOB_OBJECT_SPEC = {"return_cell_outputs": {"type": "bool", "default": False}}
 

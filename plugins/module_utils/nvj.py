@@ -39,7 +39,8 @@ ANN_ANNOUNCED = "mlops.dev/announced-completion"
 ANN_NOTEBOOK_STATUS = "mlops.dev/notebook-status"
 ANN_NOTEBOOK_SUMMARY = "mlops.dev/notebook-summary"
 # Flat values for Argo CD notification triggers (expr cannot parse JSON): counts as decimal strings,
-# and markers that change with each new failure / each new all-succeeded state, for `oncePer`.
+# and completion references (ns/name@time) that change with each new failure / each new all-succeeded state,
+# for `oncePer`.
 ANN_NOTEBOOK_TOTAL = "mlops.dev/notebook-total"
 ANN_NOTEBOOK_SUCCEEDED = "mlops.dev/notebook-succeeded"
 ANN_NOTEBOOK_FAILED = "mlops.dev/notebook-failed"

@@ -63,7 +63,7 @@ REGISTRY = (
     Feature("events", "completion_event", {"argocd_namespace": "argocd_namespace"}, _completion_metrics),
     Feature("triggers", "triggers", {"allowed_namespaces": "allowed_namespaces",
                                      "argocd_namespace": "argocd_namespace",
-                                     "annotation": "trigger_annotation"}, _trigger_metrics),
+                                     "trigger_annotation": "trigger_annotation"}, _trigger_metrics),
     Feature("status", "app_status", {"argocd_namespace": "argocd_namespace", "min_interval": "min_interval"},
             _no_metrics),
 )

@@ -438,7 +438,7 @@ def plan(targets, record, moment):
 def normalize_options(options):
     opts = dict(options or {})
     return {
-        "annotation": opts.get("annotation") or nvj.ANN_TRIGGER,
+        "trigger_annotation": opts.get("trigger_annotation") or nvj.ANN_TRIGGER,
         "allowed_namespaces": list(opts.get("allowed_namespaces") or []),
         "argocd_namespace": opts.get("argocd_namespace") or argo_app.DEFAULT_ARGOCD_NAMESPACE,
         "max_targets": int(opts.get("max_targets") or DEFAULT_MAX_TARGETS),
@@ -527,7 +527,7 @@ def _loads(value):
 def reconcile(api, job, options=None, check_mode=False, now=None):
     """Fire the NVJ's on-success triggers once per successful completion; see the module docs.
 
-    ``options``: annotation, allowed_namespaces, argocd_namespace, max_targets, retry_after.
+    ``options``: trigger_annotation, allowed_namespaces, argocd_namespace, max_targets, retry_after.
     Result: the common keys plus ``fired`` (per-target outcomes of this run) and ``key``.
     The claim (or the refusal) is decided on the freshest job and written with ``KubeApi.conditional_write``;
     in check mode the claim, the actions, the Events and the record are server-side dry runs."""
@@ -558,9 +558,9 @@ def _decide(run, job):
     if nvj.phase(job) != nvj.SUCCEEDED:
         out["msg"] = "phase is {0}, triggers fire only on Succeeded".format(nvj.phase(job))
         return out
-    text = nvj.annotations(job).get(opts["annotation"])
+    text = nvj.annotations(job).get(opts["trigger_annotation"])
     if text is None:
-        out["msg"] = "no {0} annotation".format(opts["annotation"])
+        out["msg"] = "no {0} annotation".format(opts["trigger_annotation"])
         return out
     try:
         targets = parse_triggers(
@@ -608,7 +608,7 @@ def _act(run, decision):
         result["msg"] = decision["msg"]
     if decision.get("invalid") is not None:
         exc = decision["invalid"]
-        message = "{0}: annotation {1}: {2}".format(nvj.ref(run.job), run.opts["annotation"], exc)
+        message = "{0}: annotation {1}: {2}".format(nvj.ref(run.job), run.opts["trigger_annotation"], exc)
         run.event("TriggerInvalid", events.WARNING, message, key + "|" + str(exc))
         result.update(failed=True, msg=message)
     elif decision.get("refusals"):

@@ -25,11 +25,13 @@ author:
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
 options:
-  namespace:
+  argocd_namespace:
     description:
       - Namespace Argo CD runs in. OpenShift GitOps uses C(openshift-gitops).
+      - The alias O(namespace) is deprecated and will be removed in version 2.0.0.
     type: str
     default: argocd
+    aliases: [namespace]
   target:
     description:
       - Where the check goes. V(auto) uses the C(ArgoCD) resource when the namespace has one, else C(argocd-cm).
@@ -85,7 +87,7 @@ EXAMPLES = r"""
 
 - name: Install it on OpenShift GitOps, into the ArgoCD resource
   mlops.gitops.argocd_health_check:
-    namespace: openshift-gitops
+    argocd_namespace: openshift-gitops
     target: argocd_cr
     check: "{{ lookup('ansible.builtin.file', 'health.lua', rstrip=false) }}"
 
@@ -126,7 +128,6 @@ from ansible_collections.mlops.gitops.plugins.module_utils import argocd_config,
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError
 
 OWN_SPEC = {
-    "namespace": {"type": "str", "default": "argocd"},
     "target": {"type": "str", "choices": list(argocd_config.TARGETS), "default": "auto"},
     "argocd_name": {"type": "str"},
     "group": {"type": "str", "default": "mlops.mlops.dev"},
@@ -146,7 +147,7 @@ def execute(module, api):
     try:
         result = argocd_config.install_health_check(
             api,
-            params["namespace"],
+            params["argocd_namespace"],
             params["group"],
             params["kind"],
             check=params["check"],
@@ -165,7 +166,8 @@ def execute(module, api):
             "status": 403,
             "msg": "insufficient rights: {}. The account running the install (your kubeconfig or K8S_AUTH_* "
             "credentials, not the controller) needs get and patch on configmaps/{}, or get, list and "
-            "patch on argocds.argoproj.io, in namespace {}".format(exc, argocd_config.ARGOCD_CM, params["namespace"]),
+            "patch on argocds.argoproj.io, in namespace {}".format(
+                exc, argocd_config.ARGOCD_CM, params["argocd_namespace"]),
         }
     for warning in result.pop("warnings"):
         module.warn(warning)
@@ -174,7 +176,9 @@ def execute(module, api):
 
 
 def main():
-    module = module_runner.build_module(OWN_SPEC, required_if=[("state", "present", ("check",))])
+    module = module_runner.build_module(
+        module_runner.ARGOCD_NAMESPACE_WITH_ALIAS_SPEC, OWN_SPEC, required_if=[("state", "present", ("check",))]
+    )
     module_runner.run(module, execute)
 
 

@@ -26,15 +26,18 @@ author:
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
 options:
-  namespace:
-    description: Namespace Argo CD runs in (C(openshift-gitops) on OpenShift GitOps).
+  argocd_namespace:
+    description:
+      - Namespace Argo CD runs in (C(openshift-gitops) on OpenShift GitOps).
+      - The alias O(namespace) is deprecated and will be removed in version 2.0.0.
     type: str
     default: argocd
+    aliases: [namespace]
   target:
     description:
       - V(auto) uses the C(NotificationsConfiguration) resource when its CRD and C(default-notifications-configuration)
-        exist in O(namespace), else C(argocd-notifications-cm). V(configmap) and V(notifications_cr) force one.
-      - Where the Argo CD Operator manages O(namespace) (an C(ArgoCD) resource) with notifications disabled (no
+        exist in O(argocd_namespace), else C(argocd-notifications-cm). V(configmap) and V(notifications_cr) force one.
+      - Where the Argo CD Operator manages O(argocd_namespace) (an C(ArgoCD) resource) with notifications disabled (no
         C(default-notifications-configuration)), V(auto) refuses to install, since the operator would overwrite
         C(argocd-notifications-cm) once notifications are enabled. Enable them (C(spec.notifications.enabled))
         and run again; V(configmap) writes the ConfigMap anyway, with a warning.
@@ -69,13 +72,13 @@ requirements:
 EXAMPLES = r"""
 - name: Install one trigger on OpenShift GitOps
   mlops.gitops.argocd_notifications:
-    namespace: openshift-gitops
+    argocd_namespace: openshift-gitops
     triggers:
       trigger.on-notebook-validation-failed: "{{ lookup('ansible.builtin.file', 'triggers/failed.yaml') }}"
 
 - name: Remove it again
   mlops.gitops.argocd_notifications:
-    namespace: openshift-gitops
+    argocd_namespace: openshift-gitops
     triggers:
       trigger.on-notebook-validation-failed: ""
     state: absent
@@ -124,7 +127,7 @@ def execute(module, api):
     try:
         result = notifications_config.install(
             api,
-            params["namespace"],
+            params["argocd_namespace"],
             params["triggers"] or {},
             params["templates"] or {},
             state=params["state"],
@@ -143,7 +146,7 @@ def execute(module, api):
             "credentials, not the controller) needs get and patch on configmaps/{1} (create when it is missing) "
             "and get on configmaps/{2}, or get and patch on notificationsconfigurations.argoproj.io/{3}, "
             "in namespace {4}".format(exc, notifications_config.CONFIGMAP, notifications_config.ARGOCD_CM,
-                                      notifications_config.CR_NAME, params["namespace"]),
+                                      notifications_config.CR_NAME, params["argocd_namespace"]),
         }
     for warning in result.pop("warnings", []):
         module.warn(warning)
@@ -153,8 +156,8 @@ def execute(module, api):
 
 def main():
     module = module_runner.build_module(
+        module_runner.ARGOCD_NAMESPACE_WITH_ALIAS_SPEC,
         {
-            "namespace": {"type": "str", "default": "argocd"},
             "target": {"type": "str", "default": "auto", "choices": ["auto", "configmap", "notifications_cr"]},
             "triggers": {"type": "dict", "default": {}},
             "templates": {"type": "dict", "default": {}},

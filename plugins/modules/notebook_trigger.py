@@ -47,12 +47,14 @@ options:
     type: list
     elements: str
     default: []
-  annotation:
+  trigger_annotation:
     description:
       - The annotation holding the trigger list. Set a distinct key when this collection runs next to the Go
         operator (which reads C(mlops.dev/on-success-trigger)), so the two never fire the same trigger.
+      - The alias O(annotation) is deprecated and will be removed in version 2.0.0.
     type: str
     default: mlops.dev/on-success-trigger
+    aliases: [annotation]
   max_targets:
     description: Most entries a trigger list may have (1 to 100).
     type: int
@@ -95,7 +97,7 @@ EXAMPLES = r"""
   mlops.gitops.notebook_trigger:
     name: train-model
     namespace: ml-pipelines
-    annotation: gitops.mlops.dev/on-success-trigger
+    trigger_annotation: gitops.mlops.dev/on-success-trigger
 
 - name: Show what would fire
   mlops.gitops.notebook_trigger:
@@ -212,7 +214,7 @@ events:
 from ansible_collections.mlops.gitops.plugins.module_utils import module_runner, nvj, triggers  # noqa: E402
 
 
-OPTIONS = ("allowed_namespaces", "argocd_namespace", "annotation", "max_targets", "retry_after")
+OPTIONS = ("allowed_namespaces", "argocd_namespace", "trigger_annotation", "max_targets", "retry_after")
 
 
 def execute(module, api):
@@ -238,7 +240,7 @@ def main():
         module_runner.JOB_OBJECT_SPEC,
         {
             "allowed_namespaces": {"type": "list", "elements": "str", "default": []},
-            "annotation": {"type": "str", "default": nvj.ANN_TRIGGER},
+            "trigger_annotation": module_runner.renamed({"type": "str", "default": nvj.ANN_TRIGGER}, "annotation"),
             "max_targets": {"type": "int", "default": triggers.DEFAULT_MAX_TARGETS},
             "retry_after": {"type": "int", "default": triggers.DEFAULT_RETRY_AFTER},
         }

@@ -77,3 +77,10 @@ class PlaybookRunner:
         except ValueError:
             data = None
         return PlaybookResult(proc.returncode, data, proc.stdout, proc.stderr)
+
+
+def assert_alias_deprecated(result, old):
+    """``result`` (a task's) carries the deprecation warning of the former option name ``old``."""
+    text = json.dumps(result.get("deprecations") or [], default=str)
+    assert "Alias '{0}' is deprecated".format(old) in text, result
+    assert "2.0.0" in text and "mlops.gitops" in text, text

@@ -239,12 +239,12 @@ def test_module_failures_missing_namespace_and_forbidden(api, playbook, namespac
                 "tasks": [
                     {
                         "name": "forbidden",
-                        "mlops.gitops.argocd_health_check": {"namespace": namespace, "check": "return {}"},
+                        "mlops.gitops.argocd_health_check": {"argocd_namespace": namespace, "check": "return {}"},
                         "ignore_errors": True,
                     },
                     {
                         "name": "missing namespace",
-                        "mlops.gitops.argocd_health_check": {"namespace": missing_ns, "check": "return {}"},
+                        "mlops.gitops.argocd_health_check": {"argocd_namespace": missing_ns, "check": "return {}"},
                         "ignore_errors": True,
                     },
                 ],

@@ -5,6 +5,8 @@ import os
 
 import pytest
 
+from tests.integration.playbook import assert_alias_deprecated
+
 REPO = os.path.join(os.path.dirname(__file__), "..", "..")
 HEALTH_LUA = os.path.join(
     REPO, "roles", "argocd_health_check", "files", "resource_customizations", "mlops.mlops.dev",
@@ -18,7 +20,7 @@ BAD = "local hs = {}\nif obj.status\n  hs.status = 'Healthy'\nend\nreturn hs\n"
 
 
 def task(namespace, check, **extra):
-    args = dict({"namespace": namespace, "check": check}, **extra)
+    args = dict({"argocd_namespace": namespace, "check": check}, **extra)
     return {"name": "install", "mlops.gitops.argocd_health_check": args, "ignore_errors": True}
 
 
@@ -61,6 +63,9 @@ def test_good_script_and_removal_are_not_blocked(api, playbook, namespace):
     run = playbook.run([task(namespace, script)])
     assert run.result("install").get("changed") is True, run.result("install")
     assert api.get("v1", "ConfigMap", "argocd-cm", namespace)["data"] == {KEY: script}
+    # the former option name still works, with a deprecation warning
     removed = playbook.run([{"name": "remove", "mlops.gitops.argocd_health_check": {"namespace": namespace,
                                                                                       "state": "absent"}}])
     assert removed.result("remove").get("changed") is True
+    assert_alias_deprecated(removed.result("remove"), "namespace")
+    assert KEY not in (api.get("v1", "ConfigMap", "argocd-cm", namespace).get("data") or {})

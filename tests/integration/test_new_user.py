@@ -82,7 +82,7 @@ def test_notifications_403_names_the_configmap_rights(playbook, api, cluster, na
     read_only = [{"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "list"]}]
     cluster_read = [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["get", "list"]}]
     task = {"name": "notifications", "ignore_errors": True,
-            "mlops.gitops.argocd_notifications": {"namespace": namespace, "target": "configmap",
+            "mlops.gitops.argocd_notifications": {"argocd_namespace": namespace, "target": "configmap",
                                                   "triggers": {"trigger.on-x": "- when: 'true'\n  send: [x]\n"}}}
     with cluster.restricted(tmp_path, read_only, namespace, cluster_read) as (_, kubeconfig):
         res = playbook.run([task], env={"K8S_AUTH_KUBECONFIG": kubeconfig, "KUBECONFIG": kubeconfig})

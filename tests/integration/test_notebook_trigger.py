@@ -12,6 +12,7 @@ import yaml
 
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj, trigger_actions, triggers
 
+from tests.integration.playbook import assert_alias_deprecated
 from tests.support import world as test_world
 
 HERE = os.path.dirname(__file__)
@@ -37,11 +38,11 @@ class World:
         self.api = api
         self.ns = namespace
 
-    def job(self, entries=None, text=None, completion=COMPLETION, name="train", labels=None, annotation=None,
-            annotations=None):
+    def job(self, entries=None, text=None, completion=COMPLETION, name="train", labels=None,
+            trigger_annotation=None, annotations=None):
         if text is None and entries is not None:
             text = yaml.safe_dump(entries, sort_keys=False)
-        body = test_world.job(self.ns, name, trigger=text, trigger_annotation=annotation or nvj.ANN_TRIGGER,
+        body = test_world.job(self.ns, name, trigger=text, trigger_annotation=trigger_annotation or nvj.ANN_TRIGGER,
                               labels=labels, annotations=annotations)
         test_world.create(self.api, body)
         return self.complete(name, completion)
@@ -118,7 +119,7 @@ def template_annotation(world, kind, name):
 def test_distinct_annotation_key_beside_the_go_operator(world):
     world.deployment("model")
     distinct = "mlops.dev/gitops-on-success-trigger"
-    world.job([entry("Deployment", "model", "refresh")], annotation=distinct)
+    world.job([entry("Deployment", "model", "refresh")], trigger_annotation=distinct)
     world.api.patch(
         nvj.API_VERSION,
         nvj.KIND,
@@ -126,7 +127,7 @@ def test_distinct_annotation_key_beside_the_go_operator(world):
         {"metadata": {"annotations": {nvj.ANN_TRIGGER: "- {kind: Deployment, name: go-operators-own}"}}},
         namespace=world.ns,
     )
-    result = world.reconcile(annotation=distinct)
+    result = world.reconcile(trigger_annotation=distinct)
     assert [f["id"] for f in result["fired"]] == ["refresh:apps/v1/Deployment:{0}/model".format(world.ns)]
     assert nvj.annotations(world.get("Deployment", "model"))[trigger_actions.ANN_REFRESHED_AT] == COMPLETION
 
@@ -512,6 +513,7 @@ def test_module_check_run_idempotence_and_failure(world, playbook):
         {"name": "again", "mlops.gitops.notebook_trigger": args},
         {"name": "invalid", "mlops.gitops.notebook_trigger": dict(args, name="bad"), "ignore_errors": True},
         {"name": "missing", "mlops.gitops.notebook_trigger": dict(args, name="nope"), "ignore_errors": True},
+        {"name": "old name", "mlops.gitops.notebook_trigger": dict(args, annotation="gitops.mlops.dev/none")},
     ]
     run = playbook.run(tasks)
     check, fire, again = run.result("check"), run.result("fire"), run.result("again")
@@ -523,3 +525,7 @@ def test_module_check_run_idempotence_and_failure(world, playbook):
     assert invalid["failed"] and "entry 1 of 1: field 'apiVersion' is missing" in invalid["msg"]
     assert "NotebookValidationJob {0}/nope not found".format(world.ns) in run.result("missing")["msg"]
     assert template_annotation(world, "Deployment", "model") == COMPLETION
+    old_name = run.result("old name")  # the former option name still works, with a deprecation warning
+    assert old_name["msg"] == "no gitops.mlops.dev/none annotation" and not old_name["changed"], old_name
+    assert_alias_deprecated(old_name, "annotation")
+    assert "deprecations" not in fire or not fire["deprecations"], fire

@@ -7,6 +7,7 @@ import pytest
 
 from ansible_collections.mlops.gitops.plugins.module_utils import notifications_config as nc
 from ansible_collections.mlops.gitops.plugins.module_utils.argocd_config import ConfigError
+from tests.integration.playbook import assert_alias_deprecated
 
 ARGOCD = "argoproj.io/v1beta1"
 TRIGGERS = {"trigger.on-x": "- when: 'true'\n  send: [x]\n"}
@@ -35,12 +36,18 @@ def test_auto_refuses_with_the_fix(api, namespace):
 def test_forcing_the_configmap_warns_through_the_module(api, playbook, namespace):
     operator_without_notifications(api, namespace)
     task = {"name": "forced", "mlops.gitops.argocd_notifications": {
-        "namespace": namespace, "target": "configmap", "triggers": TRIGGERS}}
+        "argocd_namespace": namespace, "target": "configmap", "triggers": TRIGGERS}}
     auto = dict(task, name="auto", ignore_errors=True)
     auto["mlops.gitops.argocd_notifications"] = dict(task["mlops.gitops.argocd_notifications"], target="auto")
-    run = playbook.run([auto, task])
+    # the former option name still works (a second run changes nothing), with a deprecation warning
+    again = {"name": "again", "mlops.gitops.argocd_notifications": {
+        "namespace": namespace, "target": "configmap", "triggers": TRIGGERS}}
+    run = playbook.run([auto, task, again])
     assert run.result("auto").get("failed") is True
     forced = run.result("forced")
     assert forced["changed"] is True and not forced.get("failed"), forced
     assert any("overwrites {0}".format(nc.CONFIGMAP) in w for w in forced.get("warnings") or []), forced
+    assert "deprecations" not in forced or not forced["deprecations"], forced
+    assert run.result("again")["changed"] is False and not run.result("again").get("failed")
+    assert_alias_deprecated(run.result("again"), "namespace")
     assert set(TRIGGERS) <= set(api.get("v1", "ConfigMap", nc.CONFIGMAP, namespace)["data"])

@@ -225,47 +225,47 @@ def canary(tmp_path, label):
     return tmp_path / "pwned-{0}-{1}".format(label, os.urandom(3).hex())
 
 
-def injection_annotations(marker):
-    lookup = "{{{{ lookup('pipe', 'touch {0}') }}}}".format(marker)
+def injection_annotations(canary_file):
+    lookup = "{{{{ lookup('pipe', 'touch {0}') }}}}".format(canary_file)
     return [
         "- {{apiVersion: apps/v1, kind: Deployment, name: \"{0}\", action: restart}}\n".format(lookup),
         "- apiVersion: apps/v1\n  kind: Deployment\n  name: feature-server\n  action: \"{0}\"\n".format(lookup),
-        "- !!python/object/apply:os.system [\"touch {0}\"]\n".format(marker),
-        "!!python/object/apply:subprocess.check_call [[touch, \"{0}\"]]\n".format(marker),
+        "- !!python/object/apply:os.system [\"touch {0}\"]\n".format(canary_file),
+        "!!python/object/apply:subprocess.check_call [[touch, \"{0}\"]]\n".format(canary_file),
         lookup + "\n",
     ]
 
 
 def test_annotation_content_is_data_in_the_parser(tmp_path):
-    marker = canary(tmp_path, "parse")
-    for text in injection_annotations(marker):
+    canary_file = canary(tmp_path, "parse")
+    for text in injection_annotations(canary_file):
         with pytest.raises(triggers.TriggerError):
             triggers.parse_triggers(text, "team-a")
-    assert not marker.exists()
+    assert not canary_file.exists()
 
 
 def test_annotation_content_is_never_templated_by_a_playbook_run(api, kube, namespace, playbook, tmp_path):
     """The controller role in ansible-playbook, on a job whose annotations and spec carry Jinja and
     Python tags: every run refuses or ignores them, the canary file is never created, and the text
     comes back as plain data in the task result."""
-    marker = canary(tmp_path, "playbook")
-    lookup = "{{{{ lookup('pipe', 'touch {0}') }}}}".format(marker)
+    canary_file = canary(tmp_path, "playbook")
+    lookup = "{{{{ lookup('pipe', 'touch {0}') }}}}".format(canary_file)
     world.load_scenario(kube, namespace)
     api.patch(nvj.API_VERSION, nvj.KIND, JOB_NAME, {"metadata": {"annotations": {
         "mlops.dev/note": lookup, nvj.ANN_SYNC_WAVE: lookup}},
         # the CRD's pattern requires a .ipynb path; Jinja passes it when it ends so
         "spec": {"notebook": {"path": lookup + ".ipynb"}}}, namespace=namespace)
     results = []
-    for text in injection_annotations(marker)[::2]:  # Jinja in a name, a Python tag, a bare Jinja value
+    for text in injection_annotations(canary_file)[::2]:  # Jinja in a name, a Python tag, a bare Jinja value
         set_trigger(api, namespace, text)
         res = playbook.run([], roles=[{"role": "mlops.gitops.notebook_controller", "vars": {
             "notebook_controller_name": JOB_NAME, "notebook_controller_namespace": namespace,
             "notebook_controller_argocd_namespace": namespace, "notebook_controller_operator_sdk": "disabled"}}])
         results.append(res.result("mlops.gitops.notebook_controller : Reconcile the NotebookValidationJob"))
-        assert not marker.exists(), res.stdout[-2000:]
+        assert not canary_file.exists(), res.stdout[-2000:]
     assert all(r.get("failed") for r in results), [r.get("msg") for r in results]
     assert "lookup('pipe'" in results[0]["msg"]  # echoed back verbatim, as data
-    assert not marker.exists()
+    assert not canary_file.exists()
 
 
 # -- RBAC: exactly the ClusterRole ---------------------------------------------------------------------

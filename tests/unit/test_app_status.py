@@ -78,7 +78,7 @@ def test_failed_names_are_qualified_only_when_jobs_span_namespaces():
     assert status["failedJobs"] == ["ml/a"] and status["namespaces"] == ["ml", "other"]
 
 
-def test_last_failure_and_success_markers_name_the_newest():
+def test_last_failure_and_success_references_name_the_newest():
     ann = annotations_for([
         job("old-fail", "Failed", completed=stamp(1)),
         job("new-fail", "Failed", completed="2026-01-24T10:05:00.5Z"),
@@ -92,7 +92,7 @@ def test_last_failure_and_success_markers_name_the_newest():
                              nvj.ANN_NOTEBOOK_RUNNING)] == ["5", "1", "3", "1"]
 
 
-def test_markers_are_empty_strings_without_terminal_jobs():
+def test_references_are_empty_strings_without_terminal_jobs():
     ann = annotations_for([job("a", "Building")])
     assert ann[nvj.ANN_NOTEBOOK_LAST_FAILURE] == "" and ann[nvj.ANN_NOTEBOOK_LAST_SUCCESS] == ""
     assert set(ann) == set(app_status.MANAGED_KEYS)
@@ -200,7 +200,7 @@ def test_unparseable_last_update_does_not_block_a_write():
 
 
 # -- the debounce decided before listing (reconcile of one job) ----------------------------------
-# Written on the Application at T0: a@1 succeeded, b@2 failed (the last-failure marker), c building.
+# Written on the Application at T0: a@1 succeeded, b@2 failed (the last-failure reference), c building.
 BEFORE_LIST_TABLE = [
     # (id, job being reconciled, seconds since the last write, min_interval, retry_after or None = list)
     ("succeeded inside the interval", job("c", "Succeeded", completed=stamp(3)), 20, 60, 40),
@@ -212,15 +212,15 @@ BEFORE_LIST_TABLE = [
     ("after the interval", job("c", "Succeeded", completed=stamp(3)), 5000, 60, None),
     ("min_interval 0", job("c", "Succeeded", completed=stamp(3)), 0, 0, None),
     ("lastUpdate in the future", job("c", "Succeeded", completed=stamp(3)), -300, 60, None),
-    ("new failure, newer than the marker", job("c", "Failed", completed=stamp(3)), 1, 60, None),
+    ("new failure, newer than the reference", job("c", "Failed", completed=stamp(3)), 1, 60, None),
     ("same job fails again", job("b", "Failed", completed=stamp(9)), 1, 60, None),
-    ("same time, name after the marker's", job("c", "Failed", completed=stamp(2)), 1, 60, None),
+    ("same time, name after the reference's", job("c", "Failed", completed=stamp(2)), 1, 60, None),
     ("failure in another namespace, same time", job("b", "Failed", namespace="zz", completed=stamp(2)), 1, 60, None),
     ("failure already written", job("b", "Failed", completed=stamp(2)), 1, 60, 59),
     ("failure already written, other time format", job("b", "Failed", completed="2026-01-24T10:02:00.000Z"), 1, 60,
      59),
-    ("older failure than the marker", job("z", "Failed", completed=stamp(1)), 1, 60, 59),
-    ("same time, name before the marker's", job("a0", "Failed", completed=stamp(2)), 1, 60, 59),
+    ("older failure than the reference", job("z", "Failed", completed=stamp(1)), 1, 60, 59),
+    ("same time, name before the reference's", job("a0", "Failed", completed=stamp(2)), 1, 60, 59),
     ("failure without completion time", job("y", "Failed"), 1, 60, None),
     ("failure with an unreadable completion time", job("y", "Failed", completed="soon"), 1, 60, None),
 ]
@@ -251,18 +251,18 @@ def test_unreadable_last_update_does_not_skip_the_list(edit):
     assert app_status.decide_before_listing(existing, job("c", "Succeeded", completed=stamp(3)), _at(1), 60) is None
 
 
-# (a failure without a completion time is not counted failed yet: no marker is written for it)
+# (a failure without a completion time is not counted failed yet: no reference is written for it)
 @pytest.mark.parametrize("completed", [stamp(4), "2026-01-24T10:05:00.5Z", "2026-01-24T12:05:00+02:00"])
-def test_written_markers_parse_back_to_the_tallys_markers(completed):
+def test_written_references_parse_back_to_the_tallys_references(completed):
     failed = job("f", "Failed", completed=completed)
     written = annotations_for([failed])[nvj.ANN_NOTEBOOK_LAST_FAILURE]
-    assert app_status.parse_marker(written) == app_status.marker(failed)
+    assert app_status.parse_completion_ref(written) == app_status.completion_ref(failed)
     assert app_status.failure_reflected({nvj.ANN_NOTEBOOK_LAST_FAILURE: written}, failed)
 
 
 @pytest.mark.parametrize("value", ["", None, "ml/f", 42])
-def test_absent_or_malformed_markers_reflect_nothing(value):
-    assert app_status.parse_marker(value) is None
+def test_absent_or_malformed_references_reflect_nothing(value):
+    assert app_status.parse_completion_ref(value) is None
     failed = job("f", "Failed", completed=stamp(1))
     assert not app_status.failure_reflected({nvj.ANN_NOTEBOOK_LAST_FAILURE: value}, failed)
 

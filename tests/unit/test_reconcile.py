@@ -4,7 +4,7 @@ feature gets, what each reports, and the poll of a running job that backs off wi
 import datetime
 
 import pytest
-from ansible_collections.mlops.gitops.plugins.module_utils import nvj, reconcile
+from ansible_collections.mlops.gitops.plugins.module_utils import nvj, reconcile, triggers
 
 NOW = datetime.datetime(2026, 11, 30, 12, 0, 0, tzinfo=datetime.UTC)
 PARAMS = {"argocd_namespace": "openshift-gitops", "allowed_namespaces": ["serving"],
@@ -34,7 +34,10 @@ def test_each_feature_gets_its_own_options_and_an_unset_one_is_left_to_the_featu
     assert reconcile.step_options("events", PARAMS) == {"argocd_namespace": "openshift-gitops"}
     assert reconcile.step_options("triggers", PARAMS) == {
         "allowed_namespaces": ["serving"], "argocd_namespace": "openshift-gitops",
-        "annotation": "gitops.mlops.dev/on-success-trigger"}
+        "trigger_annotation": "gitops.mlops.dev/on-success-trigger"}
+    # the triggers step reads the key under the name the reconcile passes (a wrong name falls back to the default)
+    assert triggers.normalize_options(reconcile.step_options("triggers", PARAMS))["trigger_annotation"] == \
+        "gitops.mlops.dev/on-success-trigger"
     assert reconcile.step_options("status", PARAMS) == {"argocd_namespace": "openshift-gitops"}
     assert reconcile.step_options("status", dict(PARAMS, min_interval=0)) == {
         "argocd_namespace": "openshift-gitops", "min_interval": 0}
