@@ -21,17 +21,11 @@ __metaclass__ = type
 import datetime
 import json
 import re
-import traceback
 
 try:
     import yaml
-
-    HAS_YAML = True
-    YAML_IMPORT_ERROR = None
-except ImportError:  # reported by the module through missing_required_lib("PyYAML")
+except ImportError:  # PyYAML comes with the kubernetes library, whose absence AnsibleK8SModule reports
     yaml = None
-    HAS_YAML = False
-    YAML_IMPORT_ERROR = traceback.format_exc()
 
 from ansible_collections.mlops.gitops.plugins.module_utils import argo_app, events, nvj, trigger_actions
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError
