@@ -116,49 +116,19 @@ succeeded_jobs:
       returned: always
       type: str
 failed_jobs:
-  description: Selected jobs that are C(Failed).
+  description:
+    - Selected jobs that are C(Failed).
+    - Each entry has the keys of RV(succeeded_jobs).
   returned: always
   type: list
   elements: dict
-  contains:
-    name:
-      description: The job's name.
-      returned: always
-      type: str
-    phase:
-      description: The job's phase (C((deleted)) for a job deleted while waiting).
-      returned: always
-      type: str
-    wave:
-      description: The job's sync wave as Argo CD computes it.
-      returned: always
-      type: str
-    message:
-      description: The job's C(status.message).
-      returned: always
-      type: str
 pending_jobs:
-  description: Selected jobs not finished yet.
+  description:
+    - Selected jobs not finished yet.
+    - Each entry has the keys of RV(succeeded_jobs).
   returned: always
   type: list
   elements: dict
-  contains:
-    name:
-      description: The job's name.
-      returned: always
-      type: str
-    phase:
-      description: The job's phase (C((deleted)) for a job deleted while waiting).
-      returned: always
-      type: str
-    wave:
-      description: The job's sync wave as Argo CD computes it.
-      returned: always
-      type: str
-    message:
-      description: The job's C(status.message).
-      returned: always
-      type: str
 timed_out:
   description: True when the wait ended at O(timeout).
   returned: on timeout
