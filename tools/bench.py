@@ -139,7 +139,7 @@ def section_aggregation(agg):
     return "\n".join([
         "## 3. Aggregation over N jobs with ~20 KB of cell output each",
         "",
-        "`app_status.reconcile` of one job (list the namespace page by page, tally, one Application patch), "
+        "`notebook_status.reconcile` of one job (list the namespace page by page, tally, one Application patch), "
         "in a child process straight against kube-apiserver: median of {0} timed runs (wall time, which "
         "includes kube-apiserver's and etcd's answers, and the client's own CPU time); peak Python "
         "allocations (tracemalloc) of one more run; RSS growth (high-water mark) during the timed runs. One "

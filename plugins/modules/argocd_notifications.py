@@ -118,14 +118,14 @@ diff:
       type: str
 """
 
-from ansible_collections.mlops.gitops.plugins.module_utils import argocd_config, module_runner, notifications_config
+from ansible_collections.mlops.gitops.plugins.module_utils import argocd_config, module_runner, argocd_notifications
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError
 
 
 def execute(module, api):
     params = module.params
     try:
-        result = notifications_config.install(
+        result = argocd_notifications.install(
             api,
             params["argocd_namespace"],
             params["triggers"] or {},
@@ -134,7 +134,7 @@ def execute(module, api):
             target=params["target"],
             check_mode=module.check_mode,
         )
-    except notifications_config.ConfigError as exc:
+    except argocd_notifications.ConfigError as exc:
         return {"failed": True, "msg": str(exc)}
     except KubeError as exc:
         if not exc.forbidden:
@@ -145,8 +145,8 @@ def execute(module, api):
             "msg": "insufficient rights: {0}. The account running the install (your kubeconfig or K8S_AUTH_* "
             "credentials, not the controller) needs get and patch on configmaps/{1} (create when it is missing) "
             "and get on configmaps/{2}, or get and patch on notificationsconfigurations.argoproj.io/{3}, "
-            "in namespace {4}".format(exc, notifications_config.CONFIGMAP, notifications_config.ARGOCD_CM,
-                                      notifications_config.CR_NAME, params["argocd_namespace"]),
+            "in namespace {4}".format(exc, argocd_notifications.CONFIGMAP, argocd_notifications.ARGOCD_CM,
+                                      argocd_notifications.CR_NAME, params["argocd_namespace"]),
         }
     for warning in result.pop("warnings", []):
         module.warn(warning)

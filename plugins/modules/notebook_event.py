@@ -155,7 +155,7 @@ refused:
       type: str
 """
 
-from ansible_collections.mlops.gitops.plugins.module_utils import completion_event, module_runner
+from ansible_collections.mlops.gitops.plugins.module_utils import notebook_event, module_runner
 
 
 def execute(module, api):
@@ -164,7 +164,7 @@ def execute(module, api):
     if missing:
         return missing
     options = {"argocd_namespace": module.params["argocd_namespace"]}
-    return completion_event.reconcile(api, job, options=options, check_mode=module.check_mode)
+    return notebook_event.reconcile(api, job, options=options, check_mode=module.check_mode)
 
 
 def main():

@@ -244,7 +244,7 @@ events:
   elements: str
 """
 
-from ansible_collections.mlops.gitops.plugins.module_utils import app_status, module_runner
+from ansible_collections.mlops.gitops.plugins.module_utils import notebook_status, module_runner
 
 OPTION_KEYS = ("argocd_namespace", "min_interval", "max_failed_jobs", "page_size")
 
@@ -257,8 +257,8 @@ def execute(module, api):
         if missing:
             return missing
         options["namespaces"] = params["namespaces"] or []
-        return app_status.reconcile(api, job, options, check_mode=module.check_mode)
-    return app_status.aggregate(api, params["namespaces"], options, check_mode=module.check_mode)
+        return notebook_status.reconcile(api, job, options, check_mode=module.check_mode)
+    return notebook_status.aggregate(api, params["namespaces"], options, check_mode=module.check_mode)
 
 
 def main():

@@ -143,13 +143,13 @@ watches:
   type: int
 """
 
-from ansible_collections.mlops.gitops.plugins.module_utils import module_runner, wave_wait
+from ansible_collections.mlops.gitops.plugins.module_utils import module_runner, notebook_wait
 
 
 def execute(module, api):
     params = module.params
     try:
-        selector = wave_wait.Selector(
+        selector = notebook_wait.Selector(
             wave=params["wave"],
             application=params["application"],
             names=params["names"],
@@ -160,7 +160,7 @@ def execute(module, api):
         return {"failed": True, "msg": str(exc)}
     if params["timeout"] < 0 or params["watch_timeout"] < 1:
         return {"failed": True, "msg": "timeout must be >= 0 and watch_timeout >= 1 (seconds)"}
-    return wave_wait.wait(
+    return notebook_wait.wait(
         api,
         params["namespace"],
         selector,

@@ -240,7 +240,7 @@ events:
   elements: str
 """
 
-from ansible_collections.mlops.gitops.plugins.module_utils import module_runner, waves
+from ansible_collections.mlops.gitops.plugins.module_utils import module_runner, notebook_wave
 
 
 def execute(module, api):
@@ -248,7 +248,7 @@ def execute(module, api):
     job, missing = module_runner.read_job(api, name, namespace)
     if missing:
         return missing
-    return waves.reconcile(api, job, check_mode=module.check_mode)
+    return notebook_wave.reconcile(api, job, check_mode=module.check_mode)
 
 
 def main():

@@ -11,7 +11,7 @@ import copy
 
 import pytest
 
-from ansible_collections.mlops.gitops.plugins.module_utils import argocd_config, notifications_config, trigger_actions
+from ansible_collections.mlops.gitops.plugins.module_utils import argocd_config, argocd_notifications, trigger_actions
 
 APP = ("argoproj.io", "v1alpha1", "applications")
 ARGOCD = ("argoproj.io", "v1beta1", "argocds")
@@ -160,7 +160,7 @@ def test_the_health_check_install_writes_nothing_the_server_prunes(api, custom, 
 # -- NotificationsConfiguration -------------------------------------------------------------------
 def test_notifications_configuration_prunes_a_misspelt_map_and_keeps_ours(api, custom, namespace):
     body = {"apiVersion": "argoproj.io/v1alpha1", "kind": "NotificationsConfiguration",
-            "metadata": {"name": notifications_config.CR_NAME, "namespace": namespace},
+            "metadata": {"name": argocd_notifications.CR_NAME, "namespace": namespace},
             "spec": {"trigger": {"trigger.x": "- send: [x]"}, "triggers": {"trigger.theirs": "- send: [t]"}}}
     stored = _create_or_rejected(custom, NOTIFICATIONS, namespace, copy.deepcopy(body))
     if stored is None:  # strict validation: create it without the misspelt map
@@ -169,9 +169,9 @@ def test_notifications_configuration_prunes_a_misspelt_map_and_keeps_ours(api, c
     assert "trigger" not in stored["spec"]
     triggers = {"trigger.on-notebook-validation-failed": "- send: [notebook-validation-failed]"}
     templates = {"template.notebook-validation-failed": "message: failed"}
-    notifications_config.install(api, namespace, triggers, templates, target="notifications_cr")
+    argocd_notifications.install(api, namespace, triggers, templates, target="notifications_cr")
     stored = custom.get_namespaced_custom_object(*NOTIFICATIONS[:2], namespace, NOTIFICATIONS[2],
-                                                 notifications_config.CR_NAME)
+                                                 argocd_notifications.CR_NAME)
     assert stored["spec"]["triggers"] == dict(triggers, **{"trigger.theirs": "- send: [t]"})
     assert stored["spec"]["templates"] == templates
 

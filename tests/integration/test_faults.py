@@ -15,7 +15,7 @@ import time
 
 import pytest
 from ansible_collections.mlops.gitops.plugins.module_utils.reconcile import FEATURES, JobReconcile, feature_modules
-from ansible_collections.mlops.gitops.plugins.module_utils import app_status, nvj, triggers
+from ansible_collections.mlops.gitops.plugins.module_utils import notebook_status, nvj, triggers
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import (
     CONFLICT_ATTEMPTS,
     CONFLICT_RETRY_AFTER,
@@ -341,7 +341,7 @@ def test_job_deleted_mid_reconcile_fires_nothing(api, kube, namespace):
     assert pod_deletions(kube, namespace) == []
     assert reconcile(fast_api(api), namespace) is None  # the plugin's next run: "no longer exists"
     options = {"argocd_namespace": namespace, "min_interval": 0}
-    result = app_status.aggregate(fast_api(api), [namespace], options=options)
+    result = notebook_status.aggregate(fast_api(api), [namespace], options=options)
     assert not result.get("failed"), result
     # The job's Application had no notebook status yet and has no jobs now: nothing to write.
     assert nvj.ANN_NOTEBOOK_STATUS not in nvj.annotations(api.get(*APP, APP_NAME, namespace))

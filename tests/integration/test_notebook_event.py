@@ -1,7 +1,7 @@
 """Completion Events against the cluster: exactly one per terminal completion, a new one per re-run,
 the right type, reason, labels, involvedObject and message; the module's check mode."""
 
-from ansible_collections.mlops.gitops.plugins.module_utils import completion_event, nvj
+from ansible_collections.mlops.gitops.plugins.module_utils import notebook_event, nvj
 from tests.support.world import create_job, get_job, set_phase
 
 TRACKED = "argocd.argoproj.io/tracking-id"
@@ -18,15 +18,15 @@ def test_one_event_per_completion(api, namespace):
     create_job(api, namespace, "train", annotations={TRACKED: "fraud:mlops.mlops.dev/NotebookValidationJob:{0}/train"
                                                      .format(namespace)})
     set_phase(api, namespace, "train", "ValidationRunning")
-    assert completion_event.reconcile(api, get_job(api, namespace, "train"))["changed"] is False
+    assert notebook_event.reconcile(api, get_job(api, namespace, "train"))["changed"] is False
 
     set_phase(api, namespace, "train", "Failed", completed="2026-01-24T22:30:00Z", retries=3,
               message="ModuleNotFoundError: No module named 'sklearn'")
     job = get_job(api, namespace, "train")
-    first = completion_event.reconcile(api, job, options={"argocd_namespace": "argocd"})
+    first = notebook_event.reconcile(api, job, options={"argocd_namespace": "argocd"})
     assert first["changed"] is True and first["created"] is True and len(first["events"]) == 1
     for _ in range(2):  # repeated reconciles (other processes too: the name is deterministic)
-        again = completion_event.reconcile(api, get_job(api, namespace, "train"))
+        again = notebook_event.reconcile(api, get_job(api, namespace, "train"))
         assert again["changed"] is False and again["events"] == []
 
     events = completion_events(api, namespace)
@@ -47,7 +47,7 @@ def test_one_event_per_completion(api, namespace):
 
     # The job runs again and succeeds: a new completion, a new (Normal) Event.
     set_phase(api, namespace, "train", "Succeeded", completed="2026-01-25T09:00:00Z")
-    second = completion_event.reconcile(api, get_job(api, namespace, "train"))
+    second = notebook_event.reconcile(api, get_job(api, namespace, "train"))
     assert second["created"] is True
     events = completion_events(api, namespace)
     assert [(e["type"], e["reason"]) for e in events if e["metadata"]["name"] == second["events"][0]] == [

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from ansible_collections.mlops.gitops.plugins.module_utils import app_status, nvj
+from ansible_collections.mlops.gitops.plugins.module_utils import notebook_status, nvj
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import CONFLICT_ATTEMPTS, CONFLICT_RETRY_AFTER
 
 from tests.support import world
@@ -96,7 +96,7 @@ def three_apps(api, namespace, spaces):
 
 def test_three_applications_two_namespaces_every_tracking_style(api, three_apps):
     argocd, ns_a, ns_b = three_apps
-    result = app_status.aggregate(api, [ns_a, ns_b], {"argocd_namespace": argocd}, now=T0)
+    result = notebook_status.aggregate(api, [ns_a, ns_b], {"argocd_namespace": argocd}, now=T0)
     assert result["changed"] and result["missing_applications"] == [] and result["jobs_without_application"] == 1
     assert [(a["namespace"], a["name"], a["action"]) for a in result["applications"]] == sorted(
         [(argocd, "annotated", "updated"), (argocd, "labelled", "updated"), (ns_b, "team", "updated")])
@@ -119,15 +119,15 @@ def test_three_applications_two_namespaces_every_tracking_style(api, three_apps)
     team = notes(api, ns_b, "team")
     assert team[nvj.ANN_NOTEBOOK_SUMMARY] == "2/2 succeeded (100.0% success rate)"
     assert team[nvj.ANN_NOTEBOOK_LAST_FAILURE] == ""
-    assert set(notes(api, argocd, "annotated")) >= set(app_status.MANAGED_KEYS)
+    assert set(notes(api, argocd, "annotated")) >= set(notebook_status.MANAGED_KEYS)
 
 
 def test_reconcile_of_one_job_counts_every_namespace_its_application_used(api, three_apps):
     argocd, ns_a, ns_b = three_apps
     opts = {"argocd_namespace": argocd}
-    app_status.aggregate(api, [ns_a, ns_b], opts, now=T0)
+    notebook_status.aggregate(api, [ns_a, ns_b], opts, now=T0)
     job = set_phase(api, ns_a, "a-ok", "Failed", stamp(9))
-    result = app_status.reconcile(api, job, opts, now=at(1))  # a new failure: written despite the interval
+    result = notebook_status.reconcile(api, job, opts, now=at(1))  # a new failure: written despite the interval
     assert result["parent"] == {"namespace": argocd, "name": "annotated", "source": "tracking-id"}
     assert [a["name"] for a in result["applications"]] == ["annotated"]
     status = status_of(api, argocd, "annotated")
@@ -138,7 +138,7 @@ def test_reconcile_of_one_job_counts_every_namespace_its_application_used(api, t
 def test_apps_in_any_namespace_with_reconcile(api, three_apps):
     argocd, _, ns_b = three_apps
     job = api.get(nvj.API_VERSION, nvj.KIND, "t-ok", ns_b)
-    result = app_status.reconcile(api, job, {"argocd_namespace": argocd}, now=T0)
+    result = notebook_status.reconcile(api, job, {"argocd_namespace": argocd}, now=T0)
     assert result["parent"]["namespace"] == ns_b and result["changed"]
     assert status_of(api, ns_b, "team")["total"] == 2
     assert nvj.ANN_NOTEBOOK_STATUS not in notes(api, argocd, "annotated")  # other Applications untouched
@@ -147,9 +147,9 @@ def test_apps_in_any_namespace_with_reconcile(api, three_apps):
 def test_unchanged_content_sends_no_patch(api, kube, three_apps):
     argocd, ns_a, ns_b = three_apps
     opts = {"argocd_namespace": argocd}
-    app_status.aggregate(api, [ns_a, ns_b], opts, now=T0)
+    notebook_status.aggregate(api, [ns_a, ns_b], opts, now=T0)
     kube.clear_log()
-    result = app_status.aggregate(api, [ns_a, ns_b], opts, now=at(3600))
+    result = notebook_status.aggregate(api, [ns_a, ns_b], opts, now=at(3600))
     assert not result["changed"] and result["deferred"] == []
     assert {a["action"] for a in result["applications"]} == {"unchanged"}
     assert app_patches(kube, api) == []
@@ -159,19 +159,19 @@ def test_unchanged_content_sends_no_patch(api, kube, three_apps):
 def test_debounce_defers_then_the_trailing_write_lands(api, kube, three_apps):
     argocd, ns_a, ns_b = three_apps
     opts = {"argocd_namespace": argocd, "min_interval": 60}
-    app_status.aggregate(api, [ns_a, ns_b], opts, now=T0)
+    notebook_status.aggregate(api, [ns_a, ns_b], opts, now=T0)
     set_phase(api, ns_a, "l-run", "Succeeded", stamp(7))
     kube.clear_log()
-    early = app_status.aggregate(api, [ns_a, ns_b], opts, now=at(20))
+    early = notebook_status.aggregate(api, [ns_a, ns_b], opts, now=at(20))
     assert not early["changed"] and app_patches(kube, api) == []
     what = "Application {}/labelled annotation {}".format(argocd, nvj.ANN_NOTEBOOK_STATUS)
     assert early["deferred"] == [{"what": what, "retry_after": 40,
                                   "reason": "last written 20s ago; at most one write per 60s (min_interval)"}]
     set_phase(api, ns_a, "l-new", "Succeeded", stamp(8))  # more changes while deferred
-    assert app_status.aggregate(api, [ns_a, ns_b], opts, now=at(45))["deferred"][0]["retry_after"] == 15
+    assert notebook_status.aggregate(api, [ns_a, ns_b], opts, now=at(45))["deferred"][0]["retry_after"] == 15
     assert status_of(api, argocd, "labelled")["succeeded"] == 0
 
-    trailing = app_status.aggregate(api, [ns_a, ns_b], opts, now=at(60))  # when the controller requeues
+    trailing = notebook_status.aggregate(api, [ns_a, ns_b], opts, now=at(60))  # when the controller requeues
     assert trailing["changed"] and trailing["deferred"] == []
     assert entry(trailing, argocd, "labelled")["action"] == "updated"
     assert len(app_patches(kube, api)) == 1  # only the Application whose content changed
@@ -182,9 +182,9 @@ def test_debounce_defers_then_the_trailing_write_lands(api, kube, three_apps):
 def test_new_failure_is_written_at_once(api, three_apps):
     argocd, ns_a, ns_b = three_apps
     opts = {"argocd_namespace": argocd, "min_interval": 300}
-    app_status.aggregate(api, [ns_a, ns_b], opts, now=T0)
+    notebook_status.aggregate(api, [ns_a, ns_b], opts, now=T0)
     set_phase(api, ns_b, "t-ok2", "Failed", stamp(9))
-    result = app_status.aggregate(api, [ns_a, ns_b], opts, now=at(2))
+    result = notebook_status.aggregate(api, [ns_a, ns_b], opts, now=at(2))
     assert entry(result, ns_b, "team")["action"] == "updated" and result["deferred"] == []
     team = notes(api, ns_b, "team")
     assert team[nvj.ANN_NOTEBOOK_FAILED] == "1"
@@ -194,14 +194,14 @@ def test_new_failure_is_written_at_once(api, three_apps):
 def test_missing_application_is_reported_not_an_error(api, kube, namespace, spaces):
     (ns,) = spaces(1)
     create_job(api, ns, "lost", "Failed", stamp(1), instance="gone")
-    result = app_status.aggregate(api, [ns], {"argocd_namespace": namespace}, now=T0)
+    result = notebook_status.aggregate(api, [ns], {"argocd_namespace": namespace}, now=T0)
     assert "failed" not in result and not result["changed"]
     assert result["missing_applications"] == [namespace + "/gone"]
     assert entry(result, namespace, "gone")["action"] == "missing"
     assert app_patches(kube, api) == []
     job = api.get(nvj.API_VERSION, nvj.KIND, "lost", ns)
     kube.clear_log()
-    single = app_status.reconcile(api, job, {"argocd_namespace": namespace}, now=T0)
+    single = notebook_status.reconcile(api, job, {"argocd_namespace": namespace}, now=T0)
     assert single["missing_applications"] == [namespace + "/gone"]
     assert [e["verb"] for e in settled_log(kube, api)] == ["get"]  # no list when there is nothing to write
 
@@ -217,13 +217,13 @@ def test_job_being_reconciled_counts_in_its_new_phase(api, namespace, spaces):
     event = json.loads(json.dumps(stale))
     event["status"].update(phase="Succeeded", completionTime=stamp(1))
     event["metadata"]["resourceVersion"] = str(int(stale["metadata"]["resourceVersion"]) + 1000)
-    app_status.reconcile(api, event, opts, now=T0)
+    notebook_status.reconcile(api, event, opts, now=T0)
     status = status_of(api, namespace, "app")
     assert (status["total"], status["succeeded"], status["running"]) == (3, 1, 2)
     # A job created after the list was served is counted too.
     fresh = job_body(ns, "j-new", instance="app", status={"phase": "Failed", "completionTime": stamp(2)})
     fresh["metadata"]["resourceVersion"] = "1"
-    app_status.reconcile(api, fresh, opts, now=at(1))
+    notebook_status.reconcile(api, fresh, opts, now=at(1))
     status = status_of(api, namespace, "app")
     assert (status["total"], status["failed"], status["failedJobs"]) == (4, 1, ["j-new"])
     # An older copy than the list's is not preferred.
@@ -231,7 +231,7 @@ def test_job_being_reconciled_counts_in_its_new_phase(api, namespace, spaces):
     old = api.get(nvj.API_VERSION, nvj.KIND, "j1", ns)
     old["status"]["phase"] = "ValidationRunning"
     old["metadata"]["resourceVersion"] = "1"
-    app_status.reconcile(api, old, opts, now=at(2))
+    notebook_status.reconcile(api, old, opts, now=at(2))
     assert status_of(api, namespace, "app")["succeeded"] == 1  # j1 from the list; j0 is really still running
 
 
@@ -242,14 +242,14 @@ def test_conflict_rereads_then_defers_when_the_budget_is_spent(api, kube, namesp
     opts = {"argocd_namespace": namespace}
     kube.clear_log()
     kube.inject_fault(verb="patch", resource="applications", code=409, count=1)
-    once = app_status.aggregate(api, [ns], opts, now=T0)
+    once = notebook_status.aggregate(api, [ns], opts, now=T0)
     assert once["changed"] and len(app_patches(kube, api)) == 2
     # (the lists are the pass over Applications whose jobs were all deleted)
     assert [e["verb"] for e in settled_log(kube, api)
             if e["resource"] == "applications" and e["verb"] != "list"] == ["get", "patch", "get", "patch"]
     set_phase(api, ns, "j", "Failed", stamp(2))
     kube.inject_fault(verb="patch", resource="applications", code=409, count=CONFLICT_ATTEMPTS)  # the one budget
-    twice = app_status.aggregate(api, [ns], opts, now=at(1))
+    twice = notebook_status.aggregate(api, [ns], opts, now=at(1))
     assert not twice["changed"]
     assert twice["deferred"][0]["retry_after"] == CONFLICT_RETRY_AFTER and "409" in twice["deferred"][0]["reason"]
 
@@ -267,7 +267,7 @@ def test_1200_jobs_across_pages(api, kube, namespace, spaces):
         jobs.append(job_body(ns, "job-{:04d}".format(i), instance=("even", "odd")[i % 2], status=status))
     kube.load(jobs)
     kube.clear_log()
-    result = app_status.aggregate(api, [ns], {"argocd_namespace": namespace, "max_failed_jobs": 5}, now=T0)
+    result = notebook_status.aggregate(api, [ns], {"argocd_namespace": namespace, "max_failed_jobs": 5}, now=T0)
     lists = [e for e in settled_log(kube, api) if e["verb"] == "list" and e["resource"] == nvj.PLURAL]
     assert len(lists) == 3 and all(e["query"].get("limit") == "500" for e in lists)
     even, odd = status_of(api, namespace, "even"), status_of(api, namespace, "odd")
@@ -330,7 +330,7 @@ def test_memory_stays_flat_in_the_number_of_jobs(api, kube, namespace, spaces):
             pass
         tracemalloc.start()
         try:
-            result = app_status.aggregate(api, [ns], {"argocd_namespace": namespace, "page_size": 50}, now=T0)
+            result = notebook_status.aggregate(api, [ns], {"argocd_namespace": namespace, "page_size": 50}, now=T0)
             peaks[count] = tracemalloc.get_traced_memory()[1]
         finally:
             tracemalloc.stop()
@@ -350,7 +350,7 @@ def reconcile_now(api, kube, ns, name, opts, seconds, check_mode=False):
     job = api.get(nvj.API_VERSION, nvj.KIND, name, ns)
     settled_log(kube, api)
     kube.clear_log()
-    return app_status.reconcile(api, job, opts, check_mode=check_mode, now=at(seconds))
+    return notebook_status.reconcile(api, job, opts, check_mode=check_mode, now=at(seconds))
 
 
 LISTED = ("list", "notebookvalidationjobs")
@@ -419,10 +419,10 @@ def test_aggregate_and_refusals_are_not_decided_before_listing(api, kube, namesp
     create_app(api, namespace, "app", home)
     create_job(api, home, "ok", "Succeeded", stamp(1), instance="app")
     opts = {"argocd_namespace": namespace, "min_interval": 60}
-    app_status.aggregate(api, [home], opts, now=T0)
+    notebook_status.aggregate(api, [home], opts, now=T0)
     set_phase(api, home, "ok", "ValidationRunning")
     kube.clear_log()
-    recount = app_status.aggregate(api, [home], opts, now=at(10))
+    recount = notebook_status.aggregate(api, [home], opts, now=at(10))
     assert LISTED in verbs(kube, api)
     assert recount["deferred"][0]["reason"] == "last written 10s ago; at most one write per 60s (min_interval)"
     assert entry(recount, namespace, "app")["running"] == 1  # counted, unlike a pre-list deferral
@@ -444,12 +444,12 @@ def test_an_application_whose_jobs_were_all_deleted_is_recounted(api, namespace,
     create_job(api, ns_a, "run", "ValidationRunning", tracking_app="emptied")
     create_job(api, ns_a, "keep", "Succeeded", stamp(2), tracking_app="untouched")
     opts = {"argocd_namespace": argocd}
-    app_status.aggregate(api, [ns_a], opts, now=T0)
+    notebook_status.aggregate(api, [ns_a], opts, now=T0)
     assert notes(api, argocd, "emptied")[nvj.ANN_NOTEBOOK_SUMMARY] == "1/2 succeeded (50.0% success rate)"
 
     for name in ("ok", "run"):
         api.delete(nvj.API_VERSION, nvj.KIND, name, ns_a)
-    result = app_status.aggregate(api, [ns_a], opts, now=at(3600))
+    result = notebook_status.aggregate(api, [ns_a], opts, now=at(3600))
     assert entry(result, argocd, "emptied")["action"] == "updated", result
     emptied = notes(api, argocd, "emptied")
     assert emptied[nvj.ANN_NOTEBOOK_SUMMARY] == "0/0 succeeded (no notebook validation jobs)"
@@ -458,7 +458,7 @@ def test_an_application_whose_jobs_were_all_deleted_is_recounted(api, namespace,
     assert notes(api, argocd, "untouched")[nvj.ANN_NOTEBOOK_SUMMARY] == "1/1 succeeded (100.0% success rate)"
     assert "1 Application(s) without any counted job recounted" == result["stale_check"]
 
-    settled = app_status.aggregate(api, [ns_a], opts, now=at(7200))  # 0/0 records no namespace: settled
+    settled = notebook_status.aggregate(api, [ns_a], opts, now=at(7200))  # 0/0 records no namespace: settled
     assert not settled["changed"] and [a["name"] for a in settled["applications"]] == ["untouched"]
 
 
@@ -469,7 +469,7 @@ def test_all_namespaces_recounts_an_application_whose_namespace_has_no_job_left(
     create_app(api, argocd, "emptied", ns_a)
     create_job(api, ns_a, "fail", "Failed", stamp(1), tracking_app="emptied")
     opts = {"argocd_namespace": argocd}
-    app_status.aggregate(api, [ns_a], opts, now=T0)
+    notebook_status.aggregate(api, [ns_a], opts, now=T0)
     api.delete(nvj.API_VERSION, nvj.KIND, "fail", ns_a)
-    app_status.aggregate(api, [], dict(opts, all_namespaces=True), now=at(3600))
+    notebook_status.aggregate(api, [], dict(opts, all_namespaces=True), now=at(3600))
     assert notes(api, argocd, "emptied")[nvj.ANN_NOTEBOOK_FAILED] == "0"

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from ansible_collections.mlops.gitops.plugins.module_utils import nvj, wave_wait
+from ansible_collections.mlops.gitops.plugins.module_utils import nvj, notebook_wait
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi, KubeError
 from tests.support.world import create_job, set_phase
 
@@ -62,7 +62,7 @@ def test_succeeds_when_the_last_job_succeeds_while_watching(api, namespace):
     wave3(api, namespace)
     watching = ChangeOnWatch(api, lambda: set_phase(api, namespace, "train", "Succeeded", completed=DONE))
     try:
-        result = wave_wait.wait(watching, namespace, wave_wait.Selector(wave="3"), timeout=20, watch_timeout=10)
+        result = notebook_wait.wait(watching, namespace, notebook_wait.Selector(wave="3"), timeout=20, watch_timeout=10)
     finally:
         watching.join()
     assert not result.get("failed"), result.get("msg")
@@ -77,7 +77,7 @@ def test_fails_fast_naming_the_failed_job(api, namespace):
     watching = ChangeOnWatch(api, lambda: set_phase(api, namespace, "train", "Failed", completed=DONE,
                                                     message="ModuleNotFoundError: No module named 'sklearn'"))
     try:
-        result = wave_wait.wait(watching, namespace, wave_wait.Selector(wave="3"), timeout=30, watch_timeout=10)
+        result = notebook_wait.wait(watching, namespace, notebook_wait.Selector(wave="3"), timeout=30, watch_timeout=10)
     finally:
         watching.join()
     assert result["failed"] is True and not result.get("timed_out")
@@ -89,7 +89,7 @@ def test_fails_fast_naming_the_failed_job(api, namespace):
 
 def test_times_out_listing_what_still_runs(api, namespace):
     wave3(api, namespace)
-    result = wave_wait.wait(api, namespace, wave_wait.Selector(wave="3"), timeout=2, watch_timeout=1)
+    result = notebook_wait.wait(api, namespace, notebook_wait.Selector(wave="3"), timeout=2, watch_timeout=1)
     assert result["failed"] is True and result["timed_out"] is True
     assert "timed out after 2s" in result["msg"]
     assert "1 of 2 not Succeeded yet: train (ValidationRunning)" in result["msg"]
@@ -99,9 +99,9 @@ def test_times_out_listing_what_still_runs(api, namespace):
 
 def test_empty_selection_is_an_error(api, namespace):
     wave3(api, namespace)
-    result = wave_wait.wait(api, namespace, wave_wait.Selector(wave="33"), timeout=5)
+    result = notebook_wait.wait(api, namespace, notebook_wait.Selector(wave="33"), timeout=5)
     assert result["failed"] is True and "none matched" in result["msg"] and "sync-wave 33" in result["msg"]
-    missing = wave_wait.wait(api, namespace, wave_wait.Selector(names=["prepare", "typo"]), timeout=5)
+    missing = notebook_wait.wait(api, namespace, notebook_wait.Selector(names=["prepare", "typo"]), timeout=5)
     assert missing["failed"] is True and "missing: typo" in missing["msg"]
 
 
@@ -111,19 +111,19 @@ def test_block_wave_application_and_names_select(api, namespace):
     set_phase(api, namespace, "other-app", "Succeeded", completed=DONE)
     set_phase(api, namespace, "train", "Succeeded", completed=DONE)
 
-    blocking = wave_wait.wait(api, namespace, wave_wait.Selector(block_wave="5"), timeout=5)
+    blocking = notebook_wait.wait(api, namespace, notebook_wait.Selector(block_wave="5"), timeout=5)
     assert names(blocking["succeeded_jobs"]) == ["train"]
-    by_app = wave_wait.wait(api, namespace, wave_wait.Selector(application="fraud"), timeout=5)
+    by_app = notebook_wait.wait(api, namespace, notebook_wait.Selector(application="fraud"), timeout=5)
     assert names(by_app["succeeded_jobs"]) == ["other-app"]
-    both = wave_wait.wait(api, namespace, wave_wait.Selector(wave="3", names=["prepare", "train"]), timeout=5)
+    both = notebook_wait.wait(api, namespace, notebook_wait.Selector(wave="3", names=["prepare", "train"]), timeout=5)
     assert names(both["succeeded_jobs"]) == ["prepare", "train"] and not both.get("failed")
 
 
 def test_selector_needs_a_criterion_and_integer_waves():
     with pytest.raises(ValueError, match="give wave, block_wave, application or names"):
-        wave_wait.Selector()
+        notebook_wait.Selector()
     with pytest.raises(ValueError, match="wave must be an integer"):
-        wave_wait.Selector(wave="three")
+        notebook_wait.Selector(wave="three")
 
 
 class FirstListExpired(ChangeOnWatch):
@@ -146,7 +146,7 @@ def test_lists_once_then_watches_and_relists_after_410(api, namespace, kube):
     kube.clear_log()
     expiring = FirstListExpired(api, lambda: set_phase(api, namespace, "train", "Succeeded", completed=DONE))
     try:
-        result = wave_wait.wait(expiring, namespace, wave_wait.Selector(wave="3"), timeout=20, watch_timeout=10)
+        result = notebook_wait.wait(expiring, namespace, notebook_wait.Selector(wave="3"), timeout=20, watch_timeout=10)
     finally:
         expiring.join()
     assert not result.get("failed"), result.get("msg")
@@ -169,7 +169,7 @@ def test_deleted_job_is_not_success(api, namespace):
     set_phase(api, namespace, "train", "ValidationRunning")
     watching = ChangeOnWatch(api, lambda: api.delete(nvj.API_VERSION, nvj.KIND, "train", namespace), delay=0.5)
     try:
-        result = wave_wait.wait(watching, namespace, wave_wait.Selector(wave="3"), timeout=3, watch_timeout=2)
+        result = notebook_wait.wait(watching, namespace, notebook_wait.Selector(wave="3"), timeout=3, watch_timeout=2)
     finally:
         watching.join()
     assert result["timed_out"] is True and "train ((deleted))" in result["msg"]

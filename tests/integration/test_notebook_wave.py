@@ -1,7 +1,7 @@
 """Sync-wave markers against the cluster: set on completion, cleared on re-run, no write when settled,
 lost updates re-decided; and the module's wiring (check mode, diff, idempotence, a missing job)."""
 
-from ansible_collections.mlops.gitops.plugins.module_utils import nvj, waves
+from ansible_collections.mlops.gitops.plugins.module_utils import nvj, notebook_wave
 from tests.support.world import create_job, get_job, markers, set_phase
 
 T1 = "2026-01-24T22:30:00Z"
@@ -9,7 +9,7 @@ T2 = "2026-01-25T08:00:00Z"
 
 
 def reconcile(api, namespace, name, **kwargs):
-    return waves.reconcile(api, get_job(api, namespace, name), **kwargs)
+    return notebook_wave.reconcile(api, get_job(api, namespace, name), **kwargs)
 
 
 def test_markers_follow_the_phase_and_settle(api, namespace):
@@ -57,7 +57,7 @@ def test_stale_copy_is_re_read_not_overwritten(api, namespace):
     # Someone else writes the job after we read it: our resourceVersion no longer matches.
     other = {"metadata": {"annotations": {"other": "writer"}}}
     api.patch(nvj.API_VERSION, nvj.KIND, "train", other, namespace=namespace)
-    result = waves.reconcile(api, stale)
+    result = notebook_wave.reconcile(api, stale)
     assert result["changed"] is True
     fresh = get_job(api, namespace, "train")
     assert markers(fresh) == {nvj.ANN_WAVE_COMPLETE: "3", nvj.ANN_COMPLETION_TIME: T1}
@@ -80,7 +80,7 @@ def test_check_mode_sends_the_patch_as_a_dry_run_and_reports_the_diff(api, kube,
     set_phase(api, namespace, "train", "Succeeded", completed=T2)  # retried and succeeded
     stored = get_job(api, namespace, "train")
     kube.clear_log()
-    result = waves.reconcile(api, stored, check_mode=True)
+    result = notebook_wave.reconcile(api, stored, check_mode=True)
     assert result["changed"] is True
     before = {nvj.ANN_WAVE_FAILED: "3", nvj.ANN_FAILURE_TIME: T1}
     after = {nvj.ANN_WAVE_COMPLETE: "3", nvj.ANN_COMPLETION_TIME: T2}

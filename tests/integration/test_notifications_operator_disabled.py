@@ -5,7 +5,7 @@ forcing `configmap` writes it with a warning, as the health-check module does be
 
 import pytest
 
-from ansible_collections.mlops.gitops.plugins.module_utils import notifications_config as nc
+from ansible_collections.mlops.gitops.plugins.module_utils import argocd_notifications as nc
 from ansible_collections.mlops.gitops.plugins.module_utils.argocd_config import ConfigError
 from tests.integration.playbook import assert_alias_deprecated
 

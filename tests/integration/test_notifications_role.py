@@ -1,4 +1,4 @@
-"""The argocd_notifications role, its module and notifications_config against the cluster: argocd-notifications-cm
+"""The argocd_notifications role, its module and its module_utils against the cluster: argocd-notifications-cm
 and the Argo CD Operator's NotificationsConfiguration CR, merging with what is there, idempotence, removal of only
 ours, check mode, diff, and the Go templates reaching Argo CD byte for byte (Ansible must not template them)."""
 
@@ -7,7 +7,7 @@ import pathlib
 import pytest
 import yaml
 
-from ansible_collections.mlops.gitops.plugins.module_utils import notifications_config as nc
+from ansible_collections.mlops.gitops.plugins.module_utils import argocd_notifications as nc
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj
 
 ROLE_FILES = pathlib.Path(nvj.__file__).resolve().parents[2] / "roles" / "argocd_notifications" / "files"

@@ -3,7 +3,7 @@ durations, progress while waiting, the renamed variables), through the real ansi
 
 import time
 
-from ansible_collections.mlops.gitops.plugins.module_utils import wave_wait
+from ansible_collections.mlops.gitops.plugins.module_utils import notebook_wait
 from tests.support.world import create_job, set_phase
 
 DONE = "2026-01-24T22:30:00Z"
@@ -22,7 +22,7 @@ def names(states):
 
 # -- 10. names given as "a, b" ------------------------------------------------------------------
 def test_selector_trims_names():
-    assert wave_wait.Selector(names=["prepare", " train", " ", ""]).names == ["prepare", "train"]
+    assert notebook_wait.Selector(names=["prepare", " train", " ", ""]).names == ["prepare", "train"]
 
 
 def test_playbook_trims_names_given_as_text(playbook, api, namespace):

@@ -2,7 +2,7 @@
 leave the selection while it waits, and when a 410 makes it list again. The client is the real one; the
 throttling is injected in front of it (the request never reaches the server), everything else is the server's."""
 
-from ansible_collections.mlops.gitops.plugins.module_utils import nvj, wave_wait
+from ansible_collections.mlops.gitops.plugins.module_utils import nvj, notebook_wait
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi, KubeError
 from tests.integration.test_notebook_wait import ChangeOnWatch
 from tests.support.world import create_job, set_phase
@@ -47,8 +47,8 @@ def test_a_throttled_or_unavailable_api_is_waited_out(api, namespace):
     sleeps = []
     throttled = Throttled(api, lambda: set_phase(api, namespace, "train", "Succeeded", completed=DONE))
     try:
-        result = wave_wait.wait(throttled, namespace, wave_wait.Selector(wave="3"), timeout=30, watch_timeout=10,
-                                sleep=lambda s: sleeps.append(s))
+        result = notebook_wait.wait(throttled, namespace, notebook_wait.Selector(wave="3"), timeout=30,
+                                    watch_timeout=10, sleep=lambda s: sleeps.append(s))
     finally:
         throttled.join()
     assert not result.get("failed"), result.get("msg")
@@ -66,7 +66,7 @@ def test_forbidden_is_still_fatal(api, namespace):
 
     set_phase(api, namespace, "train", "ValidationRunning")
     try:
-        wave_wait.wait(Forbidden(api.client), namespace, wave_wait.Selector(wave="3"), timeout=5)
+        notebook_wait.wait(Forbidden(api.client), namespace, notebook_wait.Selector(wave="3"), timeout=5)
     except KubeError as exc:
         assert exc.status == 403
     else:
@@ -84,7 +84,7 @@ def test_a_selection_that_empties_while_waiting_is_an_error(api, namespace):
 
     watching = ChangeOnWatch(api, move_both)
     try:
-        result = wave_wait.wait(watching, namespace, wave_wait.Selector(wave="3"), timeout=20, watch_timeout=10)
+        result = notebook_wait.wait(watching, namespace, notebook_wait.Selector(wave="3"), timeout=20, watch_timeout=10)
     finally:
         watching.join()
     assert result["failed"] is True and not result.get("timed_out"), result
@@ -115,7 +115,7 @@ def test_after_a_410_a_job_that_left_the_selection_is_not_taken_for_deleted(api,
         set_phase(api, namespace, name, "ValidationRunning")
     expiring = ExpiredThenChanged(api, namespace)
     expiring._api = api
-    result = wave_wait.wait(expiring, namespace, wave_wait.Selector(wave="3"), timeout=8, watch_timeout=4)
+    result = notebook_wait.wait(expiring, namespace, notebook_wait.Selector(wave="3"), timeout=8, watch_timeout=4)
     assert expiring.lists == 2
     assert not result.get("failed"), result.get("msg")
     assert names(result["succeeded_jobs"]) == ["prepare"] and result["pending_jobs"] == []

@@ -1,7 +1,7 @@
 """The test CRDs (tests/data/crds) against what the collection writes and reads, and against the upstream CRDs.
 
 Every object shape the collection writes is produced here by the real code (trigger_actions,
-argocd_config, notifications_config, waves) against a recording fake API, and each written field
+argocd_config, argocd_notifications, notebook_wave) against a recording fake API, and each written field
 must be declared, with a matching type, in our CRD schema and, when ``../shared/reference/crds`` (or
 ``MLOPS_TEST_CRDS``) is there, in the upstream projects' own CRD: a field a real API server would
 prune (a misspelling, a field of another version) fails here. Fields the collection reads must be
@@ -18,9 +18,9 @@ import yaml
 
 from ansible_collections.mlops.gitops.plugins.module_utils import (
     argocd_config,
-    notifications_config,
+    argocd_notifications,
+    notebook_wave,
     trigger_actions,
-    waves,
 )
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi
 from tests import crds
@@ -67,7 +67,7 @@ READS = {
         "status.operationState.operation.info[].value",
     ],
     NVJ: [
-        "status.phase",  # nvj.py, wave_wait.py, health.lua
+        "status.phase",  # nvj.py, notebook_wait.py, health.lua
         "status.message",
         "status.startTime",
         "status.completionTime",
@@ -90,7 +90,7 @@ READS = {
         "spec.resourceHealthChecks[].group",  # argocd_config.plan_list identity, tools/demo.py
         "spec.resourceHealthChecks[].kind",
         "spec.resourceHealthChecks[].check",
-        "spec.notifications.enabled",  # notifications_config's advice
+        "spec.notifications.enabled",  # argocd_notifications's advice
     ],
     NOTIFICATIONS: ["spec.triggers", "spec.templates"],
     ISVC: ["spec.predictor.annotations"],
@@ -351,10 +351,10 @@ def _health_check_writes():
 
 
 def _notification_writes():
-    cr = {"apiVersion": notifications_config.CR_API_VERSION, "kind": notifications_config.CR_KIND,
-          "metadata": _meta(notifications_config.CR_NAME), "spec": {"triggers": {"trigger.theirs": "- send: [x]"}}}
+    cr = {"apiVersion": argocd_notifications.CR_API_VERSION, "kind": argocd_notifications.CR_KIND,
+          "metadata": _meta(argocd_notifications.CR_NAME), "spec": {"triggers": {"trigger.theirs": "- send: [x]"}}}
     api = RecordingApi(cr)
-    notifications_config.install(api, "argocd", {"trigger.on-notebook-validation-failed": "- send: [t]"},
+    argocd_notifications.install(api, "argocd", {"trigger.on-notebook-validation-failed": "- send: [t]"},
                                  {"template.notebook-validation-failed": "message: m"},
                                  target="notifications_cr")
     return api.patches
@@ -362,7 +362,7 @@ def _notification_writes():
 
 def _nvj_writes():
     job = {"apiVersion": "mlops.mlops.dev/v1alpha1", "kind": "NotebookValidationJob", "metadata": _meta("job")}
-    return [(NVJ, waves.build_patch(job, {"mlops.dev/wave-complete": "true", "mlops.dev/wave-failed": None}))]
+    return [(NVJ, notebook_wave.build_patch(job, {"mlops.dev/wave-complete": "true", "mlops.dev/wave-failed": None}))]
 
 
 def written():

@@ -23,7 +23,7 @@ def test_the_steps_run_in_one_order_and_each_names_its_module():
     assert reconcile.FEATURES == ("waves", "events", "triggers", "status")
     modules = reconcile.feature_modules()
     assert [m.__name__.rsplit(".", 1)[1] for m in modules.values()] == [
-        "waves", "completion_event", "triggers", "app_status"]
+        "notebook_wave", "notebook_event", "triggers", "notebook_status"]
     assert all(callable(m.reconcile) for m in modules.values())
     assert callable(modules["status"].aggregate)
     assert list(reconcile.feature_modules(["events"])) == ["events"]

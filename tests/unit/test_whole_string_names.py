@@ -1,17 +1,17 @@
 """Names are matched as whole strings everywhere (issue 14 item 6): a "$"-anchored pattern accepts a trailing
 newline. The trigger, Application-name and sync-wave checks are covered in test_triggers, test_parent_lookup
-and test_waves; these are the other two patterns of the collection."""
+and test_wave_logic; these are the other two patterns of the collection."""
 
 import pytest
 
-from ansible_collections.mlops.gitops.plugins.module_utils import notifications_config
+from ansible_collections.mlops.gitops.plugins.module_utils import argocd_notifications
 from ansible_collections.mlops.gitops.plugins.test.collection_installed import collection_installed
 
 
 def test_a_notifications_key_with_a_trailing_newline_is_refused():
-    with pytest.raises(notifications_config.ConfigError):
-        notifications_config.check_entries({"trigger.on-notebook-failed\n": "- when: 'true'"}, {})
-    notifications_config.check_entries({"trigger.on-notebook-failed": "- when: 'true'"}, {})
+    with pytest.raises(argocd_notifications.ConfigError):
+        argocd_notifications.check_entries({"trigger.on-notebook-failed\n": "- when: 'true'"}, {})
+    argocd_notifications.check_entries({"trigger.on-notebook-failed": "- when: 'true'"}, {})
 
 
 def test_a_collection_name_with_a_trailing_newline_is_refused():

@@ -81,7 +81,7 @@ def aggregation(cluster, sizes=SIZES):
 
 
 def child(kubeconfig, namespace):
-    from ansible_collections.mlops.gitops.plugins.module_utils import app_status
+    from ansible_collections.mlops.gitops.plugins.module_utils import notebook_status
     from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi
 
     api = KubeApi.from_auth(kubeconfig=kubeconfig)
@@ -91,14 +91,14 @@ def child(kubeconfig, namespace):
     walls, cpus, result, requests = [], [], None, None
     for _ in range(RUNS):
         wall, cpu = time.perf_counter(), time.process_time()
-        outcome = app_status.reconcile(api, job, options=options)
+        outcome = notebook_status.reconcile(api, job, options=options)
         walls.append(time.perf_counter() - wall)
         cpus.append(time.process_time() - cpu)
         if result is None:  # the first run writes the Application; later ones find it unchanged
             result, requests = outcome, dict(api.counts)
     rss_growth = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) * 1024
     tracemalloc.start()
-    traced = app_status.reconcile(api, job, options=options)
+    traced = notebook_status.reconcile(api, job, options=options)
     _current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     entry = result["applications"][0]

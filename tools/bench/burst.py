@@ -2,7 +2,7 @@
 
 A discrete-event loop plays the Go operator and the controller: at its moment each job's status
 is written (status subresource, over HTTP), which wakes the controller for that job; the
-controller runs the Application status step (``app_status.reconcile`` with ``now=`` the simulated
+controller runs the Application status step (``notebook_status.reconcile`` with ``now=`` the simulated
 time — the only step that writes the Application). A ``deferred`` result requeues the job after
 ``retry_after`` seconds, one pending requeue per job as in controller-runtime's work queue. The
 loop ends when the queue is empty; then the Application writes are counted (every request the client
@@ -39,7 +39,7 @@ def recorded(api):
 
 def burst(cluster, api, jobs=JOBS, window=WINDOW, min_interval=MIN_INTERVAL):
     """Benchmark 4: ``cluster`` is the session's ``TestCluster``, ``api`` a KubeApi straight to kube-apiserver."""
-    from ansible_collections.mlops.gitops.plugins.module_utils import app_status, nvj
+    from ansible_collections.mlops.gitops.plugins.module_utils import notebook_status, nvj
 
     namespace = "bench-burst"
     names = ["job-{0:04d}".format(i) for i in range(jobs)]
@@ -66,9 +66,9 @@ def burst(cluster, api, jobs=JOBS, window=WINDOW, min_interval=MIN_INTERVAL):
         else:
             del pending[name]
         job = api.get(nvj.API_VERSION, nvj.KIND, name, namespace)
-        result = app_status.reconcile(api, job, options=options, now=moment)
+        result = notebook_status.reconcile(api, job, options=options, now=moment)
         reconciles += 1
-        if any(a.get("action") == app_status.UPDATED for a in result["applications"]):
+        if any(a.get("action") == notebook_status.UPDATED for a in result["applications"]):
             written_at.append(offset)
         waits = [d["retry_after"] for d in result.get("deferred") or []]
         if waits:
@@ -83,7 +83,7 @@ def burst(cluster, api, jobs=JOBS, window=WINDOW, min_interval=MIN_INTERVAL):
     app = cluster.get(*world.APP, world.APP_NAME, namespace)
     status = json.loads(nvj.annotations(app)[nvj.ANN_NOTEBOOK_STATUS])
     exact = (status["total"], status["succeeded"], status["failed"], status["running"]) == (jobs, jobs, 0, 0) \
-        and nvj.annotations(app)[nvj.ANN_NOTEBOOK_SUMMARY] == app_status.summary(jobs, jobs)
+        and nvj.annotations(app)[nvj.ANN_NOTEBOOK_SUMMARY] == notebook_status.summary(jobs, jobs)
     gaps = [b - a for a, b in zip(written_at, written_at[1:])]
     return {
         "jobs": jobs,

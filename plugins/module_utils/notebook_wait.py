@@ -16,7 +16,7 @@ __metaclass__ = type
 import math
 import time
 
-from ansible_collections.mlops.gitops.plugins.module_utils import argo_app, nvj, waves
+from ansible_collections.mlops.gitops.plugins.module_utils import argo_app, nvj, notebook_wave
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError
 
 DELETED = "(deleted)"
@@ -43,7 +43,7 @@ class Selector:
     def _wave(field, value):
         if value is None or value == "":
             return None
-        parsed = waves.parse_wave(value.strip() if isinstance(value, str) else value)
+        parsed = notebook_wave.parse_wave(value.strip() if isinstance(value, str) else value)
         if parsed is None:
             raise ValueError(
                 "{0} must be an integer, as in argocd.argoproj.io/sync-wave; got {1!r}".format(field, value)
@@ -53,10 +53,10 @@ class Selector:
     def matches(self, job):
         if self.names and nvj.metadata(job).get("name") not in self.names:
             return False
-        if self.wave is not None and waves.wave_of(job) != self.wave:
+        if self.wave is not None and notebook_wave.wave_of(job) != self.wave:
             return False
         if self.block_wave is not None:
-            if waves.parse_wave(nvj.annotations(job).get(nvj.ANN_BLOCK_WAVE)) != self.block_wave:
+            if notebook_wave.parse_wave(nvj.annotations(job).get(nvj.ANN_BLOCK_WAVE)) != self.block_wave:
                 return False
         if self.application and not self._in_application(job):
             return False
@@ -91,7 +91,7 @@ def job_state(job):
     return {
         "name": nvj.metadata(job).get("name"),
         "phase": nvj.phase(job) or NO_STATUS,
-        "wave": waves.wave_of(job),
+        "wave": notebook_wave.wave_of(job),
         "message": st.get("message"),
     }
 

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from ansible_collections.mlops.gitops.plugins.module_utils import app_status, nvj
+from ansible_collections.mlops.gitops.plugins.module_utils import notebook_status, nvj
 
 from tests.support import world
 
@@ -27,15 +27,15 @@ def stamp(minute):
 
 
 def annotations_for(jobs, now=T0, max_failed_jobs=20):
-    tally = app_status.Tally(max_failed_jobs)
+    tally = notebook_status.Tally(max_failed_jobs)
     for item in jobs:
         tally.add(item)
-    return app_status.build_annotations(tally, now)
+    return notebook_status.build_annotations(tally, now)
 
 
 # -- tally ------------------------------------------------------------------------------------
 def test_tally_counts_every_non_terminal_phase_as_running():
-    tally = app_status.Tally()
+    tally = notebook_status.Tally()
     phases = [None, "Initializing", "Building", "BuildComplete", "ValidationRunning", "Pending", "Running",
               "SomethingNew", "Succeeded", "Succeeded", "Failed"]
     for i, phase in enumerate(phases):
@@ -44,12 +44,12 @@ def test_tally_counts_every_non_terminal_phase_as_running():
 
 
 def test_tally_keeps_only_a_bounded_list_of_failures_newest_first():
-    tally = app_status.Tally(max_failed_jobs=3)
+    tally = notebook_status.Tally(max_failed_jobs=3)
     for minute in range(50):
         tally.add(job("f{:02d}".format(minute), "Failed", completed=stamp(minute)))
         assert len(tally._failed) <= 6  # memory bound: never more than twice the limit
     assert tally.failed_jobs() == ["f49", "f48", "f47"]
-    status = app_status.build_status(tally, T0)
+    status = notebook_status.build_status(tally, T0)
     assert status["failed"] == 50 and status["failedJobsOmitted"] == 47
 
 
@@ -95,18 +95,18 @@ def test_last_failure_and_success_references_name_the_newest():
 def test_references_are_empty_strings_without_terminal_jobs():
     ann = annotations_for([job("a", "Building")])
     assert ann[nvj.ANN_NOTEBOOK_LAST_FAILURE] == "" and ann[nvj.ANN_NOTEBOOK_LAST_SUCCESS] == ""
-    assert set(ann) == set(app_status.MANAGED_KEYS)
+    assert set(ann) == set(notebook_status.MANAGED_KEYS)
 
 
 def test_merge_equals_one_pass():
     jobs = [job("j{}".format(i), ("Failed", "Succeeded", None)[i % 3], namespace="ns{}".format(i % 2),
                 completed=stamp(i)) for i in range(30)]
     whole = annotations_for(jobs, max_failed_jobs=4)
-    first, second = app_status.Tally(4), app_status.Tally(4)
+    first, second = notebook_status.Tally(4), notebook_status.Tally(4)
     for item in jobs:
         (first if nvj.metadata(item)["namespace"] == "ns0" else second).add(item)
     first.merge(second)
-    assert app_status.build_annotations(first, T0) == whole
+    assert notebook_status.build_annotations(first, T0) == whole
 
 
 def test_status_json_is_compact_with_the_documented_keys():
@@ -128,7 +128,7 @@ def test_status_json_is_compact_with_the_documented_keys():
     (0, 0, "0/0 succeeded (no notebook validation jobs)"),
 ])
 def test_summary(succeeded, total, text):
-    assert app_status.summary(succeeded, total) == text
+    assert notebook_status.summary(succeeded, total) == text
 
 
 # -- equality and debounce --------------------------------------------------------------------
@@ -138,16 +138,16 @@ BASE = [job("a", "Succeeded", completed=stamp(1)), job("b", "Failed", completed=
 def test_same_content_ignores_only_last_update():
     before = annotations_for(BASE, now=T0)
     later = annotations_for(BASE, now=T0 + datetime.timedelta(hours=1))
-    assert before != later and app_status.same_content(before, later)
+    assert before != later and notebook_status.same_content(before, later)
     changed = annotations_for(BASE[:2] + [job("c", "Succeeded", completed=stamp(3))])
-    assert not app_status.same_content(before, changed)
+    assert not notebook_status.same_content(before, changed)
 
 
 def test_same_content_sees_flat_values_and_bad_json():
     before = annotations_for(BASE)
     for key, value in ((nvj.ANN_NOTEBOOK_SUMMARY, "edited"), (nvj.ANN_NOTEBOOK_LAST_SUCCESS, None),
                        (nvj.ANN_NOTEBOOK_STATUS, "{not json"), (nvj.ANN_NOTEBOOK_STATUS, "[1]")):
-        assert not app_status.same_content(dict(before, **{key: value}), annotations_for(BASE))
+        assert not notebook_status.same_content(dict(before, **{key: value}), annotations_for(BASE))
 
 
 def _at(seconds):
@@ -165,29 +165,29 @@ FEWER_FAILED = [job("a", "Succeeded", completed=stamp(1)), job("c", "Building")]
 
 DEBOUNCE_TABLE = [
     # (id, existing jobs or None, new jobs, seconds since the last write, min_interval, action, retry_after)
-    ("first write", None, BASE, 0, 60, app_status.UPDATED, None),
-    ("unchanged within interval", BASE, BASE, 5, 60, app_status.UNCHANGED, None),
-    ("unchanged long after", BASE, BASE, 5000, 60, app_status.UNCHANGED, None),
-    ("change too early", BASE, SUCCEEDED_MORE, 20, 60, app_status.DEFERRED, 40),
-    ("change fractional", BASE, SUCCEEDED_MORE, 59.2, 60, app_status.DEFERRED, 1),
-    ("new running job too early", BASE, RUNNING_ONE, 1, 60, app_status.DEFERRED, 59),
-    ("change at the boundary", BASE, SUCCEEDED_MORE, 60, 60, app_status.UPDATED, None),
-    ("change after interval", BASE, SUCCEEDED_MORE, 61, 60, app_status.UPDATED, None),
-    ("new failure bypasses", BASE, FAILED_MORE, 1, 60, app_status.UPDATED, None),
-    ("same job fails again", BASE, REFAILED, 1, 60, app_status.UPDATED, None),
-    ("fewer failures waits", BASE, FEWER_FAILED, 1, 60, app_status.DEFERRED, 59),
-    ("no interval", BASE, SUCCEEDED_MORE, 0, 0, app_status.UPDATED, None),
-    ("clock skew", BASE, SUCCEEDED_MORE, -300, 60, app_status.UPDATED, None),
-    ("long interval", BASE, SUCCEEDED_MORE, 100, 3600, app_status.DEFERRED, 3500),
+    ("first write", None, BASE, 0, 60, notebook_status.UPDATED, None),
+    ("unchanged within interval", BASE, BASE, 5, 60, notebook_status.UNCHANGED, None),
+    ("unchanged long after", BASE, BASE, 5000, 60, notebook_status.UNCHANGED, None),
+    ("change too early", BASE, SUCCEEDED_MORE, 20, 60, notebook_status.DEFERRED, 40),
+    ("change fractional", BASE, SUCCEEDED_MORE, 59.2, 60, notebook_status.DEFERRED, 1),
+    ("new running job too early", BASE, RUNNING_ONE, 1, 60, notebook_status.DEFERRED, 59),
+    ("change at the boundary", BASE, SUCCEEDED_MORE, 60, 60, notebook_status.UPDATED, None),
+    ("change after interval", BASE, SUCCEEDED_MORE, 61, 60, notebook_status.UPDATED, None),
+    ("new failure bypasses", BASE, FAILED_MORE, 1, 60, notebook_status.UPDATED, None),
+    ("same job fails again", BASE, REFAILED, 1, 60, notebook_status.UPDATED, None),
+    ("fewer failures waits", BASE, FEWER_FAILED, 1, 60, notebook_status.DEFERRED, 59),
+    ("no interval", BASE, SUCCEEDED_MORE, 0, 0, notebook_status.UPDATED, None),
+    ("clock skew", BASE, SUCCEEDED_MORE, -300, 60, notebook_status.UPDATED, None),
+    ("long interval", BASE, SUCCEEDED_MORE, 100, 3600, notebook_status.DEFERRED, 3500),
 ]
 
 
 @pytest.mark.parametrize("case", DEBOUNCE_TABLE, ids=[c[0] for c in DEBOUNCE_TABLE])
 def test_decide(case):
     _, old_jobs, new_jobs, elapsed, interval, action, retry_after = case
-    existing = app_status.managed(annotations_for(old_jobs, now=T0) if old_jobs else {})
+    existing = notebook_status.managed(annotations_for(old_jobs, now=T0) if old_jobs else {})
     now = _at(elapsed)
-    got = app_status.decide(existing, annotations_for(new_jobs, now=now), now, interval)
+    got = notebook_status.decide(existing, annotations_for(new_jobs, now=now), now, interval)
     assert (got[0], got[2]) == (action, retry_after), got[1]
 
 
@@ -196,7 +196,7 @@ def test_unparseable_last_update_does_not_block_a_write():
     status = json.loads(existing[nvj.ANN_NOTEBOOK_STATUS])
     status["lastUpdate"] = "yesterday"
     existing[nvj.ANN_NOTEBOOK_STATUS] = json.dumps(status)
-    assert app_status.decide(existing, annotations_for(SUCCEEDED_MORE), T0, 60)[0] == app_status.UPDATED
+    assert notebook_status.decide(existing, annotations_for(SUCCEEDED_MORE), T0, 60)[0] == notebook_status.UPDATED
 
 
 # -- the debounce decided before listing (reconcile of one job) ----------------------------------
@@ -229,26 +229,27 @@ BEFORE_LIST_TABLE = [
 @pytest.mark.parametrize("case", BEFORE_LIST_TABLE, ids=[c[0] for c in BEFORE_LIST_TABLE])
 def test_decide_before_listing(case):
     _, item, elapsed, interval, retry_after = case
-    existing = app_status.managed(annotations_for(BASE, now=T0))
-    got = app_status.decide_before_listing(existing, item, _at(elapsed), interval)
+    existing = notebook_status.managed(annotations_for(BASE, now=T0))
+    got = notebook_status.decide_before_listing(existing, item, _at(elapsed), interval)
     if retry_after is None:
         assert got is None
     else:
-        assert got[0] == app_status.DEFERRED and got[2] == retry_after, got
+        assert got[0] == notebook_status.DEFERRED and got[2] == retry_after, got
         assert "min_interval" in got[1] and "counted when the interval is over" in got[1]
 
 
 @pytest.mark.parametrize("edit", [
     {"lastUpdate": "yesterday"}, {"lastUpdate": None}, {"lastUpdate": 1769293800}, "{not json", None])
 def test_unreadable_last_update_does_not_skip_the_list(edit):
-    existing = app_status.managed(annotations_for(BASE, now=T0))
+    existing = notebook_status.managed(annotations_for(BASE, now=T0))
     if isinstance(edit, dict):
         status = json.loads(existing[nvj.ANN_NOTEBOOK_STATUS])
         status.update(edit)
         existing[nvj.ANN_NOTEBOOK_STATUS] = json.dumps(status)
     else:
         existing[nvj.ANN_NOTEBOOK_STATUS] = edit
-    assert app_status.decide_before_listing(existing, job("c", "Succeeded", completed=stamp(3)), _at(1), 60) is None
+    finished = job("c", "Succeeded", completed=stamp(3))
+    assert notebook_status.decide_before_listing(existing, finished, _at(1), 60) is None
 
 
 # (a failure without a completion time is not counted failed yet: no reference is written for it)
@@ -256,21 +257,21 @@ def test_unreadable_last_update_does_not_skip_the_list(edit):
 def test_written_references_parse_back_to_the_tallys_references(completed):
     failed = job("f", "Failed", completed=completed)
     written = annotations_for([failed])[nvj.ANN_NOTEBOOK_LAST_FAILURE]
-    assert app_status.parse_completion_ref(written) == app_status.completion_ref(failed)
-    assert app_status.failure_reflected({nvj.ANN_NOTEBOOK_LAST_FAILURE: written}, failed)
+    assert notebook_status.parse_completion_ref(written) == notebook_status.completion_ref(failed)
+    assert notebook_status.failure_reflected({nvj.ANN_NOTEBOOK_LAST_FAILURE: written}, failed)
 
 
 @pytest.mark.parametrize("value", ["", None, "ml/f", 42])
 def test_absent_or_malformed_references_reflect_nothing(value):
-    assert app_status.parse_completion_ref(value) is None
+    assert notebook_status.parse_completion_ref(value) is None
     failed = job("f", "Failed", completed=stamp(1))
-    assert not app_status.failure_reflected({nvj.ANN_NOTEBOOK_LAST_FAILURE: value}, failed)
+    assert not notebook_status.failure_reflected({nvj.ANN_NOTEBOOK_LAST_FAILURE: value}, failed)
 
 
 def test_recorded_namespaces():
     app = {"metadata": {"annotations": annotations_for([job("a", namespace="x"), job("b", namespace="y")])}}
-    assert app_status.recorded_namespaces(app) == {"x", "y"}
-    assert app_status.recorded_namespaces({"metadata": {"annotations": {nvj.ANN_NOTEBOOK_STATUS: "{}"}}}) == set()
+    assert notebook_status.recorded_namespaces(app) == {"x", "y"}
+    assert notebook_status.recorded_namespaces({"metadata": {"annotations": {nvj.ANN_NOTEBOOK_STATUS: "{}"}}}) == set()
 
 
 # -- entry points without I/O -----------------------------------------------------------------
@@ -278,24 +279,24 @@ def test_recorded_namespaces():
                                      {"argocd_namespace": ""}])
 def test_bad_options_fail_with_a_message(options):
     key = next(iter(options))
-    result = app_status.reconcile(None, job("a"), options)
+    result = notebook_status.reconcile(None, job("a"), options)
     assert result["failed"] and key in result["msg"]
-    assert app_status.aggregate(None, ["ml"], options)["failed"]
+    assert notebook_status.aggregate(None, ["ml"], options)["failed"]
 
 
 def test_job_without_parent_is_a_no_op_without_requests():
     orphan = job("a")
     orphan["metadata"]["labels"] = {}
-    result = app_status.reconcile(None, orphan)  # None as api: any request would raise
+    result = notebook_status.reconcile(None, orphan)  # None as api: any request would raise
     assert result["changed"] is False and result["parent"] is None and result["applications"] == []
 
 
 def test_a_failure_without_completion_time_is_not_counted_failed_yet():
     """The Go operator's two-step failure: Failed without completionTime, then with it. Counted failed only
     once the time is there, so notebook-last-failure (the notification trigger's oncePer) changes once."""
-    first = app_status.Tally()
+    first = notebook_status.Tally()
     first.add(job("train", "Failed"))
     assert (first.failed, first.running, first.last_failure) == (0, 1, None)
-    second = app_status.Tally()
+    second = notebook_status.Tally()
     second.add(job("train", "Failed", completed=stamp(3)))
     assert (second.failed, second.running) == (1, 0) and second.last_failure[2] == "ml/train@" + stamp(3)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from ansible_collections.mlops.gitops.plugins.module_utils import completion_event as ce
+from ansible_collections.mlops.gitops.plugins.module_utils import notebook_event as ce
 from ansible_collections.mlops.gitops.plugins.module_utils import events
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi
 

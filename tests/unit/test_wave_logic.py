@@ -6,7 +6,7 @@ import pathlib
 import pytest
 import yaml
 
-from ansible_collections.mlops.gitops.plugins.module_utils import nvj, waves
+from ansible_collections.mlops.gitops.plugins.module_utils import nvj, notebook_wave
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi
 
 CASES = sorted((pathlib.Path(__file__).parents[1] / "data" / "wave_cases").glob("*.yaml"))
@@ -20,28 +20,28 @@ def test_there_are_cases():
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
 def test_wave_case(path):
     case = yaml.safe_load(path.read_text())
-    assert waves.marker_changes(case["object"], now=NOW) == case["expected_changes"], case["description"]
+    assert notebook_wave.marker_changes(case["object"], now=NOW) == case["expected_changes"], case["description"]
 
 
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
 def test_applying_the_patch_settles(path):
     """After the patch, deciding again finds nothing to do: a second reconcile never writes."""
     job = yaml.safe_load(path.read_text())["object"]
-    changes = waves.marker_changes(job, now=NOW)
+    changes = notebook_wave.marker_changes(job, now=NOW)
     ann = job["metadata"]["annotations"]
     for key, value in changes.items():
         if value is None:
             ann.pop(key, None)
         else:
             ann[key] = value
-    assert waves.marker_changes(job, now=NOW) == {}
+    assert notebook_wave.marker_changes(job, now=NOW) == {}
 
 
 def test_patch_is_merge_patch_with_resource_version_and_nulls():
     job = {"metadata": {"resourceVersion": "42", "annotations": {nvj.ANN_WAVE_FAILED: "3"}},
            "status": {"phase": "Running"}}
-    changes = waves.marker_changes(job)
-    assert waves.build_patch(job, changes) == {
+    changes = notebook_wave.marker_changes(job)
+    assert notebook_wave.build_patch(job, changes) == {
         "metadata": {"resourceVersion": "42", "annotations": {nvj.ANN_WAVE_FAILED: None}}
     }
 
@@ -50,11 +50,11 @@ def test_no_completion_time_waits_for_it():
     """A terminal phase without completionTime is the first step of the Go operator's two-step failure:
     marking it with another time would rewrite the marker one step later."""
     job = {"metadata": {"annotations": {nvj.ANN_SYNC_WAVE: "2"}}, "status": {"phase": "Failed"}}
-    assert waves.marker_changes(job, now=NOW) == {}
+    assert notebook_wave.marker_changes(job, now=NOW) == {}
     job["status"]["completionTime"] = "yesterday"
-    assert waves.marker_changes(job, now=NOW) == {}
+    assert notebook_wave.marker_changes(job, now=NOW) == {}
     job["status"]["completionTime"] = "2026-02-01T12:00:00Z"
-    assert waves.marker_changes(job) == {nvj.ANN_WAVE_FAILED: "2", nvj.ANN_FAILURE_TIME: "2026-02-01T12:00:00Z"}
+    assert notebook_wave.marker_changes(job) == {nvj.ANN_WAVE_FAILED: "2", nvj.ANN_FAILURE_TIME: "2026-02-01T12:00:00Z"}
 
 
 class _Recorder(KubeApi):
@@ -80,9 +80,9 @@ def test_bad_completion_time_is_missing_with_a_warning_event():
            "metadata": {"name": "train", "namespace": "ml", "uid": "u-1", "annotations": {}},
            "status": {"phase": "Succeeded", "startTime": "2026-01-24T22:00:00Z", "completionTime": "yesterday"}}
     api = _Recorder()
-    result = waves.reconcile(api, job)
+    result = notebook_wave.reconcile(api, job)
     assert result["changed"] is False and result["markers"] == {}
-    assert result["deferred"][0]["retry_after"] == waves.INVALID_TIME_RETRY
+    assert result["deferred"][0]["retry_after"] == notebook_wave.INVALID_TIME_RETRY
     [event] = api.created
     assert (event["type"], event["reason"]) == ("Warning", "InvalidStatusTime")
     assert "status.completionTime 'yesterday' is not an RFC 3339 time" in event["message"]
@@ -91,7 +91,7 @@ def test_bad_completion_time_is_missing_with_a_warning_event():
 
 def test_fractional_completion_time_is_normalized():
     job = {"metadata": {}, "status": {"phase": "Failed", "completionTime": "2026-01-24T22:30:00.123456Z"}}
-    assert waves.desired_markers(job)[nvj.ANN_FAILURE_TIME] == "2026-01-24T22:30:00Z"
+    assert notebook_wave.desired_markers(job)[nvj.ANN_FAILURE_TIME] == "2026-01-24T22:30:00Z"
 
 
 @pytest.mark.parametrize(
@@ -100,13 +100,13 @@ def test_fractional_completion_time_is_normalized():
      ("3\n", None), ("\n3", None), (True, None), (None, None)],
 )
 def test_parse_wave(value, expected):
-    assert waves.parse_wave(value) == expected
+    assert notebook_wave.parse_wave(value) == expected
 
 
 def test_wave_with_a_trailing_newline_is_wave_0_as_in_argo_cd():
     """strconv.Atoi("3\\n") fails, so Argo CD syncs that job in wave 0: so must the markers say."""
     job = {"metadata": {"annotations": {"argocd.argoproj.io/sync-wave": "3\n"}}}
-    assert waves.wave_of(job) == "0"
+    assert notebook_wave.wave_of(job) == "0"
 
 
 class _NoWrites(KubeApi):
@@ -121,7 +121,7 @@ class _NoWrites(KubeApi):
 
 def test_reconcile_settled_job_sends_nothing():
     job = yaml.safe_load((CASES[0].parent / "succeeded-settled.yaml").read_text())["object"]
-    result = waves.reconcile(_NoWrites(), job)
+    result = notebook_wave.reconcile(_NoWrites(), job)
     assert result["changed"] is False and "diff" not in result
     assert result["markers"] == {nvj.ANN_WAVE_COMPLETE: "3", nvj.ANN_COMPLETION_TIME: "2026-01-24T22:30:00Z"}
 
@@ -129,4 +129,4 @@ def test_reconcile_settled_job_sends_nothing():
 def test_reconcile_skips_a_job_being_deleted():
     job = yaml.safe_load((CASES[0].parent / "succeeded-no-markers.yaml").read_text())["object"]
     job["metadata"]["deletionTimestamp"] = "2026-01-25T00:00:00Z"
-    assert waves.reconcile(_NoWrites(), job)["changed"] is False
+    assert notebook_wave.reconcile(_NoWrites(), job)["changed"] is False
