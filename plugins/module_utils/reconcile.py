@@ -61,9 +61,9 @@ class Feature(namedtuple("Feature", "name module options metrics")):
 REGISTRY = (
     Feature("waves", "notebook_wave", {"argocd_namespace": "argocd_namespace"}, _no_metrics),
     Feature("events", "notebook_event", {"argocd_namespace": "argocd_namespace"}, _completion_metrics),
-    Feature("triggers", "triggers", {"allowed_namespaces": "allowed_namespaces",
-                                     "argocd_namespace": "argocd_namespace",
-                                     "trigger_annotation": "trigger_annotation"}, _trigger_metrics),
+    Feature("triggers", "notebook_trigger", {"allowed_namespaces": "allowed_namespaces",
+                                             "argocd_namespace": "argocd_namespace",
+                                             "trigger_annotation": "trigger_annotation"}, _trigger_metrics),
     Feature("status", "notebook_status", {"argocd_namespace": "argocd_namespace", "min_interval": "min_interval"},
             _no_metrics),
 )

@@ -211,7 +211,9 @@ events:
   elements: str
 """
 
-from ansible_collections.mlops.gitops.plugins.module_utils import module_runner, nvj, triggers  # noqa: E402
+from ansible_collections.mlops.gitops.plugins.module_utils import (  # noqa: E402
+    module_runner, notebook_trigger, nvj, trigger_parse,
+)
 
 
 OPTIONS = ("allowed_namespaces", "argocd_namespace", "trigger_annotation", "max_targets", "retry_after")
@@ -230,7 +232,7 @@ def execute(module, api):
     if missing:
         return missing
     options = dict((key, module.params[key]) for key in OPTIONS)
-    return triggers.reconcile(api, job, options=options, check_mode=module.check_mode)
+    return notebook_trigger.reconcile(api, job, options=options, check_mode=module.check_mode)
 
 
 def main():
@@ -241,8 +243,8 @@ def main():
         {
             "allowed_namespaces": {"type": "list", "elements": "str", "default": []},
             "trigger_annotation": module_runner.renamed({"type": "str", "default": nvj.ANN_TRIGGER}, "annotation"),
-            "max_targets": {"type": "int", "default": triggers.DEFAULT_MAX_TARGETS},
-            "retry_after": {"type": "int", "default": triggers.DEFAULT_RETRY_AFTER},
+            "max_targets": {"type": "int", "default": trigger_parse.DEFAULT_MAX_TARGETS},
+            "retry_after": {"type": "int", "default": notebook_trigger.DEFAULT_RETRY_AFTER},
         }
     )
     module_runner.run(module, execute)

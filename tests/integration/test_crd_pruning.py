@@ -11,7 +11,7 @@ import copy
 
 import pytest
 
-from ansible_collections.mlops.gitops.plugins.module_utils import argocd_config, argocd_notifications, trigger_actions
+from ansible_collections.mlops.gitops.plugins.module_utils import argocd_config, argocd_notifications, trigger_verbs
 
 APP = ("argoproj.io", "v1alpha1", "applications")
 ARGOCD = ("argoproj.io", "v1beta1", "argocds")
@@ -119,9 +119,9 @@ def test_the_sync_trigger_writes_nothing_the_server_prunes(api, custom, namespac
     target = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "name": "model-app",
               "namespace": namespace, "action": "sync", "index": 0}
     app = api.get("argoproj.io/v1alpha1", "Application", "model-app", namespace)
-    expected = trigger_actions.sync_operation(app, CONTEXT)
+    expected = trigger_verbs.sync_operation(app, CONTEXT)
     assert expected["retry"] == RETRY and expected["sync"]["revision"] == "main"
-    result = trigger_actions.sync_application(api, target, CONTEXT)
+    result = trigger_verbs.sync_application(api, target, CONTEXT)
     assert result["result"] == "succeeded" and result["changed"]
     stored = custom.get_namespaced_custom_object(*APP[:2], namespace, APP[2], "model-app")
     assert stored["operation"] == expected

@@ -15,7 +15,7 @@ import time
 
 import pytest
 from ansible_collections.mlops.gitops.plugins.module_utils.reconcile import FEATURES, JobReconcile, feature_modules
-from ansible_collections.mlops.gitops.plugins.module_utils import notebook_status, nvj, triggers
+from ansible_collections.mlops.gitops.plugins.module_utils import notebook_status, nvj, trigger_record
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import (
     CONFLICT_ATTEMPTS,
     CONFLICT_RETRY_AFTER,
@@ -85,7 +85,7 @@ def settle(api, kube, namespace, limit=6):
         if not world.writes(ns_log(kube, namespace, start)) and not deferred(run) and not run.failed:
             return runs
         if deferred(run):
-            moment = (moment or world.utc()) + datetime.timedelta(seconds=triggers.CLAIM_TTL + 1)
+            moment = (moment or world.utc()) + datetime.timedelta(seconds=trigger_record.CLAIM_TTL + 1)
     raise AssertionError("{0}: not quiet after {1} reconciles: {2}".format(namespace, limit, runs[-1].steps))
 
 
@@ -166,7 +166,7 @@ def test_single_transient_errors_are_absorbed_by_the_client_retry(api, kube, nam
 
 
 
-# Known bug (issue 4, triggers.py): the trigger's Event is recorded after its result; when that write
+# Known bug (issue 4, notebook_trigger.py): the trigger's Event is recorded after its result; when that write
 # or the Event's own requests fail, the next reconcile finds the target done and never records it.
 @pytest.mark.parametrize("fault", [
     {"verb": "create", "resource": "events", "nth": 2},  # 1st create: ValidationSucceeded; 2nd: the trigger's
@@ -264,7 +264,7 @@ def test_replay_after_dying_before_the_record_is_harmless(api, kube, namespace):
     fresh = reconcile(fast_api(api), namespace)  # within the claim TTL: left alone, requeued
     assert {d["what"] for d in fresh.steps["triggers"]["deferred"]} == {t["id"] for t in record["targets"]}
     start = len(kube.request_log)
-    replay = reconcile(fast_api(api), namespace, moment=world.utc(seconds=triggers.CLAIM_TTL + 1))
+    replay = reconcile(fast_api(api), namespace, moment=world.utc(seconds=trigger_record.CLAIM_TTL + 1))
     assert not replay.failed, replay.steps
     assert [f["result"] for f in replay.steps["triggers"]["fired"]] == ["succeeded"] * 4
     target_writes = [e for e in world.writes(ns_log(kube, namespace, start))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from ansible_collections.mlops.gitops.plugins.module_utils import nvj, triggers
+from ansible_collections.mlops.gitops.plugins.module_utils import nvj, trigger_record, trigger_verbs
 
 from cluster import free_port  # tools/
 from real_operator import parse_metrics  # tools/
@@ -284,5 +284,5 @@ def test_the_config_covers_every_phase_marker_and_trigger_outcome():
     assert paths["wave_failed"] == ["metadata", "annotations", nvj.ANN_WAVE_FAILED]
     counted = {(m["commonLabels"]["action"], m["commonLabels"]["result"]): m["each"]["gauge"]["path"]
                for m in metrics if m["name"] == "trigger_targets"}
-    assert counted == {(a, r): ["metadata", "annotations", triggers.outcome_annotation(a, r)]
-                       for a in triggers.ACTIONS for r in triggers.RESULTS}
+    assert counted == {(a, r): ["metadata", "annotations", trigger_record.outcome_annotation(a, r)]
+                       for a in trigger_verbs.ACTIONS for r in trigger_record.RESULTS}

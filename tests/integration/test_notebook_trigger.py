@@ -10,7 +10,9 @@ import time
 import pytest
 import yaml
 
-from ansible_collections.mlops.gitops.plugins.module_utils import nvj, trigger_actions, triggers
+from ansible_collections.mlops.gitops.plugins.module_utils import (
+    notebook_trigger, nvj, trigger_policy, trigger_record, trigger_verbs,
+)
 
 from tests.integration.playbook import assert_alias_deprecated
 from tests.support import world as test_world
@@ -24,7 +26,7 @@ WRITE_VERBS = ("create", "update", "patch", "delete", "deletecollection")
 
 # -- fixtures and builders ---------------------------------------------------------------------
 def entry(kind, name, action, namespace=None, **extra):
-    item = {"apiVersion": triggers.KINDS[kind][0], "kind": kind, "name": name, "action": action}
+    item = {"apiVersion": trigger_verbs.KINDS[kind], "kind": kind, "name": name, "action": action}
     if namespace:
         item["namespace"] = namespace
     item.update(extra)
@@ -70,11 +72,12 @@ class World:
         return test_world.create(self.api, body)
 
     def get(self, kind, name, namespace=None):
-        return self.api.get(triggers.KINDS.get(kind, ("v1",))[0], kind, name, namespace or self.ns)
+        return self.api.get(trigger_verbs.KINDS.get(kind, "v1"), kind, name, namespace or self.ns)
 
     def reconcile(self, job=None, check_mode=False, now=None, **options):
         options.setdefault("argocd_namespace", self.ns)
-        return triggers.reconcile(self.api, job or self.fresh(), options=options, check_mode=check_mode, now=now)
+        return notebook_trigger.reconcile(self.api, job or self.fresh(), options=options, check_mode=check_mode,
+                                          now=now)
 
     def lose_record(self, name="train"):
         """What a controller that died between acting and recording leaves: no trigger record."""
@@ -112,7 +115,7 @@ def template_annotation(world, kind, name):
     return (
         world.get(kind, name)["spec"]["template"]["metadata"]
         .get("annotations", {})
-        .get(trigger_actions.ANN_RESTARTED_AT)
+        .get(trigger_verbs.ANN_RESTARTED_AT)
     )
 
 
@@ -129,7 +132,7 @@ def test_distinct_annotation_key_beside_the_go_operator(world):
     )
     result = world.reconcile(trigger_annotation=distinct)
     assert [f["id"] for f in result["fired"]] == ["refresh:apps/v1/Deployment:{0}/model".format(world.ns)]
-    assert nvj.annotations(world.get("Deployment", "model"))[trigger_actions.ANN_REFRESHED_AT] == COMPLETION
+    assert nvj.annotations(world.get("Deployment", "model"))[trigger_verbs.ANN_REFRESHED_AT] == COMPLETION
 
 
 # -- exactly once -----------------------------------------------------------------------------
@@ -216,7 +219,7 @@ def test_missing_target_fails_alone_and_names_it(world):
         "Deployment {0}/absent does not exist; create it or fix entry 1's name/namespace".format(world.ns)
         in result["msg"]
     )
-    assert nvj.annotations(world.get("Deployment", "model"))[trigger_actions.ANN_REFRESHED_AT] == COMPLETION
+    assert nvj.annotations(world.get("Deployment", "model"))[trigger_verbs.ANN_REFRESHED_AT] == COMPLETION
 
 
 def test_conflict_on_claim_is_reread_and_fires_once(world, kube):
@@ -248,7 +251,7 @@ def test_fresh_claim_of_another_writer_is_left_alone_stale_one_replayed(world, k
     kube.clear_log()
     busy = world.reconcile(now=claimed + datetime.timedelta(seconds=5))
     assert busy["fired"] == [] and busy["deferred"][0]["what"] == tid and writes(kube) == []
-    later = world.reconcile(now=claimed + datetime.timedelta(seconds=triggers.CLAIM_TTL + 1))
+    later = world.reconcile(now=claimed + datetime.timedelta(seconds=trigger_record.CLAIM_TTL + 1))
     assert [f["result"] for f in later["fired"]] == ["succeeded"]
 
 
@@ -291,18 +294,18 @@ def test_rollout_restart_and_refresh_effects(world):
     result = world.reconcile()
     assert [f["result"] for f in result["fired"]] == ["succeeded"] * 4
     isvc = world.get("InferenceService", "predictive-analytics")
-    assert isvc["spec"]["predictor"]["annotations"] == {trigger_actions.ANN_PREDICTOR_RESTARTED_AT: COMPLETION}
+    assert isvc["spec"]["predictor"]["annotations"] == {trigger_verbs.ANN_PREDICTOR_RESTARTED_AT: COMPLETION}
     assert isvc["spec"]["predictor"]["minReplicas"] == 2  # merge patch kept the rest
-    assert trigger_actions.ANN_REFRESHED_AT not in nvj.annotations(isvc)  # only the predictor rolls
-    assert nvj.annotations(world.get("Deployment", "model"))[trigger_actions.ANN_REFRESHED_AT] == COMPLETION
+    assert trigger_verbs.ANN_REFRESHED_AT not in nvj.annotations(isvc)  # only the predictor rolls
+    assert nvj.annotations(world.get("Deployment", "model"))[trigger_verbs.ANN_REFRESHED_AT] == COMPLETION
     assert template_annotation(world, "Deployment", "model") == COMPLETION
-    assert nvj.annotations(world.get("Application", "model-app"))[trigger_actions.ANN_ARGOCD_REFRESH] == "hard"
+    assert nvj.annotations(world.get("Application", "model-app"))[trigger_verbs.ANN_ARGOCD_REFRESH] == "hard"
 
 
 def test_restart_is_skipped_when_already_restarted_since(world, kube):
     world.deployment("model")
     later = {
-        "spec": {"template": {"metadata": {"annotations": {trigger_actions.ANN_RESTARTED_AT: "2026-01-25T00:00:00Z"}}}}
+        "spec": {"template": {"metadata": {"annotations": {trigger_verbs.ANN_RESTARTED_AT: "2026-01-25T00:00:00Z"}}}}
     }
     world.api.patch("apps/v1", "Deployment", "model", later, namespace=world.ns)
     world.job([entry("Deployment", "model", "restart")])
@@ -390,7 +393,7 @@ def test_other_namespace_is_refused_and_nothing_fires(world, kube):
     result = world.reconcile()
     assert result["failed"] and result["refused"][0]["what"] == "restart:apps/v1/Deployment:{0}/model".format(other)
     assert "1 of 2 trigger targets refused, none fired" in result["msg"]
-    assert "allowed_namespaces" in result["msg"] and triggers.ANN_ALLOW_FROM in result["msg"]
+    assert "allowed_namespaces" in result["msg"] and trigger_policy.ANN_ALLOW_FROM in result["msg"]
     assert writes(kube, "deployments") == []
     assert template_annotation(world, "Deployment", "local") is None
     assert len(world.events("TriggerRefused")) == 1
@@ -429,8 +432,8 @@ def test_other_namespace_allowed_by_administrator(world):
 
 
 def test_other_namespace_opting_in(world):
-    other = world.other_namespace("prod", annotations={triggers.ANN_ALLOW_FROM: "someone-else, " + world.ns})
-    closed = world.other_namespace("closed", annotations={triggers.ANN_ALLOW_FROM: "someone-else"})
+    other = world.other_namespace("prod", annotations={trigger_policy.ANN_ALLOW_FROM: "someone-else, " + world.ns})
+    closed = world.other_namespace("closed", annotations={trigger_policy.ANN_ALLOW_FROM: "someone-else"})
     world.deployment("model", namespace=other)
     world.deployment("model", namespace=closed)
     world.job([entry("Deployment", "model", "restart", namespace=other)], name="open")

@@ -18,7 +18,7 @@ import jinja2
 import pytest
 import yaml
 from ansible_collections.mlops.gitops.plugins.module_utils.reconcile import FEATURES, JobReconcile, feature_modules
-from ansible_collections.mlops.gitops.plugins.module_utils import nvj, triggers
+from ansible_collections.mlops.gitops.plugins.module_utils import nvj, trigger_parse, trigger_policy, trigger_verbs
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi
 
 from tests.integration.playbook import PlaybookRunner
@@ -35,7 +35,7 @@ MEMORY_BOUND = 6 * 2 ** 20
 
 
 def entry(kind, name, namespace=None, api_version=None, action="restart", **extra):
-    api_version = api_version or triggers.KINDS.get(kind, ("v1",))[0]
+    api_version = api_version or trigger_verbs.KINDS.get(kind, "v1")
     fields = dict(apiVersion=api_version, kind=kind, name=name, action=action, **extra)
     if namespace:
         fields["namespace"] = namespace
@@ -75,7 +75,7 @@ def test_other_namespace_is_refused_and_nothing_fires_anywhere(api, kube, two_sp
     step = run.steps["triggers"]
     assert run.failed == ["triggers"] and [r["what"] for r in step["refused"]] == [
         "restart:apps/v1/Deployment:{0}/feature-server".format(other)]
-    assert other in step["msg"] and "allowed_namespaces" in step["msg"] and triggers.ANN_ALLOW_FROM in step["msg"]
+    assert other in step["msg"] and "allowed_namespaces" in step["msg"] and trigger_policy.ANN_ALLOW_FROM in step["msg"]
     # The whole list was refused: not even the same-namespace target fired, and nothing was written elsewhere.
     assert restarted(api, home) is None and restarted(api, other) is None
     assert [e for e in world.writes(during) if e["resource"] == "deployments"] == []
@@ -96,7 +96,7 @@ def test_administrator_allows_a_namespace(api, kube, two_spaces, allowed):
 def test_target_namespace_opts_in(api, kube, two_spaces, opt_in, fires):
     home, other = two_spaces
     api.patch("v1", "Namespace", other,
-              {"metadata": {"annotations": {triggers.ANN_ALLOW_FROM: opt_in.format(home=home)}}})
+              {"metadata": {"annotations": {trigger_policy.ANN_ALLOW_FROM: opt_in.format(home=home)}}})
     set_trigger(api, home, entry("Deployment", "feature-server", other))
     run = reconcile(fast_api(api), home)
     assert (restarted(api, other) is not None) is fires
@@ -193,8 +193,8 @@ def test_hostile_annotations_are_refused_within_a_small_memory_bound(name):
     text = HOSTILE[name]
     tracemalloc.start()
     try:
-        with pytest.raises(triggers.TriggerError) as caught:
-            triggers.parse_triggers(text, "team-a")
+        with pytest.raises(trigger_parse.TriggerError) as caught:
+            trigger_parse.parse_triggers(text, "team-a")
         _current, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -239,8 +239,8 @@ def injection_annotations(canary_file):
 def test_annotation_content_is_data_in_the_parser(tmp_path):
     canary_file = canary(tmp_path, "parse")
     for text in injection_annotations(canary_file):
-        with pytest.raises(triggers.TriggerError):
-            triggers.parse_triggers(text, "team-a")
+        with pytest.raises(trigger_parse.TriggerError):
+            trigger_parse.parse_triggers(text, "team-a")
     assert not canary_file.exists()
 
 
@@ -348,7 +348,7 @@ def rbac_scenario(cluster, tmp_path_factory):
     controller = cluster.restricted(tmp, cluster_rules=rules, name="notebook-controller")
     user, kubeconfig = controller.__enter__()
     try:
-        admin.patch("v1", "Namespace", other, {"metadata": {"annotations": {triggers.ANN_ALLOW_FROM: home}}})
+        admin.patch("v1", "Namespace", other, {"metadata": {"annotations": {trigger_policy.ANN_ALLOW_FROM: home}}})
         names = controller_world(kube, home, other, control)
         restricted = KubeApi.from_auth(kubeconfig=kubeconfig)
         statuses = dict((n, admin.get(nvj.API_VERSION, nvj.KIND, n, home)["status"]) for n in names)

@@ -1,6 +1,6 @@
 """The test CRDs (tests/data/crds) against what the collection writes and reads, and against the upstream CRDs.
 
-Every object shape the collection writes is produced here by the real code (trigger_actions,
+Every object shape the collection writes is produced here by the real code (trigger_verbs,
 argocd_config, argocd_notifications, notebook_wave) against a recording fake API, and each written field
 must be declared, with a matching type, in our CRD schema and, when ``../shared/reference/crds`` (or
 ``MLOPS_TEST_CRDS``) is there, in the upstream projects' own CRD: a field a real API server would
@@ -20,7 +20,7 @@ from ansible_collections.mlops.gitops.plugins.module_utils import (
     argocd_config,
     argocd_notifications,
     notebook_wave,
-    trigger_actions,
+    trigger_verbs,
 )
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi
 from tests import crds
@@ -55,12 +55,12 @@ PRESERVE_ALLOWED = {
 # Fields the collection reads (plugins/, the health check Lua, tools/demo.py); "[]" steps into list items.
 READS = {
     APP: [
-        "spec.source.targetRevision",  # trigger_actions.sync_operation
+        "spec.source.targetRevision",  # trigger_verbs.sync_operation
         "spec.sources",
         "spec.syncPolicy.retry",
         "spec.destination.namespace",  # argo_app.manages_namespace
         "status.resources[].namespace",
-        "operation.info[].name",  # trigger_actions.sync_decision
+        "operation.info[].name",  # trigger_verbs.sync_decision
         "operation.info[].value",
         "status.operationState.phase",
         "status.operationState.operation.info[].name",
@@ -318,7 +318,7 @@ def _sync_writes():
     writes = []
     for app in (single, multi):
         api = RecordingApi(app)
-        trigger_actions.sync_application(api, _target("Application", "argoproj.io/v1alpha1", "app",
+        trigger_verbs.sync_application(api, _target("Application", "argoproj.io/v1alpha1", "app",
                                                       action="sync"), CONTEXT)
         writes.extend(api.patches)
     assert any(patch["operation"].get("retry") for _kind, patch in writes), "the retry copy was not exercised"
@@ -330,11 +330,11 @@ def _refresh_writes():
     api = RecordingApi(_application(), {
         "apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService", "metadata": _meta("isvc"),
         "spec": {"predictor": {"model": {"modelFormat": {"name": "sklearn"}, "storageUri": "pvc://m/x"}}}})
-    trigger_actions.refresh_application(api, _target("Application", "argoproj.io/v1alpha1", "app",
+    trigger_verbs.refresh_application(api, _target("Application", "argoproj.io/v1alpha1", "app",
                                                      action="refresh", mode="hard"), CONTEXT)
     isvc = _target("InferenceService", "serving.kserve.io/v1beta1", "isvc")
-    trigger_actions.rollout_inference_service(api, dict(isvc, action="rollout"), CONTEXT)
-    trigger_actions.refresh_annotation(api, dict(isvc, action="refresh"), CONTEXT)
+    trigger_verbs.rollout_inference_service(api, dict(isvc, action="rollout"), CONTEXT)
+    trigger_verbs.refresh_annotation(api, dict(isvc, action="refresh"), CONTEXT)
     return api.patches
 
 

@@ -4,7 +4,7 @@ feature gets, what each reports, and the poll of a running job that backs off wi
 import datetime
 
 import pytest
-from ansible_collections.mlops.gitops.plugins.module_utils import nvj, reconcile, triggers
+from ansible_collections.mlops.gitops.plugins.module_utils import notebook_trigger, nvj, reconcile
 
 NOW = datetime.datetime(2026, 11, 30, 12, 0, 0, tzinfo=datetime.UTC)
 PARAMS = {"argocd_namespace": "openshift-gitops", "allowed_namespaces": ["serving"],
@@ -23,7 +23,7 @@ def test_the_steps_run_in_one_order_and_each_names_its_module():
     assert reconcile.FEATURES == ("waves", "events", "triggers", "status")
     modules = reconcile.feature_modules()
     assert [m.__name__.rsplit(".", 1)[1] for m in modules.values()] == [
-        "notebook_wave", "notebook_event", "triggers", "notebook_status"]
+        "notebook_wave", "notebook_event", "notebook_trigger", "notebook_status"]
     assert all(callable(m.reconcile) for m in modules.values())
     assert callable(modules["status"].aggregate)
     assert list(reconcile.feature_modules(["events"])) == ["events"]
@@ -36,7 +36,7 @@ def test_each_feature_gets_its_own_options_and_an_unset_one_is_left_to_the_featu
         "allowed_namespaces": ["serving"], "argocd_namespace": "openshift-gitops",
         "trigger_annotation": "gitops.mlops.dev/on-success-trigger"}
     # the triggers step reads the key under the name the reconcile passes (a wrong name falls back to the default)
-    assert triggers.normalize_options(reconcile.step_options("triggers", PARAMS))["trigger_annotation"] == \
+    assert notebook_trigger.normalize_options(reconcile.step_options("triggers", PARAMS))["trigger_annotation"] == \
         "gitops.mlops.dev/on-success-trigger"
     assert reconcile.step_options("status", PARAMS) == {"argocd_namespace": "openshift-gitops"}
     assert reconcile.step_options("status", dict(PARAMS, min_interval=0)) == {

@@ -8,7 +8,12 @@ import os
 import pytest
 import yaml
 
-from ansible_collections.mlops.gitops.plugins.module_utils import trigger_actions, triggers
+from ansible_collections.mlops.gitops.plugins.module_utils import (
+    trigger_parse,
+    trigger_policy,
+    trigger_record,
+    trigger_verbs,
+)
 
 CASES_DIR = os.path.join(os.path.dirname(__file__), "..", "data", "trigger_cases")
 CASE_FILES = sorted(glob.glob(os.path.join(CASES_DIR, "*.yaml")))
@@ -45,20 +50,20 @@ def test_corpus_is_big_enough():
 @pytest.mark.parametrize("path", CASE_FILES, ids=[os.path.basename(p)[:-5] for p in CASE_FILES])
 def test_corpus_case(path):
     case = load_case(path)
-    max_targets = (case.get("options") or {}).get("max_targets", triggers.DEFAULT_MAX_TARGETS)
+    max_targets = (case.get("options") or {}).get("max_targets", trigger_parse.DEFAULT_MAX_TARGETS)
     if "error" in case:
-        with pytest.raises(triggers.TriggerError) as info:
-            triggers.parse_triggers(case["text"], JOBNS, max_targets)
+        with pytest.raises(trigger_parse.TriggerError) as info:
+            trigger_parse.parse_triggers(case["text"], JOBNS, max_targets)
         assert case["error"] in str(info.value)
     else:
-        targets = triggers.parse_triggers(case["text"], JOBNS, max_targets)
+        targets = trigger_parse.parse_triggers(case["text"], JOBNS, max_targets)
         assert [t["id"] for t in targets] == [i.replace("JOBNS", JOBNS) for i in case["targets"]]
 
 
 def test_all_problems_are_reported_at_once():
     text = "- {kind: Deployment, name: a}\n- {apiVersion: apps/v1, kind: Deployment, name: b, action: boom}\n"
-    with pytest.raises(triggers.TriggerError) as info:
-        triggers.parse_triggers(text, JOBNS)
+    with pytest.raises(trigger_parse.TriggerError) as info:
+        trigger_parse.parse_triggers(text, JOBNS)
     assert len(info.value.errors) == 3
     assert "entry 1 of 2: field 'apiVersion' is missing" in str(info.value)
     assert "entry 2 of 2: field 'action': unknown action 'boom'" in str(info.value)
@@ -68,18 +73,18 @@ def test_size_is_checked_before_parsing(monkeypatch):
     def explode(*_args, **_kwargs):
         raise AssertionError("parsed an oversized annotation")
 
-    monkeypatch.setattr(triggers._loader_class(), "get_single_data", explode)
-    with pytest.raises(triggers.TriggerError, match="more than the 16384 allowed"):
-        triggers.load_annotation("#" * (16 * 1024 + 1))
+    monkeypatch.setattr(trigger_parse._loader_class(), "get_single_data", explode)
+    with pytest.raises(trigger_parse.TriggerError, match="more than the 16384 allowed"):
+        trigger_parse.load_annotation("#" * (16 * 1024 + 1))
 
 
 def test_multibyte_size_counts_bytes():
-    with pytest.raises(triggers.TriggerError, match="bytes"):
-        triggers.load_annotation("# " + "é" * 8200)
+    with pytest.raises(trigger_parse.TriggerError, match="bytes"):
+        trigger_parse.load_annotation("# " + "é" * 8200)
 
 
 def test_entry_fields_and_defaults():
-    [entry] = triggers.parse_triggers(
+    [entry] = trigger_parse.parse_triggers(
         "- {apiVersion: argoproj.io/v1alpha1, kind: Application, name: app, action: refresh}",
         JOBNS,
         argocd_namespace="openshift-gitops",
@@ -92,25 +97,25 @@ def test_entry_fields_and_defaults():
 
 # -- policy ---------------------------------------------------------------------------------
 def target(kind="Deployment", namespace=JOBNS, name="model", action="restart"):
-    api_version = triggers.KINDS[kind][0]
+    api_version = trigger_verbs.KINDS[kind]
     entry = {"apiVersion": api_version, "kind": kind, "name": name, "namespace": namespace, "action": action}
-    entry["id"] = triggers.target_id(entry)
+    entry["id"] = trigger_parse.target_id(entry)
     return entry
 
 
 def test_same_namespace_is_allowed():
-    assert triggers.refusal(target(), job(), [], None) is None
+    assert trigger_policy.refusal(target(), job(), [], None) is None
 
 
 def test_other_namespace_is_refused_with_the_fix():
-    reason = triggers.refusal(target(namespace="prod"), job(), [], None, namespace_obj={"metadata": {}})
+    reason = trigger_policy.refusal(target(namespace="prod"), job(), [], None, namespace_obj={"metadata": {}})
     assert "Deployment prod/model is in another namespace than NotebookValidationJob ml-pipelines/train" in reason
     assert "allowed_namespaces" in reason and "mlops.dev/allow-triggers-from: ml-pipelines" in reason
 
 
 @pytest.mark.parametrize("allowed", [["prod"], ["*"]])
 def test_admin_allows_namespace(allowed):
-    assert triggers.refusal(target(namespace="prod"), job(), allowed, None) is None
+    assert trigger_policy.refusal(target(namespace="prod"), job(), allowed, None) is None
 
 
 @pytest.mark.parametrize(
@@ -125,20 +130,20 @@ def test_admin_allows_namespace(allowed):
     ],
 )
 def test_namespace_opt_in(value, ok):
-    namespace_obj = {"metadata": {"annotations": {triggers.ANN_ALLOW_FROM: value}}}
-    reason = triggers.refusal(target(namespace="prod"), job(), [], None, namespace_obj=namespace_obj)
+    namespace_obj = {"metadata": {"annotations": {trigger_policy.ANN_ALLOW_FROM: value}}}
+    reason = trigger_policy.refusal(target(namespace="prod"), job(), [], None, namespace_obj=namespace_obj)
     assert (reason is None) is ok
 
 
 def test_application_must_be_parent_or_allowed():
     app = target("Application", namespace="argocd", name="model-app", action="sync")
-    assert triggers.refusal(app, job(), [], {"namespace": "argocd", "name": "model-app"}) is None
-    assert triggers.refusal(app, job(), ["argocd"], None) is None
-    reason = triggers.refusal(app, job(), [], {"namespace": "argocd", "name": "other-app"})
+    assert trigger_policy.refusal(app, job(), [], {"namespace": "argocd", "name": "model-app"}) is None
+    assert trigger_policy.refusal(app, job(), ["argocd"], None) is None
+    reason = trigger_policy.refusal(app, job(), [], {"namespace": "argocd", "name": "other-app"})
     assert "is not the parent Application of NotebookValidationJob ml-pipelines/train" in reason
     # an Application in the job's own namespace gets no namespace pass, nor does the namespace opt-in
     own = target("Application", namespace=JOBNS, name="model-app", action="sync")
-    assert triggers.refusal(own, job(), [], None) is not None
+    assert trigger_policy.refusal(own, job(), [], None) is not None
 
 
 def test_application_namespace_defaults_to_the_parent_apps_namespace():
@@ -146,9 +151,9 @@ def test_application_namespace_defaults_to_the_parent_apps_namespace():
     text = "- {apiVersion: argoproj.io/v1alpha1, kind: Application, name: model-app, action: sync}\n" \
            "- {apiVersion: argoproj.io/v1alpha1, kind: Application, name: other-app, action: refresh}\n"
     parent = {"namespace": "team", "name": "model-app", "source": "tracking-id"}
-    own, other = triggers.parse_triggers(text, JOBNS, argocd_namespace="argocd", parent=parent)
+    own, other = trigger_parse.parse_triggers(text, JOBNS, argocd_namespace="argocd", parent=parent)
     assert own["namespace"] == "team" and other["namespace"] == "argocd"
-    refused = triggers.refusal(dict(own, namespace="argocd"), job(), [], None, claimed=parent)
+    refused = trigger_policy.refusal(dict(own, namespace="argocd"), job(), [], None, claimed=parent)
     assert refused.endswith("names Application team/model-app: set namespace: team in the entry")
 
 
@@ -159,9 +164,9 @@ NOW = datetime.datetime(2026, 1, 25, 8, 0, 0, tzinfo=datetime.UTC)
 def test_record_belongs_to_one_completion():
     record = {"key": "k1", "targets": [{"id": "a", "result": "succeeded"}]}
     nvj_obj = job(annotations={"mlops.dev/trigger-status": json.dumps(record)})
-    assert triggers.load_record(nvj_obj, "k1") == {"a": {"id": "a", "result": "succeeded"}}
-    assert triggers.load_record(nvj_obj, "k2") == {}
-    assert triggers.load_record(job(annotations={"mlops.dev/trigger-status": "{not json"}), "k1") == {}
+    assert trigger_record.load_record(nvj_obj, "k1") == {"a": {"id": "a", "result": "succeeded"}}
+    assert trigger_record.load_record(nvj_obj, "k2") == {}
+    assert trigger_record.load_record(job(annotations={"mlops.dev/trigger-status": "{not json"}), "k1") == {}
 
 
 def test_plan_skips_succeeded_and_fresh_claims():
@@ -172,7 +177,7 @@ def test_plan_skips_succeeded_and_fresh_claims():
         c["id"]: {"result": "pending", "time": "2026-01-25T07:59:30Z"},  # another writer, 30 s ago
         d["id"]: {"result": "pending", "time": "2026-01-25T07:50:00Z"},  # a crashed claim: replay
     }
-    todo, busy = triggers.plan([a, b, c, d, e], record, NOW)
+    todo, busy = trigger_record.plan([a, b, c, d, e], record, NOW)
     assert [t["name"] for t in todo] == ["b", "d", "e"]
     assert [t["name"] for t in busy] == ["c"]
 
@@ -180,7 +185,7 @@ def test_plan_skips_succeeded_and_fresh_claims():
 def test_build_record_keeps_order_and_drops_removed_targets():
     a, b = target(name="a"), target(name="b")
     previous = {a["id"]: {"id": a["id"], "result": "succeeded"}, "gone": {"id": "gone", "result": "failed"}}
-    record = triggers.build_record("k", [a, b], previous, {b["id"]: {"id": b["id"], "result": "pending"}})
+    record = trigger_record.build_record("k", [a, b], previous, {b["id"]: {"id": b["id"], "result": "pending"}})
     assert record == {
         "key": "k",
         "targets": [{"id": a["id"], "result": "succeeded"}, {"id": b["id"], "result": "pending"}],
@@ -195,17 +200,17 @@ def test_outcome_annotations_count_the_record_per_action_and_result():
     current = {"mlops.dev/triggers-rollout-refused": "1", "mlops.dev/triggers-restart-succeeded": "1",
                "mlops.dev/wave-complete": "3"}
     # pending is in flight, not an outcome; a count that is no longer in the record is removed
-    assert triggers.outcome_annotations(record, current) == {
+    assert trigger_record.outcome_annotations(record, current) == {
         "mlops.dev/triggers-restart-succeeded": "2",
         "mlops.dev/triggers-sync-failed": "1",
         "mlops.dev/triggers-rollout-refused": None,
     }
-    assert triggers.outcome_annotations({"key": "k", "targets": []}, {}) == {}
+    assert trigger_record.outcome_annotations({"key": "k", "targets": []}, {}) == {}
 
 
 def test_status_messages_are_bounded():
-    item = triggers.status_item("x", "failed", "t", "m" * 1000)
-    assert len(item["message"]) == triggers.MAX_MESSAGE
+    item = trigger_record.status_item("x", "failed", "t", "m" * 1000)
+    assert len(item["message"]) == trigger_record.MAX_MESSAGE
 
 
 # -- sync decision (pure part of the sync action) -------------------------------------------
@@ -218,13 +223,13 @@ CONTEXT = {
 
 def test_sync_operation_matches_argo_cd_types():
     app = {"spec": {"source": {"targetRevision": "main"}, "syncPolicy": {"retry": {"limit": 2}}}}
-    op = trigger_actions.sync_operation(app, CONTEXT)
+    op = trigger_verbs.sync_operation(app, CONTEXT)
     assert op["initiatedBy"] == {"username": "mlops-gitops", "automated": False}
     assert op["sync"] == {"revision": "main", "syncStrategy": {"hook": {}}}
     assert {"name": "completionKey", "value": CONTEXT["key"]} in op["info"]
     assert {"name": "reason", "value": "NotebookValidationJob ml-pipelines/train succeeded"} in op["info"]
     assert op["retry"] == {"limit": 2}
-    multi = trigger_actions.sync_operation({"spec": {"sources": [{"targetRevision": "v1"}]}}, CONTEXT)
+    multi = trigger_verbs.sync_operation({"spec": {"sources": [{"targetRevision": "v1"}]}}, CONTEXT)
     assert "revision" not in multi["sync"]
 
 
@@ -244,7 +249,7 @@ def test_sync_operation_carries_the_sync_policy(policy, sync_options, prune):
     ServerSideApply, Replace, PruneLast, CreateNamespace only from the operation); prune as Argo CD's own
     automated sync would, never more."""
     app = {"spec": {"source": {"targetRevision": "main"}, "syncPolicy": policy}}
-    sync = trigger_actions.sync_operation(app, CONTEXT)["sync"]
+    sync = trigger_verbs.sync_operation(app, CONTEXT)["sync"]
     assert sync.get("syncOptions") == sync_options
     assert sync.get("prune") == prune
 
@@ -271,10 +276,10 @@ def test_sync_operation_carries_the_sync_policy(policy, sync_options, prune):
     ],
 )
 def test_sync_decision(app, expected):
-    assert trigger_actions.sync_decision(app, CONTEXT["key"])[0] == expected
+    assert trigger_verbs.sync_decision(app, CONTEXT["key"])[0] == expected
 
 
 def test_every_allowed_action_has_an_effect():
-    for kind, (_api_version, actions) in triggers.KINDS.items():
-        for action in actions:
-            assert (action, kind) in trigger_actions.ACTIONS
+    for kind in trigger_verbs.KINDS:
+        for action in trigger_verbs.verbs_for(kind):
+            assert callable(trigger_verbs.BY_NAME[action].kind(kind).handler)

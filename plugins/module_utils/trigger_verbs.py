@@ -1,22 +1,32 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, mlops.gitops developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The API effect of each trigger action, one function per action and kind.
+"""The trigger verbs: one ``Verb`` entry each in ``VERBS``, and the API effect of each (its handlers).
 
-Every function is idempotent by construction, because a crash between acting and recording the
+An entry holds everything a verb is: the kinds it accepts (apiVersion, kind, the handler that acts on
+that kind), the kinds it refuses with a reason and an alternative (``unfit``), and the extra fields an
+entry of it may carry (``Field``: refresh's ``mode``). The schema (``trigger_parse``), the record's
+per-action counts (``trigger_record``) and the firing (``notebook_trigger``) read this registry; what
+cannot (module DOCUMENTATION, docs, the kube-state-metrics configs) is checked against it by
+``tests/unit/test_trigger_verbs.py``. Adding a verb is adding an entry (CONTRIBUTING.md).
+
+Every handler is idempotent by construction, because a crash between acting and recording the
 result means the action is replayed: values written are the job's completion time (a replay writes
 the same value, so the write is skipped), pod deletion only touches pods created before the
 completion, and a sync carries the completion key so a replay recognises its own operation.
 
-Each returns ``{"result": succeeded|failed|deferred, "message": str, "changed": bool}``; API errors
-raise ``KubeError`` (the caller records them as a failure of that target only).
+A handler is ``handler(api, target, context)`` (``context``: key, completion_time, job_ref) and returns
+``{"result": succeeded|failed|deferred, "message": str, "changed": bool}``; API errors raise ``KubeError``
+(the caller records them as a failure of that target only).
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.mlops.gitops.plugins.module_utils import nvj
+from collections import namedtuple
+
+from ansible_collections.mlops.gitops.plugins.module_utils import argo_app, nvj
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import MERGE, STRATEGIC, KubeError, describe
 
 ISVC_LABEL = "serving.kserve.io/inferenceservice"
@@ -224,23 +234,75 @@ def sync_application(api, target, context):
     return _done("sync operation started{0}".format(" at revision " + revision if revision else ""))
 
 
-ACTIONS = {
-    ("restart", "InferenceService"): restart_pods,
-    ("restart", "Deployment"): restart_workload,
-    ("restart", "StatefulSet"): restart_workload,
-    ("restart", "DaemonSet"): restart_workload,
-    ("rollout", "InferenceService"): rollout_inference_service,
-    ("rollout", "Deployment"): restart_workload,
-    ("rollout", "StatefulSet"): restart_workload,
-    ("rollout", "DaemonSet"): restart_workload,
-    ("sync", "Application"): sync_application,
-    ("refresh", "Application"): refresh_application,
-    ("refresh", "Deployment"): refresh_annotation,
-    ("refresh", "StatefulSet"): refresh_annotation,
-    ("refresh", "DaemonSet"): refresh_annotation,
-}
+class Kind(namedtuple("Kind", "api_version kind handler")):
+    """A kind a verb accepts: its apiVersion and the handler that acts on it."""
+
+
+class Field(namedtuple("Field", "name kinds choices default")):
+    """An extra field of a verb's entries: the kinds it applies to, its allowed values and its default."""
+
+
+class Verb(namedtuple("Verb", "name kinds unfit fields")):
+    """One trigger verb: ``kinds`` (``Kind`` entries, in the order the docs list them), ``unfit``
+    (``{kind: why it does not apply, and the alternative}``) and ``fields`` (``Field`` entries)."""
+
+    def kind(self, kind):
+        return next((k for k in self.kinds if k.kind == kind), None)
+
+    def field(self, name, kind):
+        """The ``Field`` called ``name`` when it applies to ``kind``, else None."""
+        return next((f for f in self.fields if f.name == name and kind in f.kinds), None)
+
+
+def _verb(name, kinds, unfit=None, fields=()):
+    return Verb(name, tuple(Kind(*k) for k in kinds), dict(unfit or {}), tuple(fields))
+
+
+ISVC = "serving.kserve.io/v1beta1"
+WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
+
+VERBS = (
+    _verb("restart", [(ISVC, "InferenceService", restart_pods)]
+          + [("apps/v1", kind, restart_workload) for kind in WORKLOADS]),
+    _verb("rollout", [(ISVC, "InferenceService", rollout_inference_service)]
+          + [("apps/v1", kind, restart_workload) for kind in WORKLOADS]),
+    _verb("sync", [(argo_app.APP_API_VERSION, "Application", sync_application)]),
+    _verb("refresh", [(argo_app.APP_API_VERSION, "Application", refresh_application)]
+          + [("apps/v1", kind, refresh_annotation) for kind in WORKLOADS],
+          # KServe copies an InferenceService's metadata annotations into the pod templates of its
+          # predictor, transformer and explainer, so a refresh annotation would roll every component.
+          unfit={"InferenceService": (
+              "KServe copies an InferenceService's annotations into the pod templates of its predictor, transformer "
+              "and explainer, so a refresh would roll every component; use rollout (rolls the predictor gracefully)")},
+          fields=[Field("mode", ("Application",), ("normal", "hard"), "normal")]),
+)
+BY_NAME = dict((verb.name, verb) for verb in VERBS)
+ACTIONS = tuple(verb.name for verb in VERBS)  # every list of verbs (schema, messages, counts) is this order
+
+
+def _first_seen(pairs):
+    out = {}
+    for key, value in pairs:
+        out.setdefault(key, value)
+    return out
+
+
+# kind -> apiVersion, in the order the kinds first appear; one apiVersion per kind (a unit test checks it).
+KINDS = _first_seen((k.kind, k.api_version) for verb in VERBS for k in verb.kinds)
+# The extra fields some verb takes (beyond apiVersion, kind, name, namespace, action), in registry order.
+FIELDS = tuple(_first_seen((f.name, None) for verb in VERBS for f in verb.fields))
+
+
+def verbs_for(kind):
+    """The verbs that act on ``kind``, in registry order."""
+    return tuple(verb.name for verb in VERBS if verb.kind(kind))
+
+
+def field_users(name):
+    """``[(verb, kinds)]`` that take the extra field ``name``."""
+    return [(verb.name, f.kinds) for verb in VERBS for f in verb.fields if f.name == name]
 
 
 def run(api, target, context):
     """Fire one validated target. ``context``: key, completion_time, job_ref (``ns/name``)."""
-    return ACTIONS[(target["action"], target["kind"])](api, target, context)
+    return BY_NAME[target["action"]].kind(target["kind"]).handler(api, target, context)
