@@ -269,8 +269,6 @@ VERBS = (
     _verb("sync", [(argo_app.APP_API_VERSION, "Application", sync_application)]),
     _verb("refresh", [(argo_app.APP_API_VERSION, "Application", refresh_application)]
           + [("apps/v1", kind, refresh_annotation) for kind in WORKLOADS],
-          # KServe copies an InferenceService's metadata annotations into the pod templates of its
-          # predictor, transformer and explainer, so a refresh annotation would roll every component.
           unfit={"InferenceService": (
               "KServe copies an InferenceService's annotations into the pod templates of its predictor, transformer "
               "and explainer, so a refresh would roll every component; use rollout (rolls the predictor gracefully)")},
