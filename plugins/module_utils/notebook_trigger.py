@@ -212,7 +212,6 @@ def _act(run, decision):
         run.write_record(lambda job: trigger_record.outcome_record(job, key, decision["targets"], outcomes, run.stamp))
 
 
-
 def _refuse(run, key, targets, refusals):
     """Report the refusals (recorded by ``trigger_record.refusal_record``), fire nothing."""
     result = run.result
@@ -246,7 +245,6 @@ def _fire(run, key, todo):
             outcome = {"result": FAILED, "message": str(exc)}
         outcomes[target["id"]] = outcome
     return outcomes
-
 
 
 def _fired(target, result, message):

@@ -10,7 +10,8 @@ verb meets, what it is asked, and the object expected after. Here each case file
   in ``args`` is called without one) and deep-merged with ``merge`` (``null`` removes a key);
   ``later``: objects created after the completion (pods that already serve the new model);
 - ``context``: ``completion_time`` (RFC 3339, or ``now``: a second after ``input`` was created), ``key``;
-- ``expected``: the handler's ``result``, ``changed`` and a part of its ``message``; ``objects``, partial
+- ``expected``: the handler's ``result``, ``changed`` and a part of its ``message`` (or ``error``: a part of
+  the ``KubeError`` it raises, which fails that target only); ``objects``, partial
   objects the server must hold after (``null``: the key is absent; ``{completion_time}`` and ``{key}`` are
   replaced); ``gone``, objects deleted; ``writes``, the write requests sent (``<verb> <resource>`` and a
   patch's content type), read from the recording proxy's log when there is one.
@@ -29,6 +30,7 @@ import pytest
 import yaml
 
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj, trigger_parse, trigger_verbs
+from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError
 
 from tests.support import world
 
@@ -131,13 +133,16 @@ def test_verb_case(path, cluster, api, namespace):
     if cluster.proxy is not None:
         cluster.clear_log()
 
-    outcome = trigger_verbs.run(api, target, context)
-
-    names = dict(context, namespace=namespace)
-    expected = filled(case["expected"], names)
-    assert outcome["result"] == expected["result"], outcome
-    assert outcome["changed"] is expected["changed"], outcome
-    assert expected.get("message", "") in outcome["message"], outcome
+    expected = filled(case["expected"], dict(context, namespace=namespace))
+    if "error" in expected:
+        with pytest.raises(KubeError) as caught:
+            trigger_verbs.run(api, target, context)
+        assert expected["error"] in str(caught.value)
+    else:
+        outcome = trigger_verbs.run(api, target, context)
+        assert outcome["result"] == expected["result"], outcome
+        assert outcome["changed"] is expected["changed"], outcome
+        assert expected.get("message", "") in outcome["message"], outcome
     if cluster.proxy is not None and "writes" in expected:
         assert writes(cluster) == expected["writes"]
     for obj in expected.get("objects") or []:
