@@ -32,7 +32,7 @@ import yaml
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj, trigger_parse, trigger_verbs
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError
 
-from tests.support import world
+from tests.support import rbac, world
 
 CASES_DIR = os.path.join(os.path.dirname(__file__), "..", "data", "verb_cases")
 CASES = sorted(glob.glob(os.path.join(CASES_DIR, "*", "*.yaml")))
@@ -111,6 +111,14 @@ def writes(cluster):
     return out
 
 
+def ungranted(cluster):
+    """The requests sent that the controller's rights (tests/support/rbac.py USED, which the ClusterRole of
+    the deploy role must grant exactly) do not cover: a new verb's kind must be added there too."""
+    granted = {(group, resource, verb) for group, resource, verb, _why in rbac.USED}
+    return ["{0} {1}/{2}".format(e["verb"], e["group"] or "core", e["resource"]) for e in cluster.request_log
+            if e["resource"] and (e["group"], e["resource"], e["verb"]) not in granted]
+
+
 def test_every_verb_has_a_case():
     assert sorted({os.path.basename(os.path.dirname(p)) for p in CASES}) == sorted(trigger_verbs.ACTIONS)
 
@@ -143,8 +151,11 @@ def test_verb_case(path, cluster, api, namespace):
         assert outcome["result"] == expected["result"], outcome
         assert outcome["changed"] is expected["changed"], outcome
         assert expected.get("message", "") in outcome["message"], outcome
-    if cluster.proxy is not None and "writes" in expected:
-        assert writes(cluster) == expected["writes"]
+    if cluster.proxy is not None:
+        missing = ungranted(cluster)
+        assert not missing, "requests the controller's ClusterRole does not grant: {0}".format(missing)
+        if "writes" in expected:
+            assert writes(cluster) == expected["writes"]
     for obj in expected.get("objects") or []:
         stored = api.get(obj["apiVersion"], obj["kind"], obj["metadata"]["name"], namespace)
         assert stored is not None, "{0} {1} is gone".format(obj["kind"], obj["metadata"]["name"])
