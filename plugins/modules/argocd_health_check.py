@@ -124,11 +124,16 @@ diff:
       type: str
 """
 
-from ansible_collections.mlops.gitops.plugins.module_utils import argocd_config, lua_syntax, module_runner
+from ansible_collections.mlops.gitops.plugins.module_utils import (
+    argocd_config,
+    argocd_health_check,
+    lua_syntax,
+    module_runner,
+)
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError
 
 OWN_SPEC = {
-    "target": {"type": "str", "choices": list(argocd_config.TARGETS), "default": "auto"},
+    "target": {"type": "str", "choices": list(argocd_health_check.TARGETS), "default": "auto"},
     "argocd_name": {"type": "str"},
     "group": {"type": "str", "default": "mlops.mlops.dev"},
     "kind": {"type": "str", "default": "NotebookValidationJob"},
@@ -145,7 +150,7 @@ def execute(module, api):
             return {"failed": True, "changed": False, "msg": "check is not a script Argo CD can compile ({}); "
                     "nothing was written".format(problem)}
     try:
-        result = argocd_config.install_health_check(
+        result = argocd_health_check.install_health_check(
             api,
             params["argocd_namespace"],
             params["group"],

@@ -11,7 +11,11 @@ import copy
 
 import pytest
 
-from ansible_collections.mlops.gitops.plugins.module_utils import argocd_config, argocd_notifications, trigger_actions
+from ansible_collections.mlops.gitops.plugins.module_utils import (
+    argocd_health_check,
+    argocd_notifications,
+    trigger_actions,
+)
 
 APP = ("argoproj.io", "v1alpha1", "applications")
 ARGOCD = ("argoproj.io", "v1beta1", "argocds")
@@ -149,8 +153,8 @@ def test_the_health_check_install_writes_nothing_the_server_prunes(api, custom, 
     theirs = {"group": "argoproj.io", "kind": "Rollout", "check": "hs = {}\nreturn hs"}
     custom.create_namespaced_custom_object(*ARGOCD[:2], namespace, ARGOCD[2], _argocd("argocd", namespace, [theirs]))
     lua = "hs = {status = 'Healthy'}\nreturn hs"
-    result = argocd_config.install_health_check(api, namespace, "mlops.mlops.dev", "NotebookValidationJob",
-                                                check=lua, target="argocd_cr")
+    result = argocd_health_check.install_health_check(api, namespace, "mlops.mlops.dev", "NotebookValidationJob",
+                                                      check=lua, target="argocd_cr")
     assert result["changed"] and result["target"] == "argocd_cr"
     stored = custom.get_namespaced_custom_object(*ARGOCD[:2], namespace, ARGOCD[2], "argocd")
     ours = {"group": "mlops.mlops.dev", "kind": "NotebookValidationJob", "check": lua}

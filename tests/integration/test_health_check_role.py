@@ -1,4 +1,4 @@
-"""The argocd_health_check role, its module and argocd_config against the cluster: both targets (argocd-cm and
+"""The argocd_health_check role, its module and its module_utils against the cluster: both targets (argocd-cm and
 the ArgoCD CR), coexistence with other settings, idempotence, removal, check mode, diff, clear failures."""
 
 import os
@@ -30,9 +30,9 @@ def lua_bytes():
 
 @pytest.fixture
 def cfg():
-    from ansible_collections.mlops.gitops.plugins.module_utils import argocd_config
+    from ansible_collections.mlops.gitops.plugins.module_utils import argocd_health_check
 
-    return argocd_config
+    return argocd_health_check
 
 
 def make_cm(api, namespace, data=None):
@@ -55,7 +55,7 @@ def cm_data(api, namespace):
     return api.get("v1", "ConfigMap", "argocd-cm", namespace)["data"]
 
 
-# -- argocd_config through KubeApi (fast) -------------------------------------------------------------
+# -- argocd_health_check through KubeApi (fast) ----------------------------------------------------------
 def test_configmap_target_merges_idempotently_and_removes_only_ours(api, cfg, namespace):
     make_cm(api, namespace)
     script = lua_bytes().decode()
