@@ -76,10 +76,10 @@ def _fail_missing(api, namespace, what):
         raise ConfigError(
             "the Argo CD namespace {} does not exist: set it to where Argo CD runs, e.g. openshift-gitops for "
             "OpenShift GitOps (argocd_namespace for the install and uninstall playbooks, "
-            "argocd_health_check_namespace for the role, namespace for the module)".format(namespace)
+            "argocd_health_check_namespace for the role, argocd_namespace for the module)".format(namespace)
         )
     raise ConfigError(
-        "{}: is Argo CD installed in namespace {}? Set namespace to its namespace "
+        "{}: is Argo CD installed in namespace {}? Set argocd_namespace to its namespace "
         "(openshift-gitops for OpenShift GitOps) or choose the target explicitly".format(what, namespace)
     )
 
