@@ -127,6 +127,29 @@ def readable_diff(diff):
     return out
 
 
+def task_result(module, rights, install, *args, **kwargs):
+    """What an ``argocd_*`` module returns for ``install(*args, **kwargs)``: a ``ConfigError`` is a failed task
+    with its message, a 403 a failed task naming the ``rights`` the installing account needs; ``warnings`` go
+    to ``module.warn`` and the diff becomes YAML text (``readable_diff``)."""
+    try:
+        result = install(*args, **kwargs)
+    except ConfigError as exc:
+        return {"failed": True, "msg": str(exc)}
+    except KubeError as exc:
+        if not exc.forbidden:
+            raise
+        return {
+            "failed": True,
+            "status": 403,
+            "msg": "insufficient rights: {0}. The account running the install (your kubeconfig or K8S_AUTH_* "
+            "credentials, not the controller) needs {1}".format(exc, rights),
+        }
+    for warning in result.pop("warnings", []):
+        module.warn(warning)
+    result["diff"] = readable_diff(result.get("diff"))
+    return result
+
+
 # -- applying to the cluster ------------------------------------------------------------------
 def _diff(target, path, plan):
     header = "{} {}".format(describe(target[1], target[2], target[3]), ".".join(path))
