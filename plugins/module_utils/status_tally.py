@@ -46,7 +46,7 @@ MANAGED_KEYS = (
 UPDATED, UNCHANGED, DEFERRED = "updated", "unchanged", "deferred"
 
 
-# -- aggregation ------------------------------------------------------------------------------
+# -- counting ---------------------------------------------------------------------------------
 def _sortable(completed):
     """A completion time as a string that sorts chronologically ("" when absent or unreadable)."""
     moment = nvj.parse_time(completed)
