@@ -208,11 +208,11 @@ class Renderer:
         while tokens[index].type != close:
             assert tokens[index].type == "list_item_open"
             blocks, index = self.blocks(tokens, index + 1, "list_item_close")
-            marker = "{0}. ".format(number) if ordered else "- "
-            pad = " " * len(marker)
+            bullet = "{0}. ".format(number) if ordered else "- "
+            pad = " " * len(bullet)
             body = "\n\n".join(blocks)
             lines = body.split("\n")
-            items.append(marker + lines[0] + "".join("\n" + (pad + line if line else "") for line in lines[1:]))
+            items.append(bullet + lines[0] + "".join("\n" + (pad + line if line else "") for line in lines[1:]))
             if ordered:
                 number += 1
         return "\n".join(items), index + 1

@@ -3,7 +3,7 @@
 
 The argument spec is the one source of a role's description and variables: ansible-doc, ansible-core's
 argument validation, the docsite (antsibull-docs) and Galaxy's role README all show the same text. The part
-between the two markers below is written by this script; everything else in a README (title, example,
+between the two delimiter comments below is written by this script; everything else in a README (title, example,
 links) is hand-written and kept as it is.
 
     tools/role_readme.py            rewrite the generated part of every role README (creates missing ones)
@@ -69,7 +69,7 @@ def type_of(spec):
 
 
 def render(role):
-    """The generated block of ``role``'s README (markers included)."""
+    """The generated block of ``role``'s README (delimiter comments included)."""
     path = os.path.join(ROOT, "roles", role, "meta", "argument_specs.yml")
     with open(path, encoding="utf-8") as handle:
         spec = yaml.safe_load(handle)["argument_specs"]["main"]
@@ -111,7 +111,7 @@ def updated(role):
     with open(path, encoding="utf-8") as handle:
         text = handle.read()
     if text.count(BEGIN) != 1 or text.count(END) != 1:
-        raise SystemExit("{0}: needs exactly one pair of markers\n{1}\n{2}".format(path, BEGIN, END))
+        raise SystemExit("{0}: needs exactly one pair of delimiter comments\n{1}\n{2}".format(path, BEGIN, END))
     start = text.index(BEGIN)
     stop = text.index(END) + len(END)
     return path, text, text[:start] + block + text[stop:]

@@ -21,7 +21,8 @@ only our keys; for a list, the whole list, since it is replaced). ``apply_*`` ta
 send their write as a server-side dry run in check mode (``KubeApi.checking``) and return a result with
 ``changed`` and ``diff``.
 
-``install_health_check`` is the health-check use of all this, with target detection.
+Its users: ``argocd_health_check`` (the Lua health check, with target detection) and
+``argocd_notifications`` (triggers and templates).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -35,8 +36,6 @@ from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError
 ARGOCD_CM = "argocd-cm"
 ARGOCD_KIND = "ArgoCD"
 ARGOCD_API_VERSIONS = ("argoproj.io/v1beta1", "argoproj.io/v1alpha1")
-HEALTH_KEY_PREFIX = "resource.customizations.health."
-TARGETS = ("auto", "configmap", "argocd_cr")
 
 
 class ConfigError(Exception):
@@ -88,11 +87,6 @@ def plan_list(current, entries, identity, state="present"):
     return {"changed": changed, "patch": after or None, "before": current, "after": after}
 
 
-def health_key(group, kind):
-    """The ``argocd-cm`` key Argo CD reads a health check from."""
-    return "{}{}_{}".format(HEALTH_KEY_PREFIX, group, kind)
-
-
 def nested(path, value):
     """``("spec", "x"), v`` -> ``{"spec": {"x": v}}``."""
     for part in reversed(path):
@@ -131,6 +125,29 @@ def readable_diff(diff):
         if isinstance(out.get(side), (dict, list)):
             out[side] = _literal_yaml(out[side])
     return out
+
+
+def task_result(module, rights, install, *args, **kwargs):
+    """What an ``argocd_*`` module returns for ``install(*args, **kwargs)``: a ``ConfigError`` is a failed task
+    with its message, a 403 a failed task naming the ``rights`` the installing account needs; ``warnings`` go
+    to ``module.warn`` and the diff becomes YAML text (``readable_diff``)."""
+    try:
+        result = install(*args, **kwargs)
+    except ConfigError as exc:
+        return {"failed": True, "msg": str(exc)}
+    except KubeError as exc:
+        if not exc.forbidden:
+            raise
+        return {
+            "failed": True,
+            "status": 403,
+            "msg": "insufficient rights: {0}. The account running the install (your kubeconfig or K8S_AUTH_* "
+            "credentials, not the controller) needs {1}".format(exc, rights),
+        }
+    for warning in result.pop("warnings", []):
+        module.warn(warning)
+    result["diff"] = readable_diff(result.get("diff"))
+    return result
 
 
 # -- applying to the cluster ------------------------------------------------------------------
@@ -180,7 +197,7 @@ def apply_list(api, target, path, entries, identity, state="present", check_mode
     return planned["result"]
 
 
-# -- target detection -------------------------------------------------------------------------
+# -- the Argo CD Operator's CRs ----------------------------------------------------------------
 def argocd_crs(api, namespace):
     """``(api_version, [names])`` of the ArgoCD CRs in ``namespace``; ``(None, [])`` without the CRD."""
     for api_version in ARGOCD_API_VERSIONS:
@@ -188,101 +205,3 @@ def argocd_crs(api, namespace):
             names = sorted(item["metadata"]["name"] for item in api.list(api_version, ARGOCD_KIND, namespace=namespace))
             return api_version, names
     return None, []
-
-
-def _namespace_missing(api, namespace):
-    try:
-        return api.get("v1", "Namespace", namespace) is None
-    except KubeError as exc:
-        if exc.forbidden:  # cannot tell; the caller's message covers both cases
-            return False
-        raise
-
-
-def resolve_target(api, namespace, target="auto", argocd_name=None):
-    """``(api_version, kind, name, namespace)`` of the object that should hold the health check."""
-    if target not in TARGETS:
-        raise ConfigError("target must be one of {}, not {!r}".format(", ".join(TARGETS), target))
-    cm = ("v1", "ConfigMap", ARGOCD_CM, namespace)
-    if target == "configmap":
-        if api.get(*cm) is None:
-            _fail_missing(api, namespace, "ConfigMap {}/{} does not exist".format(namespace, ARGOCD_CM))
-        return cm
-    api_version, names = argocd_crs(api, namespace)
-    if argocd_name:
-        names = [name for name in names if name == argocd_name]
-    if len(names) == 1:
-        return (api_version, ARGOCD_KIND, names[0], namespace)
-    if len(names) > 1:
-        raise ConfigError(
-            "namespace {} holds several ArgoCD resources ({}); set argocd_name to the one to configure".format(
-                namespace, ", ".join(names)
-            )
-        )
-    if target == "argocd_cr" or argocd_name:
-        if api_version is None:
-            raise ConfigError(
-                "the server has no ArgoCD resource type (argoproj.io); the Argo CD Operator / OpenShift GitOps "
-                "is not installed: use target=configmap for a plain Argo CD install"
-            )
-        if argocd_name:
-            _fail_missing(api, namespace, "ArgoCD {}/{} does not exist".format(namespace, argocd_name))
-        _fail_missing(api, namespace, "namespace {} has no ArgoCD resource".format(namespace))
-    if api.get(*cm) is not None:
-        return cm
-    what = "found neither ConfigMap {}/{} nor an ArgoCD resource (Argo CD Operator)".format(namespace, ARGOCD_CM)
-    _fail_missing(api, namespace, what)
-
-
-def _fail_missing(api, namespace, what):
-    if _namespace_missing(api, namespace):
-        raise ConfigError(
-            "the Argo CD namespace {} does not exist: set it to where Argo CD runs, e.g. openshift-gitops for "
-            "OpenShift GitOps (argocd_namespace for the install and uninstall playbooks, "
-            "argocd_health_check_namespace for the role, namespace for the module)".format(namespace)
-        )
-    raise ConfigError(
-        "{}: is Argo CD installed in namespace {}? Set namespace to its namespace "
-        "(openshift-gitops for OpenShift GitOps) or choose the target explicitly".format(what, namespace)
-    )
-
-
-# -- the health check -------------------------------------------------------------------------
-def install_health_check(api, namespace, group, kind, check=None, state="present", target="auto",
-                         argocd_name=None, check_mode=False):
-    """Install (or remove) the Lua health check of ``group/kind`` in Argo CD's configuration.
-
-    ``target`` ``auto`` uses the ``ArgoCD`` CR when the namespace has one (the operator reverts
-    edits to ``argocd-cm``), else ``argocd-cm``. Returns ``changed``, ``diff``, ``target``
-    (``configmap``/``argocd_cr``), ``resource`` and ``warnings``. Raises ``ConfigError`` for what the
-    user must fix, ``KubeError`` for API errors (403 included)."""
-    if state == "present" and not check:
-        raise ConfigError("check (the Lua script) is required when state is present")
-    where = resolve_target(api, namespace, target, argocd_name)
-    warnings = []
-    if where[1] == "ConfigMap":
-        result = apply_map(api, where, ("data",), {health_key(group, kind): check}, state, check_mode)
-        if target == "configmap":
-            warnings.extend(_operator_warning(api, namespace))
-    else:
-        entry = {"group": group, "kind": kind, "check": check}
-        result = apply_list(api, where, ("spec", "resourceHealthChecks"), [entry], ("group", "kind"), state, check_mode)
-    result.update(
-        target="configmap" if where[1] == "ConfigMap" else "argocd_cr",
-        resource=describe(where[1], where[2], namespace),
-        warnings=warnings,
-    )
-    return result
-
-
-def _operator_warning(api, namespace):
-    try:
-        names = argocd_crs(api, namespace)[1]
-    except KubeError:
-        return []
-    if not names:
-        return []
-    return [
-        "namespace {} has the ArgoCD resource {}: the Argo CD Operator reverts edits to {}; "
-        "use target argocd_cr (or auto) instead".format(namespace, names[0], ARGOCD_CM)
-    ]

@@ -100,8 +100,9 @@ def _ensure_configmap(api, namespace, check_mode):
         return False
     if not _exists(api, "v1", "ConfigMap", ARGOCD_CM, namespace):
         raise ConfigError(
-            "found neither ConfigMap {0} nor {1} in namespace {2}: is Argo CD installed there? Set namespace "
-            "to where Argo CD runs (openshift-gitops for OpenShift GitOps)".format(CONFIGMAP, ARGOCD_CM, namespace)
+            "found neither ConfigMap {0} nor {1} in namespace {2}: is Argo CD installed there? Set argocd_namespace "
+            "(argocd_notifications_namespace for the role) to where Argo CD runs (openshift-gitops for OpenShift "
+            "GitOps)".format(CONFIGMAP, ARGOCD_CM, namespace)
         )
     body = {
         "apiVersion": "v1",

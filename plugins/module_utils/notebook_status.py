@@ -3,13 +3,9 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Feature 4: the notebook validation state of each Argo CD Application, written on the Application.
 
-The NVJs are read page by page into a ``Tally`` per parent Application, which keeps counters and a
-bounded list of failed names, never the objects (an NVJ status carries notebook cell outputs).
-The annotations are written only when something other than ``lastUpdate`` changed, and at most
-once per ``min_interval`` per Application; a write that comes too early is reported as deferred
-with ``retry_after``, so the controller requeues and the final state always lands. A new failure
-bypasses the interval. The interval is judged from the ``lastUpdate`` already on the Application:
-every controller run is a fresh process, so the cluster is the only memory there is.
+This file does the I/O: it reads the NVJs page by page into a ``status_tally.Tally`` per parent
+Application (the scanner), and writes each Application's annotations when ``status_tally.decide`` says
+so, with ``KubeApi.conditional_write``. What is counted and when it is written are in ``status_tally``.
 
 ``reconcile`` decides the debounce before listing when the list cannot change the outcome (inside
 the interval, and the job is not a failure the Application lacks): an event inside the interval
@@ -27,285 +23,19 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
-import math
-
-from ansible_collections.mlops.gitops.plugins.module_utils import argo_app, nvj
+from ansible_collections.mlops.gitops.plugins.module_utils import argo_app, nvj, status_tally
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError, Written
 
 DEFAULTS = {
     "argocd_namespace": argo_app.DEFAULT_ARGOCD_NAMESPACE,
-    "min_interval": 60,
-    "max_failed_jobs": 20,
+    "min_interval": status_tally.MIN_INTERVAL,
+    "max_failed_jobs": status_tally.MAX_FAILED_JOBS,
     "page_size": 500,
     "namespaces": [],
     "all_namespaces": False,  # aggregate: the namespaces are every namespace with jobs ("*")
 }
 
-COUNT_KEYS = (
-    ("total", nvj.ANN_NOTEBOOK_TOTAL),
-    ("succeeded", nvj.ANN_NOTEBOOK_SUCCEEDED),
-    ("failed", nvj.ANN_NOTEBOOK_FAILED),
-    ("running", nvj.ANN_NOTEBOOK_RUNNING),
-)
-MANAGED_KEYS = (
-    nvj.ANN_NOTEBOOK_STATUS,
-    nvj.ANN_NOTEBOOK_SUMMARY,
-    nvj.ANN_NOTEBOOK_TOTAL,
-    nvj.ANN_NOTEBOOK_SUCCEEDED,
-    nvj.ANN_NOTEBOOK_FAILED,
-    nvj.ANN_NOTEBOOK_RUNNING,
-    nvj.ANN_NOTEBOOK_LAST_FAILURE,
-    nvj.ANN_NOTEBOOK_LAST_SUCCESS,
-)
-
-UPDATED, UNCHANGED, DEFERRED, MISSING = "updated", "unchanged", "deferred", "missing"
-
-
-# -- aggregation ------------------------------------------------------------------------------
-def _sortable(completed):
-    """A completion time as a string that sorts chronologically ("" when absent or unreadable)."""
-    moment = nvj.parse_time(completed)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if moment else ""
-
-
-def completion_ref(job):
-    """``(sort time, "ns/name", "ns/name@completionTime")``, the job's completion reference: references
-    order by time, then by job; the third part is what ``notebook-last-failure`` / ``notebook-last-success``
-    hold."""
-    meta = nvj.metadata(job)
-    job_key = "{}/{}".format(meta.get("namespace") or "", meta.get("name") or "")
-    completed = nvj.completion_time(job) or ""
-    return (_sortable(completed), job_key, job_key + "@" + completed)
-
-
-def parse_completion_ref(value):
-    """A ``notebook-last-failure`` / ``-success`` value as the completion reference ``Tally`` made it, or None
-    (empty or malformed). Names cannot contain ``@``, so the first one ends ``ns/name``."""
-    if not isinstance(value, str) or "@" not in value:
-        return None
-    job_key, _at, completed = value.partition("@")
-    return (_sortable(completed), job_key, value)
-
-
-class Tally:
-    """Counters for the jobs of one Application, fed one job at a time.
-
-    Memory is O(max_failed_jobs + namespaces) however many jobs go through ``add``.
-    ``running`` counts every phase that is not terminal, including jobs without a status yet, and a
-    terminal phase without a valid completion time (the first step of the Go operator's two-step
-    failure: counting it failed then would announce the one failure twice, ``notebook-last-failure``
-    changing from ``ns/name@`` to ``ns/name@<time>``).
-    """
-
-    def __init__(self, max_failed_jobs=DEFAULTS["max_failed_jobs"]):
-        self.max_failed_jobs = max_failed_jobs
-        self.total = self.succeeded = self.failed = self.running = 0
-        self.namespaces = set()
-        self.last_failure = None  # a completion_ref
-        self.last_success = None
-        self._failed = []  # (sort time, namespace, name), trimmed to max_failed_jobs when it doubles
-
-    def add(self, job):
-        meta = nvj.metadata(job)
-        namespace, name = meta.get("namespace") or "", meta.get("name") or ""
-        self.total += 1
-        self.namespaces.add(namespace)
-        phase = nvj.phase(job)
-        if phase not in nvj.TERMINAL_PHASES or nvj.completion_time(job) is None:
-            self.running += 1
-            return
-        ref = completion_ref(job)
-        if phase == nvj.SUCCEEDED:
-            self.succeeded += 1
-            self.last_success = max(self.last_success or ref, ref)
-            return
-        self.failed += 1
-        self.last_failure = max(self.last_failure or ref, ref)
-        self._failed.append((ref[0], namespace, name))
-        if len(self._failed) > 2 * max(self.max_failed_jobs, 1):
-            self._trim()
-
-    def merge(self, other):
-        """Add the jobs ``other`` counted (another pass over other namespaces)."""
-        self.total += other.total
-        self.succeeded += other.succeeded
-        self.failed += other.failed
-        self.running += other.running
-        self.namespaces |= other.namespaces
-        for mine, theirs in (("last_failure", other.last_failure), ("last_success", other.last_success)):
-            if theirs is not None:
-                setattr(self, mine, max(getattr(self, mine) or theirs, theirs))
-        self._failed.extend(other._failed)
-        self._trim()
-
-    def _trim(self):
-        """Keep the newest failures; equal times in name order, so the result never depends on list order."""
-        self._failed.sort(key=lambda entry: (entry[1], entry[2]))
-        self._failed.sort(key=lambda entry: entry[0], reverse=True)
-        del self._failed[self.max_failed_jobs:]
-
-    def failed_jobs(self):
-        """The newest failures, at most ``max_failed_jobs``: ``name``, or ``ns/name`` when the
-        Application's jobs live in several namespaces."""
-        self._trim()
-        several = len(self.namespaces) > 1
-        return [ns + "/" + name if several else name for _time, ns, name in self._failed]
-
-
-# -- content ----------------------------------------------------------------------------------
-def summary(succeeded, total):
-    """``"30/32 succeeded (93.8% success rate)"``: one decimal, rounded half up, exactly."""
-    if total <= 0:
-        return "0/0 succeeded (no notebook validation jobs)"
-    tenths = (2 * succeeded * 1000 + total) // (2 * total)
-    return "{}/{} succeeded ({}.{}% success rate)".format(succeeded, total, tenths // 10, tenths % 10)
-
-
-def build_status(tally, now):
-    failed_jobs = tally.failed_jobs()
-    return {
-        "total": tally.total,
-        "succeeded": tally.succeeded,
-        "failed": tally.failed,
-        "running": tally.running,
-        "lastUpdate": nvj.rfc3339(now),
-        "failedJobs": failed_jobs,
-        "failedJobsOmitted": tally.failed - len(failed_jobs),
-        "namespaces": sorted(tally.namespaces),
-    }
-
-
-def build_annotations(tally, now):
-    """Every annotation this feature manages on the Application, as strings."""
-    status = build_status(tally, now)
-    out = {
-        nvj.ANN_NOTEBOOK_STATUS: json.dumps(status, separators=(",", ":")),
-        nvj.ANN_NOTEBOOK_SUMMARY: summary(tally.succeeded, tally.total),
-        nvj.ANN_NOTEBOOK_LAST_FAILURE: tally.last_failure[2] if tally.last_failure else "",
-        nvj.ANN_NOTEBOOK_LAST_SUCCESS: tally.last_success[2] if tally.last_success else "",
-    }
-    for field, key in COUNT_KEYS:
-        out[key] = str(status[field])
-    return out
-
-
-def parse_status(value):
-    """The existing ``notebook-status`` JSON as a dict, or None when absent or not a JSON object."""
-    try:
-        parsed = json.loads(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
-    return parsed if isinstance(parsed, dict) else None
-
-
-def managed(annotations):
-    """Only this feature's annotations (None for the absent ones)."""
-    return dict((key, (annotations or {}).get(key)) for key in MANAGED_KEYS)
-
-
-def same_content(existing, new):
-    """True when the two annotation sets differ at most in ``lastUpdate``."""
-    for key in MANAGED_KEYS:
-        if key == nvj.ANN_NOTEBOOK_STATUS:
-            old, fresh = parse_status(existing.get(key)), parse_status(new.get(key))
-            if old is None or fresh is None:
-                return False
-            old.pop("lastUpdate", None)
-            fresh.pop("lastUpdate", None)
-            if old != fresh:
-                return False
-        elif existing.get(key) != new.get(key):
-            return False
-    return True
-
-
-def _count(annotations, key, field):
-    for value in (annotations.get(key), (parse_status(annotations.get(nvj.ANN_NOTEBOOK_STATUS)) or {}).get(field)):
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            continue
-    return 0
-
-
-def is_new_failure(existing, new):
-    """A failure that was not on the Application before: more failures, or a newer last failure."""
-    if _count(new, nvj.ANN_NOTEBOOK_FAILED, "failed") > _count(existing, nvj.ANN_NOTEBOOK_FAILED, "failed"):
-        return True
-    newest = new.get(nvj.ANN_NOTEBOOK_LAST_FAILURE)
-    return bool(newest) and newest != existing.get(nvj.ANN_NOTEBOOK_LAST_FAILURE)
-
-
-def _last_update(existing):
-    return nvj.parse_time((parse_status(existing.get(nvj.ANN_NOTEBOOK_STATUS)) or {}).get("lastUpdate"))
-
-
-def _interval_left(last, now, min_interval):
-    """``(elapsed, retry_after)`` while the interval since ``last`` holds writes back, else None.
-    A ``lastUpdate`` in the future (clock skew) must not block writes."""
-    elapsed = (now - last).total_seconds()
-    if elapsed < 0 or elapsed >= min_interval:
-        return None
-    return elapsed, max(1, int(math.ceil(min_interval - elapsed)))
-
-
-def _too_early(elapsed, min_interval):
-    return "last written {}s ago; at most one write per {}s (min_interval)".format(int(elapsed), min_interval)
-
-
-def decide(existing, new, now, min_interval):
-    """``(action, reason, retry_after)`` with action ``updated`` (write now), ``unchanged`` or
-    ``deferred`` (write in ``retry_after`` seconds). ``existing``/``new`` are managed annotations."""
-    if same_content(existing, new):
-        return UNCHANGED, "the annotations already hold this content", None
-    if is_new_failure(existing, new):
-        return UPDATED, "a new failure is written at once", None
-    last = _last_update(existing)
-    if last is None:
-        return UPDATED, "no earlier notebook status on the Application", None
-    wait = _interval_left(last, now, min_interval)
-    if wait is None:
-        return UPDATED, "content changed", None
-    return DEFERRED, _too_early(wait[0], min_interval), wait[1]
-
-
-def failure_reflected(existing, job):
-    """True when the Application's ``notebook-last-failure`` is the failed ``job``'s completion reference
-    or a newer one, in the order ``Tally`` keeps its references: this failure (or a later one) was written
-    already. The same job at the same instant counts as written however the time is spelled; a job without
-    a readable completion time only by its exact reference (it would sort before every other)."""
-    written, mine = parse_completion_ref(existing.get(nvj.ANN_NOTEBOOK_LAST_FAILURE)), completion_ref(job)
-    if written is None:
-        return False
-    return written[2] == mine[2] or (bool(mine[0]) and written[:2] >= mine[:2])
-
-
-def decide_before_listing(existing, job, now, min_interval):
-    """``(DEFERRED, reason, retry_after)`` when no list could make ``job``'s reconcile write now, else None.
-
-    Inside the interval the only write allowed is a new failure. A job that is not Failed, or whose
-    failure the Application already shows, cannot bring one: whatever the list holds, the outcome is
-    ``unchanged`` or ``deferred``, and ``deferred`` is safe for both (the requeued run after the interval
-    lists and writes, or finds nothing to write). A failure newly brought by another job is written by
-    that job's own reconcile. ``existing`` are the Application's managed annotations."""
-    last = _last_update(existing)
-    if min_interval <= 0 or last is None:
-        return None
-    wait = _interval_left(last, now, min_interval)
-    if wait is None:
-        return None
-    if nvj.phase(job) == nvj.FAILED and not failure_reflected(existing, job):
-        return None
-    reason = _too_early(wait[0], min_interval) + "; the jobs are counted when the interval is over"
-    return DEFERRED, reason, wait[1]
-
-
-def recorded_namespaces(app):
-    """Where the Application's jobs were found last time (from the status JSON)."""
-    status = parse_status(nvj.annotations(app or {}).get(nvj.ANN_NOTEBOOK_STATUS)) or {}
-    values = status.get("namespaces")
-    return set(v for v in values if isinstance(v, str) and v) if isinstance(values, list) else set()
+MISSING = "missing"  # the action of an Application that does not exist
 
 
 # -- options ----------------------------------------------------------------------------------
@@ -399,7 +129,7 @@ class _Scanner:
             # A job's labels are its author's: it must not count itself into another team's Application.
             self.unconfirmed += 1
             return
-        tallies.setdefault(key, Tally(self.opts["max_failed_jobs"])).add(item)
+        tallies.setdefault(key, status_tally.Tally(self.opts["max_failed_jobs"])).add(item)
 
 
 def _get_app(api, key):
@@ -426,16 +156,16 @@ def _apply(api, key, app, tally, rescan, opts, now, result):
         if fresh is None:
             entry.update(action=MISSING, reason="the Application does not exist")
             return None
-        before = managed(nvj.annotations(fresh))
+        before = status_tally.managed(nvj.annotations(fresh))
         if state["seen"] is not None and before != state["seen"]:
             state["tally"] = rescan(key, fresh)  # another writer of ours counted meanwhile
         state["seen"] = before
-        new = build_annotations(state["tally"], now)
-        action, reason, retry_after = decide(before, new, now, opts["min_interval"])
+        new = status_tally.build_annotations(state["tally"], now)
+        action, reason, retry_after = status_tally.decide(before, new, now, opts["min_interval"])
         entry.update(action=action, reason=reason, summary=new[nvj.ANN_NOTEBOOK_SUMMARY])
-        entry.update((field, getattr(state["tally"], field)) for field, _key in COUNT_KEYS)
+        entry.update((field, getattr(state["tally"], field)) for field, _key in status_tally.COUNT_KEYS)
         state.update(action=action, reason=reason, retry_after=retry_after, before=before, new=new)
-        return {"metadata": {"annotations": new}} if action == UPDATED else None
+        return {"metadata": {"annotations": new}} if action == status_tally.UPDATED else None
 
     try:
         written = api.conditional_write(argo_app.APP_API_VERSION, argo_app.APP_KIND, name, namespace, choose,
@@ -446,13 +176,13 @@ def _apply(api, key, app, tally, rescan, opts, now, result):
         written = Written(None)  # deleted between the read and the write
         choose(None)
     if written.deferred:
-        entry.update(action=DEFERRED, reason=written.deferred["reason"])
+        entry.update(action=status_tally.DEFERRED, reason=written.deferred["reason"])
         result["deferred"].append(written.deferred)
         return
     if entry.get("action") == MISSING:
         result["missing_applications"].append(namespace + "/" + name)
         return
-    if state["action"] == DEFERRED:
+    if state["action"] == status_tally.DEFERRED:
         result["deferred"].append({"what": what, "reason": state["reason"], "retry_after": state["retry_after"]})
     if not written.written:
         return
@@ -470,14 +200,14 @@ def _run(api, opts, now, namespaces, wanted=None, prefer=None, known_apps=None):
     if wanted:  # one Application: read it first to learn where its jobs were found last time
         for key in wanted:
             apps[key] = scanner.app(key)
-            scanned |= recorded_namespaces(apps[key])
+            scanned |= status_tally.recorded_namespaces(apps[key])
         present = set(key for key in wanted if apps[key] is not None)
         tallies = scanner.scan(scanned, present) if present else {}
     else:
         tallies = scanner.scan(scanned)
         for key in sorted(tallies):
             apps[key] = scanner.app(key)
-        elsewhere = dict((key, recorded_namespaces(app) - scanned) for key, app in apps.items())
+        elsewhere = dict((key, status_tally.recorded_namespaces(app) - scanned) for key, app in apps.items())
         extra = set().union(*elsewhere.values()) if elsewhere else set()
         if extra:  # jobs of these Applications that live outside the namespaces asked for
             more = scanner.scan(extra, set(key for key, spaces in elsewhere.items() if spaces))
@@ -486,7 +216,7 @@ def _run(api, opts, now, namespaces, wanted=None, prefer=None, known_apps=None):
     if wanted is None:  # the namespace reconcile: Applications whose jobs are all gone, too
         stale, result["stale_check"] = _stale_apps(api, opts, scanned, set(tallies))
         if stale:
-            elsewhere = set().union(*(recorded_namespaces(app) for app in stale.values())) - scanned
+            elsewhere = set().union(*(status_tally.recorded_namespaces(app) for app in stale.values())) - scanned
             more = scanner.scan(elsewhere, set(stale)) if elsewhere else {}
             for key, app in stale.items():
                 scanner.apps[key] = apps[key] = app
@@ -497,10 +227,11 @@ def _run(api, opts, now, namespaces, wanted=None, prefer=None, known_apps=None):
 
     def rescan(key, fresh):
         scanner.apps[key] = fresh
-        return scanner.scan(scanned | recorded_namespaces(fresh), {key}).get(key) or Tally(opts["max_failed_jobs"])
+        recount = scanner.scan(scanned | status_tally.recorded_namespaces(fresh), {key})
+        return recount.get(key) or status_tally.Tally(opts["max_failed_jobs"])
 
     for key in sorted(apps):
-        tally = tallies.get(key) or Tally(opts["max_failed_jobs"])
+        tally = tallies.get(key) or status_tally.Tally(opts["max_failed_jobs"])
         _apply(api, key, apps[key], tally, rescan, opts, now, result)
     return result
 
@@ -521,7 +252,7 @@ def _stale_apps(api, opts, scanned, counted):
                 key = (meta.get("namespace"), meta.get("name"))
                 if key in counted or nvj.ANN_NOTEBOOK_STATUS not in nvj.annotations(app):
                     continue
-                recorded = recorded_namespaces(app)
+                recorded = status_tally.recorded_namespaces(app)
                 if recorded and (opts["all_namespaces"] or recorded & set(scanned)):
                     found[key] = app
         except KubeError as exc:
@@ -549,7 +280,7 @@ def reconcile(api, job, options=None, check_mode=False, now=None):
     """Write the status of the parent Application of ``job``, counting ``job`` in its current phase.
 
     Lists the job's namespace, the namespaces where the Application's jobs were found last time
-    (recorded in the status JSON) and ``options["namespaces"]`` — unless ``decide_before_listing``
+    (recorded in the status JSON) and ``options["namespaces"]`` — unless ``status_tally.decide_before_listing``
     defers the write without counting (the same in check mode, so a preview predicts the run).
     """
     opts, error = _options(options)
@@ -572,10 +303,12 @@ def reconcile(api, job, options=None, check_mode=False, now=None):
         return dict(_new_result(), parent=parent, refused=[{"what": argo_app.app_ref(*key), "reason": reason}])
     now = now or nvj.now()
     interval = opts["min_interval"]
-    early = None if app is None else decide_before_listing(managed(nvj.annotations(app)), job, now, interval)
+    early = None
+    if app is not None:
+        early = status_tally.decide_before_listing(status_tally.managed(nvj.annotations(app)), job, now, interval)
     if early is not None:
         _action, reason, retry_after = early
-        entry = {"namespace": key[0], "name": key[1], "action": DEFERRED, "reason": reason}
+        entry = {"namespace": key[0], "name": key[1], "action": status_tally.DEFERRED, "reason": reason}
         deferred = [{"what": _what(key), "reason": reason, "retry_after": retry_after}]
         return dict(_new_result(), parent=parent, applications=[entry], deferred=deferred)
     namespaces = set([job_namespace]) | opts["namespaces"]

@@ -124,11 +124,15 @@ diff:
       type: str
 """
 
-from ansible_collections.mlops.gitops.plugins.module_utils import argocd_config, lua_syntax, module_runner
-from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError
+from ansible_collections.mlops.gitops.plugins.module_utils import (
+    argocd_config,
+    argocd_health_check,
+    lua_syntax,
+    module_runner,
+)
 
 OWN_SPEC = {
-    "target": {"type": "str", "choices": list(argocd_config.TARGETS), "default": "auto"},
+    "target": {"type": "str", "choices": list(argocd_health_check.TARGETS), "default": "auto"},
     "argocd_name": {"type": "str"},
     "group": {"type": "str", "default": "mlops.mlops.dev"},
     "kind": {"type": "str", "default": "NotebookValidationJob"},
@@ -144,35 +148,22 @@ def execute(module, api):
         if problem:
             return {"failed": True, "changed": False, "msg": "check is not a script Argo CD can compile ({}); "
                     "nothing was written".format(problem)}
-    try:
-        result = argocd_config.install_health_check(
-            api,
-            params["argocd_namespace"],
-            params["group"],
-            params["kind"],
-            check=params["check"],
-            state=params["state"],
-            target=params["target"],
-            argocd_name=params["argocd_name"],
-            check_mode=module.check_mode,
-        )
-    except argocd_config.ConfigError as exc:
-        return {"failed": True, "msg": str(exc)}
-    except KubeError as exc:
-        if not exc.forbidden:
-            raise
-        return {
-            "failed": True,
-            "status": 403,
-            "msg": "insufficient rights: {}. The account running the install (your kubeconfig or K8S_AUTH_* "
-            "credentials, not the controller) needs get and patch on configmaps/{}, or get, list and "
-            "patch on argocds.argoproj.io, in namespace {}".format(
-                exc, argocd_config.ARGOCD_CM, params["argocd_namespace"]),
-        }
-    for warning in result.pop("warnings"):
-        module.warn(warning)
-    result["diff"] = argocd_config.readable_diff(result.get("diff"))
-    return result
+    rights = "get and patch on configmaps/{0}, or get, list and patch on argocds.argoproj.io, in namespace {1}".format(
+        argocd_config.ARGOCD_CM, params["argocd_namespace"])
+    return argocd_config.task_result(
+        module,
+        rights,
+        argocd_health_check.install_health_check,
+        api,
+        params["argocd_namespace"],
+        params["group"],
+        params["kind"],
+        check=params["check"],
+        state=params["state"],
+        target=params["target"],
+        argocd_name=params["argocd_name"],
+        check_mode=module.check_mode,
+    )
 
 
 def main():

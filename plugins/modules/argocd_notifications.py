@@ -119,46 +119,35 @@ diff:
 """
 
 from ansible_collections.mlops.gitops.plugins.module_utils import argocd_config, module_runner, argocd_notifications
-from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError
 
 
 def execute(module, api):
     params = module.params
-    try:
-        result = argocd_notifications.install(
-            api,
-            params["argocd_namespace"],
-            params["triggers"] or {},
-            params["templates"] or {},
-            state=params["state"],
-            target=params["target"],
-            check_mode=module.check_mode,
-        )
-    except argocd_notifications.ConfigError as exc:
-        return {"failed": True, "msg": str(exc)}
-    except KubeError as exc:
-        if not exc.forbidden:
-            raise
-        return {
-            "failed": True,
-            "status": 403,
-            "msg": "insufficient rights: {0}. The account running the install (your kubeconfig or K8S_AUTH_* "
-            "credentials, not the controller) needs get and patch on configmaps/{1} (create when it is missing) "
-            "and get on configmaps/{2}, or get and patch on notificationsconfigurations.argoproj.io/{3}, "
-            "in namespace {4}".format(exc, argocd_notifications.CONFIGMAP, argocd_notifications.ARGOCD_CM,
-                                      argocd_notifications.CR_NAME, params["argocd_namespace"]),
-        }
-    for warning in result.pop("warnings", []):
-        module.warn(warning)
-    result["diff"] = argocd_config.readable_diff(result.get("diff"))
-    return result
+    rights = (
+        "get and patch on configmaps/{0} (create when it is missing) and get on configmaps/{1}, or get and patch on "
+        "notificationsconfigurations.argoproj.io/{2}, in namespace {3}".format(
+            argocd_notifications.CONFIGMAP, argocd_notifications.ARGOCD_CM, argocd_notifications.CR_NAME,
+            params["argocd_namespace"])
+    )
+    return argocd_config.task_result(
+        module,
+        rights,
+        argocd_notifications.install,
+        api,
+        params["argocd_namespace"],
+        params["triggers"] or {},
+        params["templates"] or {},
+        state=params["state"],
+        target=params["target"],
+        check_mode=module.check_mode,
+    )
 
 
 def main():
     module = module_runner.build_module(
         module_runner.ARGOCD_NAMESPACE_WITH_ALIAS_SPEC,
         {
-            "target": {"type": "str", "default": "auto", "choices": ["auto", "configmap", "notifications_cr"]},
+            "target": {"type": "str", "default": "auto", "choices": list(argocd_notifications.TARGETS)},
             "triggers": {"type": "dict", "default": {}},
             "templates": {"type": "dict", "default": {}},
             "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},

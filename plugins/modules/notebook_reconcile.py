@@ -178,184 +178,76 @@ deleted:
   returned: one job, when it is gone
   type: bool
 steps:
-  description: Per-step results. A failed step has C(failed) and C(msg).
+  description:
+    - The result of each step that ran, keyed by the step's name (C(waves), C(events), C(triggers), C(status)),
+      without the job body. Each is the result of the step's module (M(mlops.gitops.notebook_wave),
+      M(mlops.gitops.notebook_event), M(mlops.gitops.notebook_trigger), M(mlops.gitops.notebook_status)).
+    - Every step's result has the keys listed below up to C(diff); each key after it only the step its
+      C(returned) names.
   returned: one job
   type: complex
   contains:
-    waves:
-      description: The result of the M(mlops.gitops.notebook_wave) step, without the job body.
-      returned: when the step ran
-      type: complex
-      contains:
-        changed:
-          description: Whether the step changed something.
-          returned: always
-          type: bool
-        failed:
-          description: True when the step failed.
-          returned: when it failed
-          type: bool
-        msg:
-          description: Why the step failed.
-          returned: when it failed
-          type: str
-        deferred:
-          description: Work the step put off (as the top-level RV(deferred)).
-          returned: success
-          type: list
-          elements: dict
-        refused:
-          description: What the step refused (as the top-level RV(refused)).
-          returned: success
-          type: list
-          elements: dict
-        events:
-          description: Names of the Events the step created.
-          returned: success
-          type: list
-          elements: str
-        diff:
-          description: The step's before and after, as its module returns it.
-          returned: changed and diff mode
-          type: dict
-        wave:
-          description: The job's sync wave.
-          returned: success
-          type: str
-        markers:
-          description: The marker annotations after the step.
-          returned: success
-          type: dict
+    changed:
+      description: Whether the step changed something.
+      returned: always
+      type: bool
+    failed:
+      description: True when the step failed; the task then fails too, naming every failed step in RV(msg).
+      returned: when it failed
+      type: bool
+    msg:
+      description: Why the step failed.
+      returned: when it failed
+      type: str
+    deferred:
+      description: Work the step put off (also in the top-level RV(deferred)).
+      returned: success
+      type: list
+      elements: dict
+    refused:
+      description: What the step refused (also in the top-level RV(refused)).
+      returned: success
+      type: list
+      elements: dict
     events:
-      description: The result of the M(mlops.gitops.notebook_event) step, without the job body.
-      returned: when the step ran
-      type: complex
-      contains:
-        changed:
-          description: Whether the step changed something.
-          returned: always
-          type: bool
-        failed:
-          description: True when the step failed.
-          returned: when it failed
-          type: bool
-        msg:
-          description: Why the step failed.
-          returned: when it failed
-          type: str
-        deferred:
-          description: Work the step put off (as the top-level RV(deferred)).
-          returned: success
-          type: list
-          elements: dict
-        refused:
-          description: What the step refused (as the top-level RV(refused)).
-          returned: success
-          type: list
-          elements: dict
-        events:
-          description: Names of the Events the step created.
-          returned: success
-          type: list
-          elements: str
-        diff:
-          description: The step's before and after, as its module returns it.
-          returned: changed and diff mode
-          type: dict
-        created:
-          description: Whether the step created the completion Event.
-          returned: success
-          type: bool
-    triggers:
-      description: The result of the M(mlops.gitops.notebook_trigger) step, without the job body.
-      returned: when the step ran
-      type: complex
-      contains:
-        changed:
-          description: Whether the step changed something.
-          returned: always
-          type: bool
-        failed:
-          description: True when the step failed.
-          returned: when it failed
-          type: bool
-        msg:
-          description: Why the step failed.
-          returned: when it failed
-          type: str
-        deferred:
-          description: Work the step put off (as the top-level RV(deferred)).
-          returned: success
-          type: list
-          elements: dict
-        refused:
-          description: What the step refused (as the top-level RV(refused)).
-          returned: success
-          type: list
-          elements: dict
-        events:
-          description: Names of the Events the step created.
-          returned: success
-          type: list
-          elements: str
-        diff:
-          description: The step's before and after, as its module returns it.
-          returned: changed and diff mode
-          type: dict
-        key:
-          description: The completion key the triggers fire for.
-          returned: success
-          type: str
-        fired:
-          description:
-            - One entry per target acted on, as RV(mlops.gitops.notebook_trigger#module:fired) of
-              M(mlops.gitops.notebook_trigger).
-          returned: success
-          type: list
-          elements: dict
-    status:
-      description: The result of the M(mlops.gitops.notebook_status) step, without the job body.
-      returned: when the step ran
-      type: complex
-      contains:
-        changed:
-          description: Whether the step changed something.
-          returned: always
-          type: bool
-        failed:
-          description: True when the step failed.
-          returned: when it failed
-          type: bool
-        msg:
-          description: Why the step failed.
-          returned: when it failed
-          type: str
-        deferred:
-          description: Work the step put off (as the top-level RV(deferred)).
-          returned: success
-          type: list
-          elements: dict
-        refused:
-          description: What the step refused (as the top-level RV(refused)).
-          returned: success
-          type: list
-          elements: dict
-        events:
-          description: Names of the Events the step created.
-          returned: success
-          type: list
-          elements: str
-        diff:
-          description: The step's before and after, as its module returns it.
-          returned: changed and diff mode
-          type: dict
-        applications:
-          description:
-            - The parent Application considered, as RV(mlops.gitops.notebook_status#module:applications) of
-              M(mlops.gitops.notebook_status).
-          returned: success
-          type: list
-          elements: dict
+      description: Names of the Events the step created (also in the top-level RV(events)).
+      returned: success
+      type: list
+      elements: str
+    diff:
+      description: The step's before and after, as its module returns it.
+      returned: changed and diff mode
+      type: dict
+    wave:
+      description: The job's sync wave.
+      returned: C(waves), success
+      type: str
+    markers:
+      description: The wave marker annotations on the job after the step.
+      returned: C(waves), success
+      type: dict
+    created:
+      description: Whether the step created the completion Event.
+      returned: C(events), success
+      type: bool
+    key:
+      description: The completion key the triggers fire for.
+      returned: C(triggers), success
+      type: str
+    fired:
+      description:
+        - One entry per target acted on, as RV(mlops.gitops.notebook_trigger#module:fired) of
+          M(mlops.gitops.notebook_trigger).
+      returned: C(triggers), success
+      type: list
+      elements: dict
+    applications:
+      description:
+        - The parent Application considered, as RV(mlops.gitops.notebook_status#module:applications) of
+          M(mlops.gitops.notebook_status).
+      returned: C(status), success
+      type: list
+      elements: dict
 jobs:
   description: One entry per job.
   returned: with namespaces
@@ -419,7 +311,9 @@ deferred:
       type: int
       sample: 30
 refused:
-  description: Trigger targets refused by policy.
+  description:
+    - What a step refused to act on. Trigger targets refused by policy (C(triggers); the step fails then), a
+      parent Application that does not deploy into the job's namespace (C(status); its status is left alone).
   returned: always
   type: list
   elements: dict

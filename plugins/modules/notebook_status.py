@@ -224,13 +224,15 @@ deferred:
       type: int
       sample: 30
 refused:
-  description: Always empty for this module; present for a uniform result.
+  description:
+    - With O(name), the parent Application the job names when that Application does not deploy into the job's
+      namespace (its C(spec.destination.namespace) and C(status.resources)); its status is left alone. Else empty.
   returned: success
   type: list
   elements: dict
   contains:
     what:
-      description: What was refused.
+      description: The Application.
       returned: always
       type: str
     reason:

@@ -218,19 +218,12 @@ deferred:
       type: int
       sample: 30
 refused:
-  description: Always empty for this module; present for a uniform result.
+  description:
+    - Always empty for this module; present so that every step of M(mlops.gitops.notebook_reconcile) returns the
+      same keys (entries as RV(mlops.gitops.notebook_trigger#module:refused)).
   returned: success
   type: list
   elements: dict
-  contains:
-    what:
-      description: What was refused.
-      returned: always
-      type: str
-    reason:
-      description: Why, and the fix.
-      returned: always
-      type: str
 events:
   description:
     - Names of Events created by this task. A C(Warning) Event with reason C(InvalidStatusTime) when a status

@@ -11,7 +11,13 @@ import copy
 
 import pytest
 
-from ansible_collections.mlops.gitops.plugins.module_utils import argocd_config, argocd_notifications, trigger_verbs
+from ansible_collections.mlops.gitops.plugins.module_utils import (
+    argocd_health_check,
+    argocd_notifications,
+    trigger_verbs,
+)
+
+from tests.support import world
 
 APP = ("argoproj.io", "v1alpha1", "applications")
 ARGOCD = ("argoproj.io", "v1beta1", "argocds")
@@ -72,15 +78,6 @@ def _application(name, namespace, **extra):
     return body
 
 
-def _argocd(name, namespace, checks):
-    return {
-        "apiVersion": "argoproj.io/v1beta1",
-        "kind": "ArgoCD",
-        "metadata": {"name": name, "namespace": namespace},
-        "spec": {"resourceHealthChecks": checks},
-    }
-
-
 # -- Application.operation ------------------------------------------------------------------------
 def test_a_misspelt_operation_field_is_pruned_or_rejected(custom, namespace):
     operation = {
@@ -130,13 +127,14 @@ def test_the_sync_trigger_writes_nothing_the_server_prunes(api, custom, namespac
 # -- ArgoCD.spec.resourceHealthChecks ---------------------------------------------------------------
 def test_a_misspelt_health_check_field_is_pruned_or_rejected(custom, namespace):
     checks = [{"group": "argoproj.io", "kind": "Rollout", "lua": "return {}"}]
-    stored = _create_or_rejected(custom, ARGOCD, namespace, _argocd("misspelt", namespace, checks))
+    stored = _create_or_rejected(custom, ARGOCD, namespace, world.argocd(namespace, "misspelt", health_checks=checks))
     if stored is not None:
         assert stored["spec"]["resourceHealthChecks"] == [{"group": "argoproj.io", "kind": "Rollout"}]
 
 
 def test_a_misspelt_health_check_field_in_a_patch_is_pruned_or_rejected(api, custom, namespace):
-    custom.create_namespaced_custom_object(*ARGOCD[:2], namespace, ARGOCD[2], _argocd("patched", namespace, []))
+    custom.create_namespaced_custom_object(*ARGOCD[:2], namespace, ARGOCD[2],
+                                           world.argocd(namespace, "patched", health_checks=[]))
     patch = {"spec": {"resourceHealthCheck": [{"group": "g", "kind": "K", "check": "c"}],
                       "resourceHealthChecks": [{"group": "g", "kind": "K", "check": "c", "Check": "x"}]}}
     stored = _patch_or_rejected(api, custom, ARGOCD, namespace, "patched", "ArgoCD", patch)
@@ -147,10 +145,11 @@ def test_a_misspelt_health_check_field_in_a_patch_is_pruned_or_rejected(api, cus
 
 def test_the_health_check_install_writes_nothing_the_server_prunes(api, custom, namespace):
     theirs = {"group": "argoproj.io", "kind": "Rollout", "check": "hs = {}\nreturn hs"}
-    custom.create_namespaced_custom_object(*ARGOCD[:2], namespace, ARGOCD[2], _argocd("argocd", namespace, [theirs]))
+    custom.create_namespaced_custom_object(*ARGOCD[:2], namespace, ARGOCD[2],
+                                           world.argocd(namespace, "argocd", health_checks=[theirs]))
     lua = "hs = {status = 'Healthy'}\nreturn hs"
-    result = argocd_config.install_health_check(api, namespace, "mlops.mlops.dev", "NotebookValidationJob",
-                                                check=lua, target="argocd_cr")
+    result = argocd_health_check.install_health_check(api, namespace, "mlops.mlops.dev", "NotebookValidationJob",
+                                                      check=lua, target="argocd_cr")
     assert result["changed"] and result["target"] == "argocd_cr"
     stored = custom.get_namespaced_custom_object(*ARGOCD[:2], namespace, ARGOCD[2], "argocd")
     ours = {"group": "mlops.mlops.dev", "kind": "NotebookValidationJob", "check": lua}

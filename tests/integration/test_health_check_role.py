@@ -1,19 +1,16 @@
-"""The argocd_health_check role, its module and argocd_config against the cluster: both targets (argocd-cm and
+"""The argocd_health_check role, its module and its module_utils against the cluster: both targets (argocd-cm and
 the ArgoCD CR), coexistence with other settings, idempotence, removal, check mode, diff, clear failures."""
 
-import os
 import secrets
 
 import pytest
 import yaml
 
-REPO = os.path.join(os.path.dirname(__file__), "..", "..")
-HEALTH_LUA = os.path.join(
-    REPO, "roles", "argocd_health_check", "files", "resource_customizations", "mlops.mlops.dev",
-    "NotebookValidationJob", "health.lua",
-)
-KEY = "resource.customizations.health.mlops.mlops.dev_NotebookValidationJob"
-ARGOCD = "argoproj.io/v1beta1"
+from tests.support import world
+
+HEALTH_LUA = world.HEALTH_LUA
+KEY = world.HEALTH_KEY
+ARGOCD = world.ARGOCD[0]
 ROLE_TASK = "mlops.gitops.argocd_health_check : Apply the NotebookValidationJob health check to Argo CD"
 OTHER_CHECK = {"group": "argoproj.io", "kind": "Rollout", "check": "return {status = 'Healthy'}\n"}
 OTHER_DATA = {
@@ -30,21 +27,17 @@ def lua_bytes():
 
 @pytest.fixture
 def cfg():
-    from ansible_collections.mlops.gitops.plugins.module_utils import argocd_config
+    from ansible_collections.mlops.gitops.plugins.module_utils import argocd_health_check
 
-    return argocd_config
+    return argocd_health_check
 
 
 def make_cm(api, namespace, data=None):
-    body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "argocd-cm", "namespace": namespace}}
-    body["data"] = dict(OTHER_DATA if data is None else data)
-    return api.create("v1", "ConfigMap", body, namespace=namespace)
+    return world.create(api, world.argocd_cm(namespace, OTHER_DATA if data is None else data))
 
 
 def make_argocd(api, namespace, name="argocd", checks=None):
-    spec = {"server": {"route": {"enabled": True}}, "resourceHealthChecks": list(checks or [OTHER_CHECK])}
-    body = {"apiVersion": ARGOCD, "kind": "ArgoCD", "metadata": {"name": name, "namespace": namespace}, "spec": spec}
-    return api.create(ARGOCD, "ArgoCD", body, namespace=namespace)
+    return world.create(api, world.argocd(namespace, name, health_checks=checks or [OTHER_CHECK]))
 
 
 def checks_of(api, namespace, name="argocd"):
@@ -55,7 +48,7 @@ def cm_data(api, namespace):
     return api.get("v1", "ConfigMap", "argocd-cm", namespace)["data"]
 
 
-# -- argocd_config through KubeApi (fast) -------------------------------------------------------------
+# -- argocd_health_check through KubeApi (fast) ----------------------------------------------------------
 def test_configmap_target_merges_idempotently_and_removes_only_ours(api, cfg, namespace):
     make_cm(api, namespace)
     script = lua_bytes().decode()

@@ -1,19 +1,13 @@
 """argocd_health_check refuses a Lua script Argo CD could not compile, before writing anything, on both
 targets and in check mode; the message names the line and the error."""
 
-import os
-
 import pytest
 
 from tests.integration.playbook import assert_alias_deprecated
+from tests.support import world
 
-REPO = os.path.join(os.path.dirname(__file__), "..", "..")
-HEALTH_LUA = os.path.join(
-    REPO, "roles", "argocd_health_check", "files", "resource_customizations", "mlops.mlops.dev",
-    "NotebookValidationJob", "health.lua",
-)
-ARGOCD = "argoproj.io/v1beta1"
-KEY = "resource.customizations.health.mlops.mlops.dev_NotebookValidationJob"
+ARGOCD = world.ARGOCD[0]
+KEY = world.HEALTH_KEY
 OLD = "return {status = 'Healthy'}\n"
 # A missing `then`: Argo CD (gopher-lua) fails with "line:3 ... near 'hs': syntax error".
 BAD = "local hs = {}\nif obj.status\n  hs.status = 'Healthy'\nend\nreturn hs\n"
@@ -26,9 +20,7 @@ def task(namespace, check, **extra):
 
 @pytest.mark.parametrize("check_mode", [False, True])
 def test_bad_script_is_refused_and_argocd_cm_is_untouched(api, playbook, namespace, check_mode):
-    api.create("v1", "ConfigMap", {"apiVersion": "v1", "kind": "ConfigMap",
-                                   "metadata": {"name": "argocd-cm", "namespace": namespace}, "data": {KEY: OLD}},
-               namespace=namespace)
+    world.create(api, world.argocd_cm(namespace, {KEY: OLD}))
     before = api.get("v1", "ConfigMap", "argocd-cm", namespace)
     run = playbook.run([task(namespace, BAD)], check=check_mode, diff=True)
     result = run.result("install")
@@ -43,10 +35,8 @@ def test_bad_script_is_refused_and_argocd_cm_is_untouched(api, playbook, namespa
 
 
 def test_bad_script_is_refused_on_the_argocd_cr(api, playbook, namespace):
-    spec = {"resourceHealthChecks": [{"group": "mlops.mlops.dev", "kind": "NotebookValidationJob", "check": OLD}]}
-    meta = {"name": "argocd", "namespace": namespace}
-    body = {"apiVersion": ARGOCD, "kind": "ArgoCD", "metadata": meta, "spec": spec}
-    api.create(ARGOCD, "ArgoCD", body, namespace=namespace)
+    ours = {"group": "mlops.mlops.dev", "kind": "NotebookValidationJob", "check": OLD}
+    spec = world.create(api, world.argocd(namespace, health_checks=[ours]))["spec"]
     run = playbook.run([task(namespace, "return {status = 'Healthy'\n", target="argocd_cr")])
     result = run.result("install")
     assert result.get("failed") is True and result.get("changed") is False, result
@@ -55,10 +45,8 @@ def test_bad_script_is_refused_on_the_argocd_cr(api, playbook, namespace):
 
 
 def test_good_script_and_removal_are_not_blocked(api, playbook, namespace):
-    api.create("v1", "ConfigMap", {"apiVersion": "v1", "kind": "ConfigMap",
-                                   "metadata": {"name": "argocd-cm", "namespace": namespace}, "data": {}},
-               namespace=namespace)
-    with open(HEALTH_LUA) as handle:
+    world.create(api, world.argocd_cm(namespace, {}))
+    with open(world.HEALTH_LUA) as handle:
         script = handle.read()
     run = playbook.run([task(namespace, script)])
     assert run.result("install").get("changed") is True, run.result("install")

@@ -92,14 +92,14 @@ def test_notifications_403_names_the_configmap_rights(playbook, api, cluster, na
 
 
 def test_check_mode_sends_server_side_dry_runs(api, cluster, namespace):
-    from ansible_collections.mlops.gitops.plugins.module_utils import argocd_config
+    from ansible_collections.mlops.gitops.plugins.module_utils import argocd_health_check
     from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi
 
     api.create("v1", "ConfigMap", {"metadata": {"name": "argocd-cm", "namespace": namespace}, "data": {"a": "1"}},
                namespace=namespace)
     dry = KubeApi.from_auth(kubeconfig=cluster.kubeconfig, dry_run=True)
-    result = argocd_config.install_health_check(dry, namespace, "mlops.mlops.dev", "NotebookValidationJob", "x",
-                                                check_mode=True)
+    result = argocd_health_check.install_health_check(dry, namespace, "mlops.mlops.dev", "NotebookValidationJob", "x",
+                                                      check_mode=True)
     assert result["changed"] is True
     assert dry.counts.get("patch") == 1  # sent, as a dry run
     assert api.get("v1", "ConfigMap", "argocd-cm", namespace)["data"] == {"a": "1"}  # and nothing stored

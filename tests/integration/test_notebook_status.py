@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from ansible_collections.mlops.gitops.plugins.module_utils import notebook_status, nvj
+from ansible_collections.mlops.gitops.plugins.module_utils import notebook_status, nvj, status_tally
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import CONFLICT_ATTEMPTS, CONFLICT_RETRY_AFTER
 
 from tests.support import world
@@ -119,7 +119,7 @@ def test_three_applications_two_namespaces_every_tracking_style(api, three_apps)
     team = notes(api, ns_b, "team")
     assert team[nvj.ANN_NOTEBOOK_SUMMARY] == "2/2 succeeded (100.0% success rate)"
     assert team[nvj.ANN_NOTEBOOK_LAST_FAILURE] == ""
-    assert set(notes(api, argocd, "annotated")) >= set(notebook_status.MANAGED_KEYS)
+    assert set(notes(api, argocd, "annotated")) >= set(status_tally.MANAGED_KEYS)
 
 
 def test_reconcile_of_one_job_counts_every_namespace_its_application_used(api, three_apps):

@@ -34,6 +34,11 @@ SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 
 APP = ("argoproj.io/v1alpha1", "Application")
 PROJECT = ("argoproj.io/v1alpha1", "AppProject")
+ARGOCD = ("argoproj.io/v1beta1", "ArgoCD")
+# The health check the collection ships, and the argocd-cm key plain Argo CD reads it from.
+HEALTH_LUA = (Path(__file__).resolve().parents[2] / "roles" / "argocd_health_check" / "files"
+              / "resource_customizations" / "mlops.mlops.dev" / "NotebookValidationJob" / "health.lua")
+HEALTH_KEY = "resource.customizations.health.mlops.mlops.dev_NotebookValidationJob"
 ISVC = ("serving.kserve.io/v1beta1", "InferenceService")
 DEPLOY = ("apps/v1", "Deployment")
 ISVC_LABEL = "serving.kserve.io/inferenceservice"
@@ -155,6 +160,23 @@ def app_project(namespace, name="default", destinations=None):
     if destinations is not None:
         obj["spec"]["destinations"] = [{"server": "https://kubernetes.default.svc", "namespace": ns}
                                        for ns in destinations]
+    return obj
+
+
+def argocd_cm(namespace, data=None):
+    """Argo CD's ``argocd-cm`` in ``namespace``, holding the sample's keys, or ``data``."""
+    obj = _renamed("argocd-configmaps.yaml", "ConfigMap", "argocd-cm", namespace)
+    if data is not None:
+        obj["data"] = dict(data)
+    return obj
+
+
+def argocd(namespace, name="argocd", health_checks=None):
+    """The Argo CD Operator's ``ArgoCD`` resource in ``namespace``, with the sample's health check (someone
+    else's), or ``health_checks``."""
+    obj = _renamed("argocd-argocd.yaml", ARGOCD[1], name, namespace)
+    if health_checks is not None:
+        obj["spec"]["resourceHealthChecks"] = list(health_checks)
     return obj
 
 

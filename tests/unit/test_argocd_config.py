@@ -1,8 +1,10 @@
-"""The pure merge helpers of argocd_config (maps such as ConfigMap data, lists such as resourceHealthChecks)."""
+"""The pure merge helpers of argocd_config (maps such as ConfigMap data, lists such as resourceHealthChecks),
+and the argocd-cm key argocd_health_check merges."""
 
 import pytest
 
 from ansible_collections.mlops.gitops.plugins.module_utils import argocd_config as cfg
+from ansible_collections.mlops.gitops.plugins.module_utils import argocd_health_check
 
 A = {"group": "argoproj.io", "kind": "Rollout", "check": "a"}
 B = {"group": "", "kind": "Service", "check": "b"}
@@ -60,7 +62,7 @@ def test_plan_list_keeps_unknown_fields_of_our_entry_and_tolerates_odd_entries()
 
 
 def test_health_key_and_nested_paths():
-    assert cfg.health_key("mlops.mlops.dev", "NotebookValidationJob") == (
+    assert argocd_health_check.health_key("mlops.mlops.dev", "NotebookValidationJob") == (
         "resource.customizations.health.mlops.mlops.dev_NotebookValidationJob"
     )
     assert cfg.nested(("spec", "triggers"), {"t": None}) == {"spec": {"triggers": {"t": None}}}

@@ -1,7 +1,7 @@
 """The test CRDs (tests/data/crds) against what the collection writes and reads, and against the upstream CRDs.
 
 Every object shape the collection writes is produced here by the real code (trigger_verbs,
-argocd_config, argocd_notifications, notebook_wave) against a recording fake API, and each written field
+argocd_health_check, argocd_notifications, notebook_wave) against a recording fake API, and each written field
 must be declared, with a matching type, in our CRD schema and, when ``../shared/reference/crds`` (or
 ``MLOPS_TEST_CRDS``) is there, in the upstream projects' own CRD: a field a real API server would
 prune (a misspelling, a field of another version) fails here. Fields the collection reads must be
@@ -18,6 +18,7 @@ import yaml
 
 from ansible_collections.mlops.gitops.plugins.module_utils import (
     argocd_config,
+    argocd_health_check,
     argocd_notifications,
     notebook_wave,
     trigger_verbs,
@@ -344,8 +345,8 @@ def _health_check_writes():
         argocd = {"apiVersion": api_version, "kind": "ArgoCD", "metadata": _meta("argocd"),
                   "spec": {"resourceHealthChecks": [{"group": "argoproj.io", "kind": "Rollout", "check": "x"}]}}
         api = RecordingApi(argocd)
-        argocd_config.install_health_check(api, "argocd", "mlops.mlops.dev", "NotebookValidationJob",
-                                           check="hs = {}\nreturn hs", target="argocd_cr")
+        argocd_health_check.install_health_check(api, "argocd", "mlops.mlops.dev", "NotebookValidationJob",
+                                                 check="hs = {}\nreturn hs", target="argocd_cr")
         writes.extend(api.patches)
     return writes
 

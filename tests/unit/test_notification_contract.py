@@ -4,7 +4,7 @@ read must be one the status aggregation (notebook_status) writes, and the trigge
 The triggers and templates are evaluated in Argo CD's notifications engine itself, by the Go harness in
 tests/argocd_engines (``make argocd-engines``). It replays the Applications in
 tests/argocd_engines/testdata/applications.json; this file generates them with the collection's own
-status step (Tally, build_annotations and the write decision of notebook_status) and fails when the checked-in
+status step (Tally, build_annotations and the write decision of status_tally) and fails when the checked-in
 copy is stale. Regenerate with ``UPDATE_ENGINE_FIXTURES=1 make check T=tests/unit/test_notification_contract.py``.
 """
 
@@ -17,7 +17,7 @@ import re
 
 import yaml
 
-from ansible_collections.mlops.gitops.plugins.module_utils import notebook_status, argocd_notifications, nvj
+from ansible_collections.mlops.gitops.plugins.module_utils import argocd_notifications, nvj, status_tally
 
 # The catalog as installed (the role inside the installed collection, not the source tree).
 ROLE = pathlib.Path(nvj.__file__).resolve().parents[2] / "roles" / "argocd_notifications" / "files"
@@ -28,7 +28,7 @@ FIXTURE = pathlib.Path(__file__).resolve().parents[1] / "argocd_engines" / "test
 T0 = datetime.datetime(2026, 2, 1, 12, 0, tzinfo=datetime.UTC)
 FAILED = "on-notebook-validation-failed"
 SUCCEEDED = "on-notebook-validation-succeeded"
-MIN_INTERVAL = notebook_status.DEFAULTS["min_interval"]
+MIN_INTERVAL = status_tally.MIN_INTERVAL
 
 
 def conditions(name):
@@ -47,10 +47,10 @@ def test_every_annotation_read_is_written_by_the_aggregation():
         read |= argocd_notifications.annotations_read(text)
     assert read, "the parser found no annotation reads at all"
     assert read <= ANN_CONSTANTS, read - ANN_CONSTANTS
-    tally = notebook_status.Tally()
+    tally = status_tally.Tally()
     for phase in ("Succeeded", "Failed", "ValidationRunning"):
         tally.add(job(phase, phase.lower(), T0))
-    assert read <= set(notebook_status.build_annotations(tally, T0))
+    assert read <= set(status_tally.build_annotations(tally, T0))
 
 
 def test_no_annotation_is_read_any_other_way():
@@ -112,13 +112,13 @@ class StatusStep:
 
     def run(self, seconds, jobs):
         now = T0 + datetime.timedelta(seconds=seconds)
-        tally = notebook_status.Tally()
+        tally = status_tally.Tally()
         for item in jobs:
             tally.add(item)
-        new = notebook_status.build_annotations(tally, now)
-        existing = notebook_status.managed(self.annotations)
-        action, _reason, _retry = notebook_status.decide(existing, new, now, MIN_INTERVAL)
-        if action == notebook_status.UPDATED:
+        new = status_tally.build_annotations(tally, now)
+        existing = status_tally.managed(self.annotations)
+        action, _reason, _retry = status_tally.decide(existing, new, now, MIN_INTERVAL)
+        if action == status_tally.UPDATED:
             self.annotations.update(new)
         return action, application(copy.deepcopy(self.annotations))
 

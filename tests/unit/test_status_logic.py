@@ -1,4 +1,4 @@
-"""Pure parts of feature 4: the streaming tally, the content, equality without lastUpdate, debounce."""
+"""Pure parts of feature 4 (status_tally): the streaming tally, the content, equality without lastUpdate, debounce."""
 
 import datetime
 import json
@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from ansible_collections.mlops.gitops.plugins.module_utils import notebook_status, nvj
+from ansible_collections.mlops.gitops.plugins.module_utils import notebook_status, nvj, status_tally
 
 from tests.support import world
 
@@ -27,15 +27,15 @@ def stamp(minute):
 
 
 def annotations_for(jobs, now=T0, max_failed_jobs=20):
-    tally = notebook_status.Tally(max_failed_jobs)
+    tally = status_tally.Tally(max_failed_jobs)
     for item in jobs:
         tally.add(item)
-    return notebook_status.build_annotations(tally, now)
+    return status_tally.build_annotations(tally, now)
 
 
 # -- tally ------------------------------------------------------------------------------------
 def test_tally_counts_every_non_terminal_phase_as_running():
-    tally = notebook_status.Tally()
+    tally = status_tally.Tally()
     phases = [None, "Initializing", "Building", "BuildComplete", "ValidationRunning", "Pending", "Running",
               "SomethingNew", "Succeeded", "Succeeded", "Failed"]
     for i, phase in enumerate(phases):
@@ -44,12 +44,12 @@ def test_tally_counts_every_non_terminal_phase_as_running():
 
 
 def test_tally_keeps_only_a_bounded_list_of_failures_newest_first():
-    tally = notebook_status.Tally(max_failed_jobs=3)
+    tally = status_tally.Tally(max_failed_jobs=3)
     for minute in range(50):
         tally.add(job("f{:02d}".format(minute), "Failed", completed=stamp(minute)))
         assert len(tally._failed) <= 6  # memory bound: never more than twice the limit
     assert tally.failed_jobs() == ["f49", "f48", "f47"]
-    status = notebook_status.build_status(tally, T0)
+    status = status_tally.build_status(tally, T0)
     assert status["failed"] == 50 and status["failedJobsOmitted"] == 47
 
 
@@ -95,18 +95,18 @@ def test_last_failure_and_success_references_name_the_newest():
 def test_references_are_empty_strings_without_terminal_jobs():
     ann = annotations_for([job("a", "Building")])
     assert ann[nvj.ANN_NOTEBOOK_LAST_FAILURE] == "" and ann[nvj.ANN_NOTEBOOK_LAST_SUCCESS] == ""
-    assert set(ann) == set(notebook_status.MANAGED_KEYS)
+    assert set(ann) == set(status_tally.MANAGED_KEYS)
 
 
 def test_merge_equals_one_pass():
     jobs = [job("j{}".format(i), ("Failed", "Succeeded", None)[i % 3], namespace="ns{}".format(i % 2),
                 completed=stamp(i)) for i in range(30)]
     whole = annotations_for(jobs, max_failed_jobs=4)
-    first, second = notebook_status.Tally(4), notebook_status.Tally(4)
+    first, second = status_tally.Tally(4), status_tally.Tally(4)
     for item in jobs:
         (first if nvj.metadata(item)["namespace"] == "ns0" else second).add(item)
     first.merge(second)
-    assert notebook_status.build_annotations(first, T0) == whole
+    assert status_tally.build_annotations(first, T0) == whole
 
 
 def test_status_json_is_compact_with_the_documented_keys():
@@ -128,7 +128,7 @@ def test_status_json_is_compact_with_the_documented_keys():
     (0, 0, "0/0 succeeded (no notebook validation jobs)"),
 ])
 def test_summary(succeeded, total, text):
-    assert notebook_status.summary(succeeded, total) == text
+    assert status_tally.summary(succeeded, total) == text
 
 
 # -- equality and debounce --------------------------------------------------------------------
@@ -138,16 +138,16 @@ BASE = [job("a", "Succeeded", completed=stamp(1)), job("b", "Failed", completed=
 def test_same_content_ignores_only_last_update():
     before = annotations_for(BASE, now=T0)
     later = annotations_for(BASE, now=T0 + datetime.timedelta(hours=1))
-    assert before != later and notebook_status.same_content(before, later)
+    assert before != later and status_tally.same_content(before, later)
     changed = annotations_for(BASE[:2] + [job("c", "Succeeded", completed=stamp(3))])
-    assert not notebook_status.same_content(before, changed)
+    assert not status_tally.same_content(before, changed)
 
 
 def test_same_content_sees_flat_values_and_bad_json():
     before = annotations_for(BASE)
     for key, value in ((nvj.ANN_NOTEBOOK_SUMMARY, "edited"), (nvj.ANN_NOTEBOOK_LAST_SUCCESS, None),
                        (nvj.ANN_NOTEBOOK_STATUS, "{not json"), (nvj.ANN_NOTEBOOK_STATUS, "[1]")):
-        assert not notebook_status.same_content(dict(before, **{key: value}), annotations_for(BASE))
+        assert not status_tally.same_content(dict(before, **{key: value}), annotations_for(BASE))
 
 
 def _at(seconds):
@@ -165,29 +165,29 @@ FEWER_FAILED = [job("a", "Succeeded", completed=stamp(1)), job("c", "Building")]
 
 DEBOUNCE_TABLE = [
     # (id, existing jobs or None, new jobs, seconds since the last write, min_interval, action, retry_after)
-    ("first write", None, BASE, 0, 60, notebook_status.UPDATED, None),
-    ("unchanged within interval", BASE, BASE, 5, 60, notebook_status.UNCHANGED, None),
-    ("unchanged long after", BASE, BASE, 5000, 60, notebook_status.UNCHANGED, None),
-    ("change too early", BASE, SUCCEEDED_MORE, 20, 60, notebook_status.DEFERRED, 40),
-    ("change fractional", BASE, SUCCEEDED_MORE, 59.2, 60, notebook_status.DEFERRED, 1),
-    ("new running job too early", BASE, RUNNING_ONE, 1, 60, notebook_status.DEFERRED, 59),
-    ("change at the boundary", BASE, SUCCEEDED_MORE, 60, 60, notebook_status.UPDATED, None),
-    ("change after interval", BASE, SUCCEEDED_MORE, 61, 60, notebook_status.UPDATED, None),
-    ("new failure bypasses", BASE, FAILED_MORE, 1, 60, notebook_status.UPDATED, None),
-    ("same job fails again", BASE, REFAILED, 1, 60, notebook_status.UPDATED, None),
-    ("fewer failures waits", BASE, FEWER_FAILED, 1, 60, notebook_status.DEFERRED, 59),
-    ("no interval", BASE, SUCCEEDED_MORE, 0, 0, notebook_status.UPDATED, None),
-    ("clock skew", BASE, SUCCEEDED_MORE, -300, 60, notebook_status.UPDATED, None),
-    ("long interval", BASE, SUCCEEDED_MORE, 100, 3600, notebook_status.DEFERRED, 3500),
+    ("first write", None, BASE, 0, 60, status_tally.UPDATED, None),
+    ("unchanged within interval", BASE, BASE, 5, 60, status_tally.UNCHANGED, None),
+    ("unchanged long after", BASE, BASE, 5000, 60, status_tally.UNCHANGED, None),
+    ("change too early", BASE, SUCCEEDED_MORE, 20, 60, status_tally.DEFERRED, 40),
+    ("change fractional", BASE, SUCCEEDED_MORE, 59.2, 60, status_tally.DEFERRED, 1),
+    ("new running job too early", BASE, RUNNING_ONE, 1, 60, status_tally.DEFERRED, 59),
+    ("change at the boundary", BASE, SUCCEEDED_MORE, 60, 60, status_tally.UPDATED, None),
+    ("change after interval", BASE, SUCCEEDED_MORE, 61, 60, status_tally.UPDATED, None),
+    ("new failure bypasses", BASE, FAILED_MORE, 1, 60, status_tally.UPDATED, None),
+    ("same job fails again", BASE, REFAILED, 1, 60, status_tally.UPDATED, None),
+    ("fewer failures waits", BASE, FEWER_FAILED, 1, 60, status_tally.DEFERRED, 59),
+    ("no interval", BASE, SUCCEEDED_MORE, 0, 0, status_tally.UPDATED, None),
+    ("clock skew", BASE, SUCCEEDED_MORE, -300, 60, status_tally.UPDATED, None),
+    ("long interval", BASE, SUCCEEDED_MORE, 100, 3600, status_tally.DEFERRED, 3500),
 ]
 
 
 @pytest.mark.parametrize("case", DEBOUNCE_TABLE, ids=[c[0] for c in DEBOUNCE_TABLE])
 def test_decide(case):
     _, old_jobs, new_jobs, elapsed, interval, action, retry_after = case
-    existing = notebook_status.managed(annotations_for(old_jobs, now=T0) if old_jobs else {})
+    existing = status_tally.managed(annotations_for(old_jobs, now=T0) if old_jobs else {})
     now = _at(elapsed)
-    got = notebook_status.decide(existing, annotations_for(new_jobs, now=now), now, interval)
+    got = status_tally.decide(existing, annotations_for(new_jobs, now=now), now, interval)
     assert (got[0], got[2]) == (action, retry_after), got[1]
 
 
@@ -196,7 +196,7 @@ def test_unparseable_last_update_does_not_block_a_write():
     status = json.loads(existing[nvj.ANN_NOTEBOOK_STATUS])
     status["lastUpdate"] = "yesterday"
     existing[nvj.ANN_NOTEBOOK_STATUS] = json.dumps(status)
-    assert notebook_status.decide(existing, annotations_for(SUCCEEDED_MORE), T0, 60)[0] == notebook_status.UPDATED
+    assert status_tally.decide(existing, annotations_for(SUCCEEDED_MORE), T0, 60)[0] == status_tally.UPDATED
 
 
 # -- the debounce decided before listing (reconcile of one job) ----------------------------------
@@ -229,19 +229,19 @@ BEFORE_LIST_TABLE = [
 @pytest.mark.parametrize("case", BEFORE_LIST_TABLE, ids=[c[0] for c in BEFORE_LIST_TABLE])
 def test_decide_before_listing(case):
     _, item, elapsed, interval, retry_after = case
-    existing = notebook_status.managed(annotations_for(BASE, now=T0))
-    got = notebook_status.decide_before_listing(existing, item, _at(elapsed), interval)
+    existing = status_tally.managed(annotations_for(BASE, now=T0))
+    got = status_tally.decide_before_listing(existing, item, _at(elapsed), interval)
     if retry_after is None:
         assert got is None
     else:
-        assert got[0] == notebook_status.DEFERRED and got[2] == retry_after, got
+        assert got[0] == status_tally.DEFERRED and got[2] == retry_after, got
         assert "min_interval" in got[1] and "counted when the interval is over" in got[1]
 
 
 @pytest.mark.parametrize("edit", [
     {"lastUpdate": "yesterday"}, {"lastUpdate": None}, {"lastUpdate": 1769293800}, "{not json", None])
 def test_unreadable_last_update_does_not_skip_the_list(edit):
-    existing = notebook_status.managed(annotations_for(BASE, now=T0))
+    existing = status_tally.managed(annotations_for(BASE, now=T0))
     if isinstance(edit, dict):
         status = json.loads(existing[nvj.ANN_NOTEBOOK_STATUS])
         status.update(edit)
@@ -249,7 +249,7 @@ def test_unreadable_last_update_does_not_skip_the_list(edit):
     else:
         existing[nvj.ANN_NOTEBOOK_STATUS] = edit
     finished = job("c", "Succeeded", completed=stamp(3))
-    assert notebook_status.decide_before_listing(existing, finished, _at(1), 60) is None
+    assert status_tally.decide_before_listing(existing, finished, _at(1), 60) is None
 
 
 # (a failure without a completion time is not counted failed yet: no reference is written for it)
@@ -257,21 +257,21 @@ def test_unreadable_last_update_does_not_skip_the_list(edit):
 def test_written_references_parse_back_to_the_tallys_references(completed):
     failed = job("f", "Failed", completed=completed)
     written = annotations_for([failed])[nvj.ANN_NOTEBOOK_LAST_FAILURE]
-    assert notebook_status.parse_completion_ref(written) == notebook_status.completion_ref(failed)
-    assert notebook_status.failure_reflected({nvj.ANN_NOTEBOOK_LAST_FAILURE: written}, failed)
+    assert status_tally.parse_completion_ref(written) == status_tally.completion_ref(failed)
+    assert status_tally.failure_reflected({nvj.ANN_NOTEBOOK_LAST_FAILURE: written}, failed)
 
 
 @pytest.mark.parametrize("value", ["", None, "ml/f", 42])
 def test_absent_or_malformed_references_reflect_nothing(value):
-    assert notebook_status.parse_completion_ref(value) is None
+    assert status_tally.parse_completion_ref(value) is None
     failed = job("f", "Failed", completed=stamp(1))
-    assert not notebook_status.failure_reflected({nvj.ANN_NOTEBOOK_LAST_FAILURE: value}, failed)
+    assert not status_tally.failure_reflected({nvj.ANN_NOTEBOOK_LAST_FAILURE: value}, failed)
 
 
 def test_recorded_namespaces():
     app = {"metadata": {"annotations": annotations_for([job("a", namespace="x"), job("b", namespace="y")])}}
-    assert notebook_status.recorded_namespaces(app) == {"x", "y"}
-    assert notebook_status.recorded_namespaces({"metadata": {"annotations": {nvj.ANN_NOTEBOOK_STATUS: "{}"}}}) == set()
+    assert status_tally.recorded_namespaces(app) == {"x", "y"}
+    assert status_tally.recorded_namespaces({"metadata": {"annotations": {nvj.ANN_NOTEBOOK_STATUS: "{}"}}}) == set()
 
 
 # -- entry points without I/O -----------------------------------------------------------------
@@ -294,9 +294,9 @@ def test_job_without_parent_is_a_no_op_without_requests():
 def test_a_failure_without_completion_time_is_not_counted_failed_yet():
     """The Go operator's two-step failure: Failed without completionTime, then with it. Counted failed only
     once the time is there, so notebook-last-failure (the notification trigger's oncePer) changes once."""
-    first = notebook_status.Tally()
+    first = status_tally.Tally()
     first.add(job("train", "Failed"))
     assert (first.failed, first.running, first.last_failure) == (0, 1, None)
-    second = notebook_status.Tally()
+    second = status_tally.Tally()
     second.add(job("train", "Failed", completed=stamp(3)))
     assert (second.failed, second.running) == (1, 0) and second.last_failure[2] == "ml/train@" + stamp(3)

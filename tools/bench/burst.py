@@ -39,7 +39,7 @@ def recorded(api):
 
 def burst(cluster, api, jobs=JOBS, window=WINDOW, min_interval=MIN_INTERVAL):
     """Benchmark 4: ``cluster`` is the session's ``TestCluster``, ``api`` a KubeApi straight to kube-apiserver."""
-    from ansible_collections.mlops.gitops.plugins.module_utils import notebook_status, nvj
+    from ansible_collections.mlops.gitops.plugins.module_utils import notebook_status, nvj, status_tally
 
     namespace = "bench-burst"
     names = ["job-{0:04d}".format(i) for i in range(jobs)]
@@ -68,7 +68,7 @@ def burst(cluster, api, jobs=JOBS, window=WINDOW, min_interval=MIN_INTERVAL):
         job = api.get(nvj.API_VERSION, nvj.KIND, name, namespace)
         result = notebook_status.reconcile(api, job, options=options, now=moment)
         reconciles += 1
-        if any(a.get("action") == notebook_status.UPDATED for a in result["applications"]):
+        if any(a.get("action") == status_tally.UPDATED for a in result["applications"]):
             written_at.append(offset)
         waits = [d["retry_after"] for d in result.get("deferred") or []]
         if waits:
@@ -83,7 +83,7 @@ def burst(cluster, api, jobs=JOBS, window=WINDOW, min_interval=MIN_INTERVAL):
     app = cluster.get(*world.APP, world.APP_NAME, namespace)
     status = json.loads(nvj.annotations(app)[nvj.ANN_NOTEBOOK_STATUS])
     exact = (status["total"], status["succeeded"], status["failed"], status["running"]) == (jobs, jobs, 0, 0) \
-        and nvj.annotations(app)[nvj.ANN_NOTEBOOK_SUMMARY] == notebook_status.summary(jobs, jobs)
+        and nvj.annotations(app)[nvj.ANN_NOTEBOOK_SUMMARY] == status_tally.summary(jobs, jobs)
     gaps = [b - a for a, b in zip(written_at, written_at[1:])]
     return {
         "jobs": jobs,
