@@ -61,7 +61,7 @@ def simulate(wake_ups, poll_state, wait=3.0, run=6.0, decide_at=4.5, until=120.0
     """Start times of the runs of one job: each run takes ``run`` seconds to return, decides ``decide_at`` s
     after its start; ``wake_ups`` are watch events (an annotation write). The run is longer than the poll, as
     in the test on a loaded machine, which is when two chains never merge by themselves."""
-    queue, record, starts, now = Queue(), None, [], 0.0
+    queue, record, starts, now, ask = Queue(), None, [], 0.0, None
     pending = sorted(wake_ups)
     queue.queued = True  # the job's creation
     busy_until = None
