@@ -235,7 +235,8 @@ def section_operator_burst(b):
     runs = b["runs"]
     base = runs[0]
     rows = [["{0}{1}".format(r["workers"], " (default)" if r is base else ""), "{0:.0f}".format(r["settle_s"]),
-             "{0:.0f}".format(r["writes_s"]), "{0:.0f}".format(r["drained_s"]), "{0:.0f}".format(r["idle_s"]),
+             "{0:.0f}".format(r["writes_s"]), "{0:.0f} / {1:.0f}".format(r["job_median_s"], r["job_p95_s"]),
+             "{0:.0f}".format(r["drained_s"]), "{0:.0f}".format(r["idle_s"]),
              r["runs_drain"], "{0:.0f}".format(r["cpu_drain"]), "{0:.1f}".format(r["wall_per_run"] or 0),
              "{0:.2f}".format(r["drain_ratio"]), "{0:.2f}".format(r["idle_ratio"]), r["errors"]] for r in runs]
     return "\n".join([
@@ -249,7 +250,8 @@ def section_operator_burst(b):
         "children) over that time. The Deployment's settings otherwise (running poll 15 s growing to 30 s; "
         "min_interval 0), one operator and namespace per row, one after the other in this run.".format(b["jobs"]),
         "",
-        table(["workers", "first runs s", "writes s", "drained s", "idle s", "runs", "CPU s", "wall s per run",
+        table(["workers", "first runs s", "writes s", "one job drained s (median / p95)", "all drained s", "idle s",
+               "runs", "CPU s", "wall s per run",
                "drained vs 2", "idle vs 2"] + ["errors"], rows),
         "",
         "![jobs drained over time](benchmark-operator-burst.png)",

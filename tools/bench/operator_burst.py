@@ -89,9 +89,12 @@ def one_burst(cluster, api, workdir, jobs, workers, quiet=10, env=None):
                                                       "message": "phase Succeeded"})
         written = time.time() - completed
         progress = []  # (seconds after the first completion write, jobs with every effect)
+        seen = {}  # job: seconds after the first completion write when its effects were all there
         while True:
             done, aggregate = _done(api, namespace, names)
             progress.append((time.time() - completed, len(done)))
+            for name in done:
+                seen.setdefault(name, time.time() - completed)
             if len(done) == len(names) and aggregate:
                 break
             if time.time() - completed > 60 * 60:
@@ -105,6 +108,8 @@ def one_burst(cluster, api, workdir, jobs, workers, quiet=10, env=None):
         return {
             "workers": workers, "jobs": jobs, "settle_s": settled, "writes_s": written,
             "drained_s": drained, "idle_s": idle, "progress": progress,
+            "job_median_s": statistics.median(seen.values()),
+            "job_p95_s": sorted(seen.values())[max(0, int(round(0.95 * len(seen) + 0.5)) - 1)],
             "runs_to_settle": runs_before, "runs_drain": len(table) - runs_before,
             "cpu_drain": children - cpu_before[1], "operator_cpu_drain": own - cpu_before[0],
             "wall_per_run": statistics.median(walls) if walls else None,
