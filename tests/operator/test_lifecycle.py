@@ -231,9 +231,12 @@ def test_the_running_poll_backs_off_with_the_running_time(start_operator, api, n
     requeue_after, parsed by ansible-operator as a Go duration), not after reconcilePeriod; the wait grows to a
     fifth of the time the job has been running (status.startTime), never beyond 30 s, and a finished job is
     not requeued. Read from the operator's own log, not timed. min_interval 0: a debounced Application write
-    would be deferred work, and requeue_after is the sooner of that and the poll."""
+    would be deferred work, and requeue_after is the sooner of that and the poll. The poll state is off: each
+    step wakes the job with an annotation write while its poll is armed, and with the state a woken run asks
+    for the armed instant instead (test_a_wake_up_while_a_requeue_is_armed_leaves_one_poll_chain)."""
     operator = start_operator(namespace, env={"NOTEBOOK_CONTROLLER_ARGOCD_NAMESPACE": namespace,
-                                              "NOTEBOOK_CONTROLLER_MIN_INTERVAL": "0"})
+                                              "NOTEBOOK_CONTROLLER_MIN_INTERVAL": "0",
+                                              "NOTEBOOK_CONTROLLER_POLL_STATE": ""})
     world.build(api, namespace)
     operator.wait_for(lambda: operator.requeues(world.JOB_NAME, namespace), what="a requeue")
     assert operator.requeues(world.JOB_NAME, namespace) == ["15s"]  # no status yet: the base
