@@ -38,6 +38,8 @@ except ImportError:  # not POSIX: no lock; runs of one controller are then not c
 # When the armed requeue fires less than this many seconds from now, it fires before this run returns (the
 # tasks after the reconcile, metrics and the requeue itself, take 0.3-3 s), so the job is queued again behind it.
 FIRES_BEFORE_RETURN = 3.0
+# A run counts as a wake-up when it started this many seconds or more before its job's due time.
+EARLY_SLACK = 0.5
 # A record whose due time is older than this belongs to a job that has gone: pruned.
 KEEP_SECONDS = 3600
 
@@ -51,7 +53,11 @@ def decide(record, wait, started, now, margin=FIRES_BEFORE_RETURN):
     if wait is None:
         return None, None  # nothing to poll: forget the job
     due = (record or {}).get("due")
-    early = isinstance(due, (int, float)) and started is not None and started < due
+    # The armed requeue's own run starts after it fired, which is after ``due`` (recorded when the run that
+    # asked for it decided, before it returned): a run that started before is a wake-up. Half a second of
+    # slack, so that the armed requeue's run is never taken for one (that would skip its poll); a wake-up
+    # taken for the armed run arms the chain itself, and the armed run that follows it is then the early one.
+    early = isinstance(due, (int, float)) and started is not None and started < due - EARLY_SLACK
     if early and now + wait >= due:
         if due - now > margin:
             return int(math.ceil(due - now)), record  # the armed instant: the queue keeps one entry
@@ -61,12 +67,19 @@ def decide(record, wait, started, now, margin=FIRES_BEFORE_RETURN):
     return wait, {"due": now + wait}
 
 
-def run_started(pid=None, proc="/proc"):
-    """When the ansible-runner this process runs under started (epoch), or None (not under one, no /proc)."""
+def run_started(pid=None, proc="/proc", now=None):
+    """When the ansible-runner this process runs under started (epoch), or None (not under one, no /proc).
+
+    The start is ``now`` minus how long ago it was: the process's start (clock ticks since boot) against
+    ``/proc/uptime`` (10 ms). ``btime`` (whole seconds) must agree within 1.5 s, so that a ``/proc/uptime``
+    that is not the kernel's (a container's, from lxcfs) gives None rather than a wrong time."""
+    now = time.time() if now is None else now
     try:
+        with open(os.path.join(proc, "uptime")) as handle:
+            uptime = float(handle.read().split()[0])
         with open(os.path.join(proc, "stat")) as handle:
             boot = next(float(line.split()[1]) for line in handle if line.startswith("btime "))
-        ticks = os.sysconf("SC_CLK_TCK")
+        ticks = float(os.sysconf("SC_CLK_TCK"))
         pid = pid or os.getpid()
         for _depth in range(8):
             with open(os.path.join(proc, str(pid), "stat")) as handle:
@@ -74,7 +87,11 @@ def run_started(pid=None, proc="/proc"):
             with open(os.path.join(proc, str(pid), "cmdline"), "rb") as handle:
                 argv = handle.read().decode("utf-8", "replace").split("\0")
             if any(os.path.basename(arg) == "ansible-runner" for arg in argv[:3]):
-                return boot + int(fields[19]) / float(ticks)
+                since_boot = int(fields[19]) / ticks
+                started = now - (uptime - since_boot)
+                if started > now or abs(started - (boot + since_boot)) > 1.5:
+                    return None
+                return started
             pid = int(fields[1])
             if pid <= 1:
                 return None

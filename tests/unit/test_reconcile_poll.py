@@ -18,6 +18,11 @@ def test_the_armed_requeues_own_run_starts_after_the_due_time_and_arms_the_next(
     assert decide({"due": 118.0}, 15, started=118.2, now=121.0) == (15, {"due": 136.0})
 
 
+def test_a_run_that_started_just_before_the_due_time_arms_the_chain_itself():
+    """Within the slack: never skip the poll of what may be the armed requeue's own run."""
+    assert decide({"due": 118.0}, 15, started=117.8, now=121.0) == (15, {"due": 136.0})
+
+
 def test_an_early_wake_up_asks_for_the_armed_instant_and_keeps_the_record():
     record = {"due": 118.0}
     assert decide(record, 15, started=105.0, now=108.0) == (10, record)  # ceil: never before the armed one
@@ -126,9 +131,10 @@ def test_an_unreadable_state_file_counts_as_empty(tmp_path):
     assert reconcile_poll.PollState(str(path)).settle("a", 15, started=1.0, now=1.0) == 15
 
 
-def fake_proc(root, processes, btime=1000):
+def fake_proc(root, processes, btime=1000, uptime=600.25):
     """``processes``: {pid: (ppid, argv, starttime in ticks)}."""
     (root / "stat").write_text("cpu 1 2 3\nbtime {0}\n".format(btime))
+    (root / "uptime").write_text("{0} 1000.00\n".format(uptime))
     for pid, (ppid, argv, start) in processes.items():
         (root / str(pid)).mkdir()
         fields = ["S", str(ppid)] + ["0"] * 17 + [str(start)] + ["0"] * 10
@@ -144,7 +150,15 @@ def test_the_run_started_when_its_ansible_runner_did(tmp_path):
         41: (40, ["/usr/bin/python3", "/usr/local/bin/ansible-playbook", "main.json"], 502 * ticks),
         42: (41, ["/usr/bin/python3", "/usr/local/bin/ansible-playbook", "main.json"], 504 * ticks),
     })
-    assert reconcile_poll.run_started(pid=42, proc=str(tmp_path)) == 1500.0
+    # 100.25 s ago by /proc/uptime (btime, whole seconds, says 1500: close enough to trust uptime's 10 ms)
+    assert reconcile_poll.run_started(pid=42, proc=str(tmp_path), now=1600.5) == pytest.approx(1500.25)
+
+
+def test_an_uptime_that_disagrees_with_the_boot_time_gives_no_start(tmp_path):
+    """A container's /proc/uptime (lxcfs) is not the clock the process start counts from."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    fake_proc(tmp_path, {40: (1, ["ansible-runner", "run"], 500 * ticks)}, uptime=30.0)
+    assert reconcile_poll.run_started(pid=40, proc=str(tmp_path), now=1600.5) is None
 
 
 def test_without_ansible_runner_the_start_is_unknown(tmp_path):
