@@ -255,7 +255,10 @@ def section_operator_burst(b):
                "drained vs 2", "idle vs 2"] + ["errors"], rows),
         "",
         "![jobs drained over time](benchmark-operator-burst.png)",
-    ])
+    ] + ([] if b["jobs"] == operator_burst.JOBS else [
+        "",
+        "This run completed {0} jobs (`--burst-jobs {0}`); `make bench-operator` completes {1}.".format(
+            b["jobs"], operator_burst.JOBS)]))
 
 
 def only_operator_burst(args):
