@@ -83,7 +83,7 @@ molecule: collection control-plane operator-runtime
 bench: collection control-plane operator-runtime  ## benchmarks (not part of `make test`); writes docs/benchmarks.md
 	$(BIN)/python tools/bench.py
 
-bench-operator: collection control-plane operator-runtime  ## benchmark 5 alone (real ansible-operator, ~13 min)
+bench-operator: collection control-plane operator-runtime  ## benchmarks 5 and 6 alone (real ansible-operator, ~13 min + the burst)
 	$(BIN)/python tools/bench.py --only operator
 
 clean:

@@ -359,12 +359,17 @@ class AnsibleOperator:
     def watches_file(self):
         """The project's watches.yaml (``${VAR}`` left for ansible-operator to expand), plus the
         in-cluster kubeconfig var when the role talks to the API server directly."""
-        watches = yaml.safe_load((REPO / "watches.yaml").read_text())
+        source = (REPO / "watches.yaml").read_text()
+        watches = yaml.safe_load(source)
         if self.api == "in-cluster":
             watches[0].setdefault("vars", {})["notebook_controller_in_cluster_kubeconfig"] = \
                 self.identity.in_cluster_kubeconfig()
+        text = yaml.safe_dump(watches, sort_keys=False)
+        # a var quoted in the file ("${VAR}": a string even when VAR is empty) stays quoted
+        for name, reference in re.findall(r'^\s+(\w+): "(\$\{\w+\})"', source, re.M):
+            text = text.replace(f"{name}: {reference}\n", f'{name}: "{reference}"\n')
         path = self.workdir / "watches.yaml"
-        path.write_text(yaml.safe_dump(watches, sort_keys=False))
+        path.write_text(text)
         return path
 
     def environment(self):

@@ -20,7 +20,7 @@ __metaclass__ = type
 import importlib
 from collections import namedtuple
 
-from ansible_collections.mlops.gitops.plugins.module_utils import module_runner, nvj
+from ansible_collections.mlops.gitops.plugins.module_utils import module_runner, nvj, reconcile_poll
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError, describe
 
 ALL_NAMESPACES = "*"
@@ -78,6 +78,7 @@ OPTION_SPEC = {
     "min_interval": {"type": "int"},
     "running_requeue": {"type": "int", "default": 0},
     "running_requeue_max": {"type": "int"},
+    "poll_state": {"type": "path"},
 }
 # How fast the poll of a running job backs off: it waits a fifth of the time the job has been running.
 RUNNING_REQUEUE_GROWTH = 0.2
@@ -172,6 +173,19 @@ def running_requeue(job, base, cap=None, now=None):
     return min(wait, cap) if cap else wait
 
 
+def one_poll_chain(path, job, poll, write=True):
+    """The running poll to ask for, so that the job keeps one requeue chain (``reconcile_poll``): the armed
+    instant when this run is a wake-up while a requeue is pending, none when that requeue fires before this run
+    returns. A state file that cannot be used leaves the poll as it is."""
+    uid = nvj.metadata(job).get("uid")
+    if not uid:
+        return poll
+    try:
+        return reconcile_poll.PollState(path).settle(uid, poll, reconcile_poll.run_started(), write=write)
+    except (OSError, ValueError):
+        return poll
+
+
 def metrics_of(job, steps):
     """What ansible-operator's custom metrics should count for this reconcile (each once per occurrence)."""
     out = {}
@@ -244,9 +258,10 @@ def reconcile_job(api, params, check_mode, who=module_runner.USER, modules=None)
         "metrics": metrics_of(final or job, steps),
         "diff": diffs_of(label, steps),
     }
-    waits = [w for w in (requeue_after(deferred),
-                         running_requeue(final, params.get("running_requeue"), params.get("running_requeue_max")))
-             if w is not None]
+    poll = running_requeue(final, params.get("running_requeue"), params.get("running_requeue_max"))
+    if params.get("poll_state") and not check_mode:
+        poll = one_poll_chain(params["poll_state"], final or job, poll, write=not run.failed)
+    waits = [w for w in (requeue_after(deferred), poll) if w is not None]
     if waits:
         outcome["requeue_after"] = min(waits)
     if run.failed:

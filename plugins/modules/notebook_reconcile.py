@@ -97,6 +97,16 @@ options:
       - The longest wait, in seconds, of the I(running_requeue) poll; not set or C(0) means no limit.
       - A completion is noticed within about this plus one run.
     type: int
+  poll_state:
+    description:
+      - A file where each run records, per job (by uid), when the running poll it asked for is due; under
+        ansible-operator it keeps one poll chain per job. A run that starts before that time (an annotation or
+        spec change woke it while the requeue was armed) asks for the armed instant, which the work queue
+        merges, or for no requeue when the armed one fires before the run returns. Without it, such a wake-up
+        can leave two interleaved requeue chains.
+      - Not set (the default), every run asks for its full poll. Only with one job (not with I(namespaces)).
+      - The C(mlops.gitops.notebook_controller) role sets it from C(NOTEBOOK_CONTROLLER_POLL_STATE).
+    type: path
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.

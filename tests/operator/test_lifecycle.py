@@ -78,10 +78,9 @@ def test_a_job_from_creation_to_deletion(start_operator, api, namespace, tmp_pat
         a_run_sees_it(operator, namespace)
         assert markers(api, namespace) == {}, phase
         assert world.events(api, namespace) == [], phase
-    # one reconcile at a time: a run starts only after the last one returned. Not "each REQUEUE s after the
-    # last": a wake-up (these status writes, the annotation write above) while a requeue is pending leaves that
-    # requeue armed, so from then on two requeue chains interleave (see docs/operator.md);
-    # test_an_unfinished_job_is_polled_at_the_requeue_interval checks the interval where nothing else wakes it.
+    # one reconcile at a time: a run starts only after the last one returned. The interval is checked where
+    # nothing else wakes the job (test_an_unfinished_job_is_polled_at_the_requeue_interval) and after one
+    # wake-up while a requeue is armed (test_a_wake_up_while_a_requeue_is_armed_leaves_one_poll_chain).
     table = operator.run_table(world.JOB_NAME, namespace)
     overlaps = [(a["job"], b["job"]) for a, b in zip(table, table[1:]) if a["returned"] and b["start"] < a["returned"]]
     assert not overlaps, f"a run started before the last one returned: {overlaps}"
@@ -150,6 +149,45 @@ def test_an_unfinished_job_is_polled_at_the_requeue_interval(start_operator, api
     assert operator.errors() == []
 
 
+WINDOW = 45
+
+
+def test_a_wake_up_while_a_requeue_is_armed_leaves_one_poll_chain(start_operator, api, namespace):
+    """An annotation write right after a run asked for its requeue runs the job at once while that requeue is
+    armed. A run here takes longer than the 3 s poll, so the armed requeue fires during the woken run: without
+    the poll state each of the two runs arms a requeue of its own and from then on the runs come back to back
+    (each ~1.5 s after the last returned, ansible-runner's start-up). With it, the woken run asks for none and
+    the job keeps one chain: in a window after that, every run starts REQUEUE s or more after the last one
+    asked, and no more runs start than one chain allows."""
+    operator = start_operator(namespace, env=settings(namespace))
+    world.build(api, namespace)
+
+    def returned():
+        return [r for r in operator.run_table(world.JOB_NAME, namespace) if r["returned"]]
+
+    operator.wait_for(lambda: len(returned()) >= 2, timeout=180, what="two polls")
+    count = len(returned())
+    operator.wait_for(lambda: len(returned()) > count, timeout=120, interval=0.05, what="the next poll")
+    poked = time.time()  # its requeue is armed now
+    poke(api, namespace, "1")
+    operator.wait_for(lambda: len([r for r in operator.run_table(world.JOB_NAME, namespace)
+                                   if r["start"] > poked and (r["end"] or r["returned"])]) >= 2,
+                      timeout=120, what="the woken run and the armed requeue's run")
+    begin = time.time()
+    time.sleep(WINDOW)
+    table = operator.run_table(world.JOB_NAME, namespace)
+    inside = [r for r in table if begin <= r["start"] < begin + WINDOW]
+    gaps = [round(b["start"] - a["returned"], 2) for a, b in zip(table, table[1:])
+            if a["returned"] and begin <= b["start"] < begin + WINDOW]
+    assert len(gaps) >= 2, table
+    assert all(gap >= REQUEUE for gap in gaps), f"runs came back to back (two requeue chains): {gaps}"
+    # one chain: each cycle is a run up to its requeue plus the requeue itself, at least
+    to_return = sorted(r["returned"] - r["start"] for r in table if r["returned"])
+    cycle = REQUEUE + to_return[len(to_return) // 2]
+    assert len(inside) <= WINDOW / cycle + 2, (len(inside), cycle, gaps)
+    assert operator.errors() == []
+
+
 @pytest.mark.slow
 def test_a_failed_build_is_marked_failed_and_fires_nothing(start_operator, api, namespace):
     operator = start_operator(namespace, env=settings(namespace))
@@ -193,9 +231,12 @@ def test_the_running_poll_backs_off_with_the_running_time(start_operator, api, n
     requeue_after, parsed by ansible-operator as a Go duration), not after reconcilePeriod; the wait grows to a
     fifth of the time the job has been running (status.startTime), never beyond 30 s, and a finished job is
     not requeued. Read from the operator's own log, not timed. min_interval 0: a debounced Application write
-    would be deferred work, and requeue_after is the sooner of that and the poll."""
+    would be deferred work, and requeue_after is the sooner of that and the poll. The poll state is off: each
+    step wakes the job with an annotation write while its poll is armed, and with the state a woken run asks
+    for the armed instant instead (test_a_wake_up_while_a_requeue_is_armed_leaves_one_poll_chain)."""
     operator = start_operator(namespace, env={"NOTEBOOK_CONTROLLER_ARGOCD_NAMESPACE": namespace,
-                                              "NOTEBOOK_CONTROLLER_MIN_INTERVAL": "0"})
+                                              "NOTEBOOK_CONTROLLER_MIN_INTERVAL": "0",
+                                              "NOTEBOOK_CONTROLLER_POLL_STATE": ""})
     world.build(api, namespace)
     operator.wait_for(lambda: operator.requeues(world.JOB_NAME, namespace), what="a requeue")
     assert operator.requeues(world.JOB_NAME, namespace) == ["15s"]  # no status yet: the base

@@ -63,3 +63,40 @@ def aggregation_png(rows):
           [row["peak_bytes"] / 2 ** 20 for row in rows], ORANGE, "MIB")
     canvas.text(WIDTH // 2, HEIGHT - 24, "LOG SCALE IN N, PAGE SIZE 500", GREY, scale=1, anchor="center")
     return canvas.png()
+
+
+def burst_png(runs):
+    """``docs/benchmark-operator-burst.png``: jobs with every completion effect against seconds since the
+    completion writes, one line per ``--max-concurrent-reconciles``."""
+    canvas = Canvas(WIDTH, HEIGHT)
+    left, top, right, bottom = 110, 80, WIDTH - 60, 430
+    jobs = max(r["jobs"] for r in runs)
+    x_top = _nice_top(max(r["idle_s"] for r in runs) * 1.05)
+    y_top = _nice_top(jobs * 1.05)
+
+    def xy(seconds, count):
+        return left + seconds / x_top * (right - left), bottom - count / y_top * (bottom - top)
+
+    canvas.text((left + right) // 2, top - 50, "BURST OF {0} COMPLETIONS: JOBS DRAINED".format(jobs), anchor="center")
+    for i in range(6):
+        y = bottom - (bottom - top) * i / 5
+        canvas.line(left, y, right, y, LIGHT)
+        canvas.text(left - 8, y - 7, _label(y_top * i / 5), GREY, anchor="right")
+        x = left + (right - left) * i / 5
+        canvas.text(x, bottom + 10, _label(x_top * i / 5), BLACK, anchor="center")
+    canvas.line(left, top, left, bottom, BLACK, width=2)
+    canvas.line(left, bottom, right, bottom, BLACK, width=2)
+    canvas.text(left - 8, top - 24, "JOBS", GREY, anchor="right")
+    canvas.text((left + right) // 2, bottom + 34, "S AFTER THE COMPLETION WRITES", GREY, anchor="center")
+    for run, colour in zip(runs, (BLUE, ORANGE, RED)):
+        points = [xy(s, n) for s, n in run["progress"]]
+        for (x0, y0), (x1, y1) in zip(points, points[1:]):
+            canvas.line(x0, y0, x1, y1, colour, width=3)
+        x, y = xy(run["drained_s"], run["jobs"])
+        canvas.dot(x, y, colour, radius=6)
+        x_idle = xy(run["idle_s"], 0)[0]
+        canvas.line(x_idle, top, x_idle, bottom, colour, width=1, dash=6)
+        label = "{0} WORKERS: ALL DRAINED {1:.0f} S, IDLE {2:.0f} S".format(
+            run["workers"], run["drained_s"], run["idle_s"])
+        canvas.text(left + 20, top + 10 + 26 * runs.index(run), label, colour)
+    return canvas.png()

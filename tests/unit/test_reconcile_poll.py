@@ -1,0 +1,167 @@
+"""One poll chain per running job (plugins/module_utils/reconcile_poll.py): the decision of each run, the state
+file, and the run's start read from the process tree; the work queue it relies on is modelled below."""
+
+import json
+import os
+
+import pytest
+from ansible_collections.mlops.gitops.plugins.module_utils import reconcile_poll
+from ansible_collections.mlops.gitops.plugins.module_utils.reconcile_poll import decide
+
+
+def test_a_run_with_nothing_armed_asks_for_its_poll_and_records_when_it_is_due():
+    assert decide(None, 15, started=100.0, now=103.0) == (15, {"due": 118.0})
+    assert decide(None, 15, started=None, now=103.0) == (15, {"due": 118.0})  # start unknown: the same
+
+
+def test_the_armed_requeues_own_run_starts_after_the_due_time_and_arms_the_next():
+    assert decide({"due": 118.0}, 15, started=118.2, now=121.0) == (15, {"due": 136.0})
+
+
+def test_a_run_that_started_just_before_the_due_time_arms_the_chain_itself():
+    """Within the slack: never skip the poll of what may be the armed requeue's own run."""
+    assert decide({"due": 118.0}, 15, started=117.8, now=121.0) == (15, {"due": 136.0})
+
+
+def test_an_early_wake_up_asks_for_the_armed_instant_and_keeps_the_record():
+    record = {"due": 118.0}
+    assert decide(record, 15, started=105.0, now=108.0) == (10, record)  # ceil: never before the armed one
+    assert decide(record, 30, started=105.0, now=108.0) == (10, record)  # a longer poll: still the armed one
+
+
+def test_an_early_run_the_armed_requeue_overtakes_asks_for_none():
+    """The armed requeue fires before this run returns: the job is queued again behind it, and that run arms."""
+    record = {"due": 118.0}
+    assert decide(record, 15, started=110.0, now=116.0) == (None, record)
+    assert decide(record, 15, started=110.0, now=125.0) == (None, record)  # already fired during this run
+
+
+def test_a_job_that_needs_a_sooner_poll_than_the_armed_one_starts_the_chain_again():
+    """The queue keeps the sooner entry, so asking for it replaces the armed one (a re-run's 15 s after 30 s)."""
+    assert decide({"due": 140.0}, 15, started=105.0, now=108.0) == (15, {"due": 123.0})
+
+
+def test_a_finished_or_deleted_job_asks_for_nothing_and_is_forgotten():
+    assert decide({"due": 118.0}, None, started=105.0, now=108.0) == (None, None)
+    assert decide(None, None, started=None, now=108.0) == (None, None)
+
+
+def test_a_record_that_is_not_a_number_is_ignored():
+    assert decide({"due": "soon"}, 15, started=105.0, now=108.0) == (15, {"due": 123.0})
+
+
+class Queue:
+    """client-go's delaying work queue for one key, as controller-runtime uses it: one waiting entry per key
+    (a second AddAfter keeps the sooner instant), an Add while the key is processed runs it once more after."""
+
+    def __init__(self):
+        self.waiting = None
+        self.queued = False
+
+    def add_after(self, moment):
+        self.waiting = moment if self.waiting is None else min(self.waiting, moment)
+
+
+def simulate(wake_ups, poll_state, wait=3.0, run=6.0, decide_at=4.5, until=120.0):
+    """Start times of the runs of one job: each run takes ``run`` seconds to return, decides ``decide_at`` s
+    after its start; ``wake_ups`` are watch events (an annotation write). The run is longer than the poll, as
+    in the test on a loaded machine, which is when two chains never merge by themselves."""
+    queue, record, starts, now, ask = Queue(), None, [], 0.0, None
+    pending = sorted(wake_ups)
+    queue.queued = True  # the job's creation
+    busy_until = None
+    while now < until:
+        if queue.waiting is not None and queue.waiting <= now:
+            queue.waiting, queue.queued = None, True
+        if pending and pending[0] <= now:
+            pending.pop(0)
+            queue.queued = True
+        if busy_until is not None and now >= busy_until:
+            busy_until = None
+            if ask is not None:
+                queue.add_after(now + ask)
+        if busy_until is None and queue.queued:
+            queue.queued = False
+            start = now
+            starts.append(start)
+            busy_until = start + run
+            if poll_state:
+                ask, record = decide(record, wait, start, start + decide_at)
+            else:
+                ask = wait
+        now = round(now + 0.05, 2)
+    return starts
+
+
+@pytest.mark.parametrize("poll_state", [False, True])
+def test_one_wake_up_while_armed_doubles_the_runs_without_the_state_and_not_with_it(poll_state):
+    quiet = simulate([], poll_state)
+    woken = simulate([6.1], poll_state)
+    quiet_gaps = [b - a for a, b in zip(quiet, quiet[1:])]
+    assert min(quiet_gaps) == pytest.approx(9.0)  # a run (6 s) plus the poll (3 s)
+    late = [s for s in woken if s > 30]
+    gaps = [b - a for a, b in zip(late, late[1:])]
+    if poll_state:
+        assert min(gaps) == pytest.approx(9.0)  # one chain again
+    else:
+        assert min(gaps) == pytest.approx(6.0)  # back to back: two chains
+
+
+def test_the_state_file_keeps_one_record_per_job_and_drops_finished_and_old_ones(tmp_path):
+    path = str(tmp_path / "sub" / "polls.json")
+    state = reconcile_poll.PollState(path)
+    assert state.settle("a", 15, started=100.0, now=100.0) == 15
+    assert state.settle("b", 15, started=100.0, now=100.0) == 15
+    assert state.settle("a", 15, started=105.0, now=106.0) == 9  # a wake-up of a: the armed instant
+    assert json.loads(open(path).read()) == {"a": {"due": 115.0}, "b": {"due": 115.0}}
+    assert state.settle("b", None, started=110.0, now=110.0) is None  # b finished
+    assert state.settle("c", 15, started=100.0, now=100.0 + reconcile_poll.KEEP_SECONDS + 20) == 15
+    assert set(json.loads(open(path).read())) == {"c"}  # a's record is an hour old: a deleted job
+
+
+def test_a_failed_run_does_not_record_what_it_never_asked_for(tmp_path):
+    state = reconcile_poll.PollState(str(tmp_path / "polls.json"))
+    assert state.settle("a", 15, started=100.0, now=100.0, write=False) == 15
+    assert state.settle("a", 15, started=101.0, now=101.0) == 15  # nothing was recorded: a chain starts
+
+
+def test_an_unreadable_state_file_counts_as_empty(tmp_path):
+    path = tmp_path / "polls.json"
+    path.write_text("{not json")
+    assert reconcile_poll.PollState(str(path)).settle("a", 15, started=1.0, now=1.0) == 15
+
+
+def fake_proc(root, processes, btime=1000, uptime=600.25):
+    """``processes``: {pid: (ppid, argv, starttime in ticks)}."""
+    (root / "stat").write_text("cpu 1 2 3\nbtime {0}\n".format(btime))
+    (root / "uptime").write_text("{0} 1000.00\n".format(uptime))
+    for pid, (ppid, argv, start) in processes.items():
+        (root / str(pid)).mkdir()
+        fields = ["S", str(ppid)] + ["0"] * 17 + [str(start)] + ["0"] * 10
+        (root / str(pid) / "stat").write_text("{0} (x y) {1}".format(pid, " ".join(fields)))
+        (root / str(pid) / "cmdline").write_bytes("\0".join(argv).encode() + b"\0")
+
+
+def test_the_run_started_when_its_ansible_runner_did(tmp_path):
+    ticks = os.sysconf("SC_CLK_TCK")
+    fake_proc(tmp_path, {
+        7: (1, ["/usr/local/bin/ansible-operator", "run"], 10 * ticks),
+        40: (7, ["/usr/bin/python3", "/usr/local/bin/ansible-runner", "-vv", "run"], 500 * ticks),
+        41: (40, ["/usr/bin/python3", "/usr/local/bin/ansible-playbook", "main.json"], 502 * ticks),
+        42: (41, ["/usr/bin/python3", "/usr/local/bin/ansible-playbook", "main.json"], 504 * ticks),
+    })
+    # 100.25 s ago by /proc/uptime (btime, whole seconds, says 1500: close enough to trust uptime's 10 ms)
+    assert reconcile_poll.run_started(pid=42, proc=str(tmp_path), now=1600.5) == pytest.approx(1500.25)
+
+
+def test_an_uptime_that_disagrees_with_the_boot_time_gives_no_start(tmp_path):
+    """A container's /proc/uptime (lxcfs) is not the clock the process start counts from."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    fake_proc(tmp_path, {40: (1, ["ansible-runner", "run"], 500 * ticks)}, uptime=30.0)
+    assert reconcile_poll.run_started(pid=40, proc=str(tmp_path), now=1600.5) is None
+
+
+def test_without_ansible_runner_the_start_is_unknown(tmp_path):
+    fake_proc(tmp_path, {5: (1, ["bash"], 1), 6: (5, ["ansible-playbook", "site.yml"], 2)})
+    assert reconcile_poll.run_started(pid=6, proc=str(tmp_path)) is None
+    assert reconcile_poll.run_started(pid=6, proc=str(tmp_path / "missing")) is None
