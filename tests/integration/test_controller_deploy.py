@@ -27,6 +27,7 @@ SETTINGS = {
     "notebook_controller_deploy_min_interval": 30,
     "notebook_controller_deploy_features": ["waves", "status"],
     "notebook_controller_deploy_running_requeue": 5,
+    "notebook_controller_deploy_poll_state": "/var/run/mlops/polls.json",
     "notebook_controller_deploy_reconcile_period": "3m",
     "notebook_controller_deploy_max_concurrent_reconciles": 4,
 }
@@ -121,6 +122,7 @@ def assert_installed(api, name, namespace):
         "notebook_controller_features": ["waves", "status"],
         "notebook_controller_running_requeue": 5,
         "notebook_controller_running_requeue_max": 30,
+        "notebook_controller_poll_state": "/var/run/mlops/polls.json",
         "notebook_controller_api": "in-cluster",
         "notebook_controller_operator_sdk": "enabled",
         "notebook_controller_metrics": True,
