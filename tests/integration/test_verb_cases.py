@@ -36,7 +36,6 @@ from tests.support import rbac, world
 
 CASES_DIR = os.path.join(os.path.dirname(__file__), "..", "data", "verb_cases")
 CASES = sorted(glob.glob(os.path.join(CASES_DIR, "*", "*.yaml")))
-WRITE_VERBS = ("create", "update", "patch", "delete", "deletecollection")
 PATCH_TYPES = {"application/merge-patch+json": "merge", "application/strategic-merge-patch+json": "strategic",
                "application/json-patch+json": "json"}
 
@@ -103,12 +102,9 @@ def after_a_second():
 
 
 def writes(cluster):
-    out = []
-    for entry in cluster.request_log:
-        if entry["verb"] in WRITE_VERBS:
-            kind = PATCH_TYPES.get(entry.get("patch_type"))
-            out.append(" ".join(p for p in (entry["verb"], entry["resource"], kind) if p))
-    return out
+    """``<verb> <resource> [<patch type>]`` of each write request in the recording proxy's log."""
+    return [" ".join(p for p in (e["verb"], e["resource"], PATCH_TYPES.get(e.get("patch_type"))) if p)
+            for e in world.writes(cluster.request_log)]
 
 
 def ungranted(cluster):
