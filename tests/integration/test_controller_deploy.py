@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.support.rbac import LEADER, USED, granted
+from tests.support.rbac import LEADER, USED, granted, rights
 
 REPO = Path(__file__).resolve().parents[2]
 ROLE = "mlops.gitops.notebook_controller_deploy"
@@ -82,13 +82,13 @@ def assert_installed(api, name, namespace):
     account = {"kind": "ServiceAccount", "name": name, "namespace": namespace}
     cluster_role = live[("ClusterRole", None, name)]
     assert cluster_role["rules"] == PERMISSIONS["notebook_controller_deploy_permissions"]
-    assert granted(cluster_role["rules"]) == {(g, r, v) for g, r, v, _ in USED}
+    assert granted(cluster_role["rules"]) == rights(USED)
     binding = live[("ClusterRoleBinding", None, name)]
     assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": name}
     assert binding["subjects"] == [account]
     leader = live[("Role", namespace, name + "-leader-election")]
     assert leader["rules"] == PERMISSIONS["notebook_controller_deploy_leader_permissions"]
-    assert granted(leader["rules"]) == {(g, r, v) for g, r, v, _ in LEADER}
+    assert granted(leader["rules"]) == rights(LEADER)
     leader_binding = live[("RoleBinding", namespace, name + "-leader-election")]
     assert leader_binding["roleRef"]["name"] == name + "-leader-election"
     assert leader_binding["subjects"] == [account]

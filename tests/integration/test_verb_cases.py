@@ -110,7 +110,7 @@ def writes(cluster):
 def ungranted(cluster):
     """The requests sent that the controller's rights (tests/support/rbac.py USED, which the ClusterRole of
     the deploy role must grant exactly) do not cover: a new verb's kind must be added there too."""
-    granted = {(group, resource, verb) for group, resource, verb, _why in rbac.USED}
+    granted = rbac.rights(rbac.USED)
     return ["{0} {1}/{2}".format(e["verb"], e["group"] or "core", e["resource"]) for e in cluster.request_log
             if e["resource"] and (e["group"], e["resource"], e["verb"]) not in granted]
 

@@ -30,6 +30,11 @@ LEADER = [("coordination.k8s.io", "leases", v, "leader election") for v in ("get
 ]
 
 
+def rights(used):
+    """``{(apiGroup, resource, verb)}`` of a list like ``USED`` (without the reasons)."""
+    return {(group, resource, verb) for group, resource, verb, _why in used}
+
+
 def granted(rules):
     """``{(apiGroup, resource, verb)}`` that RBAC ``rules`` grant."""
     return {(g, r, v) for rule in rules for g in rule["apiGroups"] for r in rule["resources"] for v in rule["verbs"]}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.support.rbac import LEADER, USED, granted
+from tests.support.rbac import LEADER, USED, granted, rights
 
 REPO = Path(__file__).resolve().parents[2]
 ROLE = REPO / "roles" / "notebook_controller"
@@ -64,8 +64,8 @@ def test_requirements_name_the_collections_the_controller_uses():
 
 def test_cluster_role_grants_exactly_what_the_steps_use():
     perms = yaml.safe_load((DEPLOY / "vars" / "main.yml").read_text())
-    assert granted(perms["notebook_controller_deploy_permissions"]) == {(g, r, v) for g, r, v, _ in USED}
-    assert granted(perms["notebook_controller_deploy_leader_permissions"]) == {(g, r, v) for g, r, v, _ in LEADER}
+    assert granted(perms["notebook_controller_deploy_permissions"]) == rights(USED)
+    assert granted(perms["notebook_controller_deploy_leader_permissions"]) == rights(LEADER)
 
 
 def test_operator_doc_lists_every_permission():
