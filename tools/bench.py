@@ -195,7 +195,8 @@ BEFORE = {  # the same figures before the running poll backed off (constant 15 s
 
 def section_operator(o):
     samples = sorted(o["latencies"].items(), key=lambda kv: o["running_for"][kv[0]])
-    rows = [[name, "{0:.0f}".format(o["running_for"][name]), "{0:.1f}".format(seconds)] for name, seconds in samples]
+    rows = [[name, "{0:.0f}".format(o["running_for"][name]), "woken" if name in o["woken"] else "polled",
+             "{0:.1f}".format(seconds)] for name, seconds in samples]
     requeues = " ".join(r or "-" for r in o["requeues_while_running"])
     return "\n".join([
         "## 5. The controller under the real ansible-operator",
@@ -203,30 +204,40 @@ def section_operator(o):
         "`tools/bench/operator_cost.py`: the real ansible-operator (tools/real_operator.py) with the Deployment's "
         "settings ({0} workers, running poll {1}) and min_interval 0. One job validates for {2:.0f} minutes; "
         "{3} more jobs, started up to 5 minutes before, complete at random moments meanwhile. Latency: status "
-        "write (`Succeeded`) to the trigger record on the job. Runs, wall times and requeues from the "
-        "operator's log; CPU from its reaped children (ansible-runner and everything under it), per run.".format(
-            2, "15 s growing to a fifth of the running time, at most 30 s", o["minutes"], len(o["latencies"]) - 1),
+        "write (`Succeeded`) to the trigger record on the job. {4} of them have a sync wave: the Go operator "
+        "follows its status write with its wave annotations, which wake the run at once (woken). The others "
+        "and the long job have none: only the running poll finds their completion (polled). Runs, wall times "
+        "and requeues from the operator's log; CPU from its reaped children (ansible-runner and everything "
+        "under it), per run.".format(
+            2, "15 s growing to a fifth of the running time, at most 30 s", o["minutes"], len(o["latencies"]) - 1,
+            len(o["woken"])),
         "",
         table(["", "before (constant 15 s poll)", "now"], [
             ["runs while a 10-minute validation runs", BEFORE["runs_while_running"], o["runs_while_running"]],
             ["runs at its completion, until quiet", BEFORE["runs_at_completion"], o["runs_at_completion"]],
             ["CPU s per run", BEFORE["cpu_per_run"], "{0:.2f}".format(o["cpu_per_run"])],
             ["wall s per run (first to last log record)", BEFORE["wall_per_run"], "{0:.2f}".format(o["wall_per_run"])],
-            ["completion to trigger, median s", "-", "{0:.1f}".format(o["latency_median"])],
-            ["completion to trigger, p95 s ({0} samples)".format(len(o["latencies"])), BEFORE["latency_worst"],
-             "{0:.1f}".format(o["latency_p95"])],
+            ["completion to trigger, woken: median / p95 s ({0} samples)".format(len(o["woken"])), "-",
+             "{0:.1f} / {1:.1f}".format(o["woken_median"], o["woken_p95"])],
+            ["completion to trigger, polled: median / p95 s ({0} samples)".format(
+                len(o["latencies"]) - len(o["woken"])), BEFORE["latency_worst"],
+             "{0:.1f} / {1:.1f}".format(o["polled_median"], o["polled_p95"])],
+            ["completion to trigger, all: median / p95 s", "-",
+             "{0:.1f} / {1:.1f}".format(o["latency_median"], o["latency_p95"])],
         ]),
         "",
         "Requeues the long job asked for while it ran: {0}.".format(requeues),
         "",
-        table(["job", "running for at completion s", "completion to trigger s"], rows),
+        table(["job", "running for at completion s", "noticed", "completion to trigger s"], rows),
         "",
         "- runs for a 10-minute validation {0} — target <= 20: {1}".format(
             o["runs_while_running"], verdict(o["runs_while_running"] <= 20)),
         "- runs per completion {0} — target <= 2: {1}".format(
             o["runs_at_completion"], verdict(o["runs_at_completion"] <= 2)),
-        "- completion to trigger p95 {0:.1f} s — target <= 30 s: {1}".format(
-            o["latency_p95"], verdict(o["latency_p95"] <= 30)),
+        "- completion to trigger p95, woken by the Go operator's wave annotations {0:.1f} s — target <= 30 s: "
+        "{1}".format(o["woken_p95"], verdict(o["woken_p95"] <= 30)),
+        "- completion to trigger p95, found by the poll (no sync wave) {0:.1f} s — target <= 30 s: {1}".format(
+            o["polled_p95"], verdict(o["polled_p95"] <= 30)),
         "- operator errors logged: {0}".format(o["errors"]),
     ])
 
@@ -243,8 +254,9 @@ def section_operator_burst(b):
         "## 6. A burst of {0} completions under the real ansible-operator".format(b["jobs"]),
         "",
         "`tools/bench/operator_burst.py`: {0} running jobs (wave 3, the restart trigger, one Application), each "
-        "given its first run, then all completed at once (status subresource writes, as the Go operator does). "
-        "Drained: every job has its wave marker, trigger record and ValidationSucceeded Event, and the "
+        "given its first run, then all completed at once as the Go operator does (its status write, then its "
+        "wave annotations, which wake each job's run). Drained: every job has its trigger record and "
+        "ValidationSucceeded Event, and the "
         "Application's aggregate counts all of them as succeeded. Idle: every run ended and nothing queued or "
         "reconciling for 10 s. Seconds from the first completion write; runs and CPU (the operator's reaped "
         "children) over that time. The Deployment's settings otherwise (running poll 15 s growing to 30 s; "

@@ -12,6 +12,7 @@ Every effect is read back from the API, and the runs are counted from the operat
 
 import datetime
 import json
+import re
 import time
 
 import pytest
@@ -32,6 +33,11 @@ def settings(namespace, **more):
            "NOTEBOOK_CONTROLLER_RUNNING_REQUEUE": str(REQUEUE), "NOTEBOOK_CONTROLLER_RUNNING_REQUEUE_MAX": str(REQUEUE)}
     env.update(more)
     return env
+
+
+def go_seconds(duration):
+    """Seconds of a Go duration as ansible-operator logs it (``57s``, ``1m0s``)."""
+    return sum(float(n) * {"h": 3600, "m": 60, "s": 1}[unit] for n, unit in re.findall(r"([\d.]+)([hms])", duration))
 
 
 def markers(api, namespace, name=world.JOB_NAME):
@@ -107,7 +113,8 @@ def test_a_job_from_creation_to_deletion(start_operator, api, namespace, tmp_pat
     assert operator.metric("argocd_triggers_total") == 1
     assert operator.metric("notebook_validation_duration_seconds_count") == 1
 
-    # re-run: the Go operator restarts a job on a spec change; the markers go so nothing waits on them
+    # re-run of the same object: a spec change with the status reset (the Go operator itself never restarts a
+    # finished job, docs/operator.md; a tool that resets it is played here); the markers go so nothing waits on them
     api.patch(nvj.API_VERSION, nvj.KIND, world.JOB_NAME, {"spec": {"timeout": "45m"}}, namespace=namespace)
     world.set_phase(api, namespace, world.JOB_NAME, "ValidationRunning", started=now(), completed=None)
     operator.wait_for(lambda: markers(api, namespace) == {}, what="markers cleared on the re-run")
@@ -201,6 +208,39 @@ def test_a_failed_build_is_marked_failed_and_fires_nothing(start_operator, api, 
     assert len(world.events(api, namespace, "ValidationFailed")) == 1
     assert len(world.pods(api, namespace)) == 2
     assert operator.errors() == []
+
+
+@pytest.mark.slow
+def test_the_go_operators_wave_annotations_wake_the_run_at_once(start_operator, api, namespace):
+    """For a job with a sync wave the Go operator follows its terminal status write with an annotation write
+    (world.go_operator_marks_wave). That write passes ansible-operator's annotation predicate, so the completion
+    is acted on at once, not at the next poll: the poll here is 60 s, armed just before the completion, and the
+    trigger is recorded well before it could fire. The Go operator's completion-time (the time of its write)
+    ends as the job's own completion time, and the job is quiet after two runs."""
+    operator = start_operator(namespace, env=settings(namespace, NOTEBOOK_CONTROLLER_RUNNING_REQUEUE="60",
+                                                      NOTEBOOK_CONTROLLER_RUNNING_REQUEUE_MAX="60"))
+    world.build(api, namespace)
+    world.set_phase(api, namespace, world.JOB_NAME, "ValidationRunning", started=now(-60))
+    run = next_run(operator, api, namespace, "1")  # a run that read the running job; its poll is armed
+    assert run["requeue"] is not None, run
+    due = run["returned"] + go_seconds(run["requeue"])
+    runs_before = len(operator.runs(world.JOB_NAME, namespace))
+    completed = now()
+    since = time.time()
+    world.complete(api, namespace, world.JOB_NAME, world.status(world.JOB_NAME, "Succeeded", now(-90), completed))
+    operator.wait_for(lambda: nvj.ANN_TRIGGER_STATUS in nvj.annotations(world.get_job(api, namespace)),
+                      timeout=due - time.time() - 1, what="the trigger, before the armed poll")
+    acted_after = time.time() - since
+    operator.wait_idle(world.JOB_NAME, namespace, quiet=10)
+    job = world.get_job(api, namespace)
+    assert markers(api, namespace) == {nvj.ANN_WAVE_COMPLETE: "3"}
+    assert nvj.annotations(job)[nvj.ANN_COMPLETION_TIME] == completed
+    assert len(world.events(api, namespace, "ValidationSucceeded")) == 1
+    assert world.pods(api, namespace) == []
+    assert len(operator.runs(world.JOB_NAME, namespace)) - runs_before <= 3
+    assert app_status(api, namespace)["succeeded"] == 1
+    assert operator.errors() == []
+    print(f"completion acted on after {acted_after:.1f} s")
 
 
 def poke(api, namespace, value):

@@ -261,6 +261,32 @@ def write_status(api, namespace, name, body):
     return api.patch(nvj.API_VERSION, nvj.KIND, name, {"status": body}, namespace=namespace, subresource="status")
 
 
+def go_operator_marks_wave(api, namespace, name):
+    """What the Go operator does right after it writes a terminal phase (``updateJobPhase`` calls
+    ``argocd.SetSyncWaveAnnotations``, internal/controller/argocd/sync_wave.go): if the job has a sync wave, an
+    update of its annotations: ``mlops.dev/wave-complete`` (Succeeded) or ``mlops.dev/wave-failed`` (Failed) set
+    to the wave, the other one removed, and ``mlops.dev/completion-time`` set to the time of the write (on a
+    failure too). Unlike the status write, this is a metadata change: it wakes ansible-operator at once
+    (``watchAnnotationsChanges``). Guarded by the resourceVersion, as the Go operator's Update is. Returns the job."""
+    obj = get_job(api, namespace, name)
+    wave = nvj.annotations(obj).get(nvj.ANN_SYNC_WAVE)
+    if not wave or not nvj.is_terminal(obj):
+        return obj
+    mine, other = ((nvj.ANN_WAVE_COMPLETE, nvj.ANN_WAVE_FAILED) if nvj.phase(obj) == nvj.SUCCEEDED
+                   else (nvj.ANN_WAVE_FAILED, nvj.ANN_WAVE_COMPLETE))
+    meta = {"resourceVersion": nvj.metadata(obj)["resourceVersion"],
+            "annotations": {mine: wave, other: None, nvj.ANN_COMPLETION_TIME: stamp()}}
+    return api.patch(nvj.API_VERSION, nvj.KIND, name, {"metadata": meta}, namespace=namespace)
+
+
+def complete(api, namespace, name, body):
+    """The Go operator finishing a job: the terminal status ``body`` (``write_status``), then its wave
+    annotations (``go_operator_marks_wave``). ``set_phase`` alone plays the status write only, which is
+    all the Go operator writes for a job without a sync wave. Returns the job."""
+    write_status(api, namespace, name, body)
+    return go_operator_marks_wave(api, namespace, name)
+
+
 def run_phases(api, namespace, name, outcome=nvj.SUCCEEDED, completed=None, started=STARTED, on_phase=None):
     """Walk the job through every phase the Go operator reports, ending in ``outcome`` (Succeeded or
     Failed) at ``completed`` (default: now); ``on_phase(job)`` runs after each write. Returns the job."""

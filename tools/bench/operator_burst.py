@@ -4,9 +4,11 @@ Deployment's settings (running poll 15 s growing to 30 s, min_interval 0) and ``
 
 The bench plays the Go operator: it creates ``jobs`` running NotebookValidationJobs (tests/support/world.py
 builders; each carries the restart trigger of the one InferenceService), lets the operator give each job its
-first run, then completes all of them at once (status subresource writes, as the Go operator does). Measured
-from the first completion write: when every job has its completion effects (wave marker and trigger record on
-the job, its ValidationSucceeded Event, the Application's aggregate counting all of them as succeeded), and
+first run, then completes all of them at once as the Go operator does (``world.complete``: the status
+subresource write, then its wave annotations, which wake each job's run at once). Measured from the first
+completion write: when every job has its completion effects (the trigger record on the job, its
+ValidationSucceeded Event, the Application's aggregate counting all of them as succeeded; the wave marker is
+not one of them, since the Go operator writes it too), and
 when the operator is idle again (every run ended, nothing queued or reconciling, for ``quiet`` s). Runs from the
 operator's log, CPU from its reaped children (ansible-runner and everything under it), both over the drain.
 """
@@ -34,12 +36,12 @@ def _names(jobs):
 
 
 def _done(api, namespace, names):
-    """The jobs whose completion effects are all there (one list of jobs, one of Events, one Application)."""
+    """The jobs whose completion effects are all there (one list of jobs, one of Events, one Application).
+    The trigger record is written by the same run (one ``notebook_reconcile``) as this collection's wave marker."""
     jobs = dict((nvj.metadata(o)["name"], o) for o in api.list(nvj.API_VERSION, nvj.KIND, namespace=namespace))
     events = set(e.get("involvedObject", {}).get("name") for e in api.list("v1", "Event", namespace=namespace)
                  if e.get("reason") == "ValidationSucceeded")
     done = set(n for n in names if n in jobs and n in events
-               and nvj.ANN_WAVE_COMPLETE in nvj.annotations(jobs[n])
                and nvj.ANN_TRIGGER_STATUS in nvj.annotations(jobs[n]))
     app = api.get(*world.APP, world.APP_NAME, namespace) or {}
     status = json.loads((nvj.annotations(app) or {}).get(nvj.ANN_NOTEBOOK_STATUS) or "{}")
@@ -85,8 +87,8 @@ def one_burst(cluster, api, workdir, jobs, workers, quiet=10, env=None):
         cpu_before = operator.cpu_seconds()
         completed = time.time()
         for name in names:
-            world.write_status(api, namespace, name, {"phase": nvj.SUCCEEDED, "completionTime": world.stamp(_now()),
-                                                      "message": "phase Succeeded"})
+            world.complete(api, namespace, name, {"phase": nvj.SUCCEEDED, "completionTime": world.stamp(_now()),
+                                                  "message": "phase Succeeded"})
         written = time.time() - completed
         progress = []  # (seconds after the first completion write, jobs with every effect)
         seen = {}  # job: seconds after the first completion write when its effects were all there

@@ -5,7 +5,10 @@ is counted at once).
 The bench plays the Go operator. One job validates for ``minutes`` (runs while it runs, at its completion,
 until quiet). Next to it, ``latency_jobs`` jobs that started at random moments before the bench complete
 at random moments during it: for each, the seconds from the status write (``phase: Succeeded``) to the
-trigger record on the job (``mlops.dev/trigger-status``, written when the restart trigger fired). Runs,
+trigger record on the job (``mlops.dev/trigger-status``, written when the restart trigger fired). Every
+other one has a sync wave, so the Go operator follows its status write with its wave annotations
+(``world.complete``), which wake the run at once; the others (and the long job) have none, so only the
+running poll finds their completion. Runs,
 their wall time and requeues come from the operator's own log; CPU from the operator's reaped children
 (ansible-runner, ansible-playbook, the modules).
 """
@@ -28,16 +31,18 @@ def _now(offset=0.0):
     return datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=offset)
 
 
-def _running_job(name, started):
+def _running_job(name, started, wave=None):
     # the restart trigger: the triggers step records nothing for a job without one, and the latency is to it
-    return world.job(NAMESPACE, name=name, trigger=world.RESTART_TRIGGER,
+    return world.job(NAMESPACE, name=name, wave=wave, trigger=world.RESTART_TRIGGER,
                      status=world.status(name, "ValidationRunning", started=world.stamp(started)))
 
 
 def _complete(api, name):
-    world.write_status(api, NAMESPACE, name, {"phase": nvj.SUCCEEDED, "completionTime": world.stamp(_now()),
-                                              "message": "phase Succeeded"})
-    return time.time()
+    """The Go operator finishing the job: its status write, then (sync wave only) its wave annotations."""
+    at = time.time()
+    world.complete(api, NAMESPACE, name, {"phase": nvj.SUCCEEDED, "completionTime": world.stamp(_now()),
+                                          "message": "phase Succeeded"})
+    return at
 
 
 def percentile(values, fraction):
@@ -48,7 +53,7 @@ def percentile(values, fraction):
     return ordered[index]
 
 
-def operator_cost(cluster, workdir, minutes=10.0, latency_jobs=6, seed=12, quiet=75, env=None):
+def operator_cost(cluster, workdir, minutes=10.0, latency_jobs=10, seed=12, quiet=75, env=None):
     from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi
 
     target = cluster.direct()
@@ -69,8 +74,9 @@ def operator_cost(cluster, workdir, minutes=10.0, latency_jobs=6, seed=12, quiet
         for index in range(latency_jobs):
             name = "latency-{0}".format(index)
             age = rng.uniform(0, 300)
-            target.load([_running_job(name, _now(-age))])
-            plan[name] = {"age": age, "at": begin + rng.uniform(30, window - 30)}
+            wave = 3 if index % 2 == 0 else None  # woken by the Go operator's wave annotations, or polled
+            target.load([_running_job(name, _now(-age), wave=wave)])
+            plan[name] = {"age": age, "at": begin + rng.uniform(30, window - 30), "woken": wave is not None}
         completed, triggered = {}, {}
         while time.time() - begin < window or len(triggered) < len(plan):
             moment = time.time()
@@ -94,6 +100,8 @@ def operator_cost(cluster, workdir, minutes=10.0, latency_jobs=6, seed=12, quiet
         every = operator.run_table(None, NAMESPACE)
         own, children = operator.cpu_seconds()
         latencies = dict((name, triggered[name] - completed[name]) for name in completed)
+        woken = [latencies[name] for name in plan if plan[name]["woken"]]
+        polled = [latencies[name] for name in latencies if name not in plan or not plan[name]["woken"]]
         running_for = dict((name, completed[name] - begin + plan[name]["age"]) for name in plan)
         running_for[LONG] = long_done - begin
         walls = [r["end"] - r["start"] for r in every if r["end"]]
@@ -113,6 +121,9 @@ def operator_cost(cluster, workdir, minutes=10.0, latency_jobs=6, seed=12, quiet
             "running_for": running_for,
             "latency_median": statistics.median(latencies.values()),
             "latency_p95": percentile(latencies.values(), 0.95),
+            "woken": sorted(name for name in plan if plan[name]["woken"]),
+            "woken_median": statistics.median(woken), "woken_p95": percentile(woken, 0.95),
+            "polled_median": statistics.median(polled), "polled_p95": percentile(polled, 0.95),
             "errors": len(operator.errors()),
         }
     finally:
