@@ -45,7 +45,7 @@ _ANNOTATION_KEY = re.compile(r"([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-
 def option_errors(params):
     """Every problem with the options, found before the first request (so nothing is half written)."""
     errors = []
-    for key in ("min_interval", "running_requeue", "running_requeue_max"):
+    for key in ("min_interval", "running_requeue", "running_requeue_max", "announced_requeue_max"):
         if params.get(key) is not None and params[key] < 0:
             errors.append("{0} must be an integer >= 0 (seconds), got {1}".format(key, params[key]))
     for key in ("namespaces", "allowed_namespaces"):

@@ -78,6 +78,7 @@ OPTION_SPEC = {
     "min_interval": {"type": "int"},
     "running_requeue": {"type": "int", "default": 0},
     "running_requeue_max": {"type": "int"},
+    "announced_requeue_max": {"type": "int"},
     "poll_state": {"type": "path"},
 }
 # How fast the poll of a running job backs off: it waits a fifth of the time the job has been running.
@@ -158,15 +159,20 @@ def requeue_after(deferred):
     return int(min(waits)) if waits else None
 
 
-def running_requeue(job, base, cap=None, now=None):
+def running_requeue(job, base, cap=None, now=None, announced_cap=None):
     """Seconds until a job that is not finished is looked at again, or None (finished, gone, or ``base`` 0).
 
     The poll backs off with the time the job has been running (``status.startTime``): a fifth of it, at least
-    ``base``, at most ``cap`` (no cap when None). A completion is noticed within about one poll plus one run,
-    so ``cap`` bounds how late; the growth is what keeps a long validation from costing a run every ``base``.
+    ``base``, at most ``cap`` (no cap when None or 0). A completion the poll finds is noticed within about one
+    poll plus one run, so ``cap`` bounds how late; the growth is what keeps a long validation from costing a run
+    every ``base``. A job with a sync wave gets ``announced_cap`` instead, when it is set: the Go operator follows
+    such a job's terminal status write with its own wave annotations, which wake a run at once, so for it the
+    poll is only the backstop.
     """
     if not base or base <= 0 or job is None or nvj.is_terminal(job):
         return None
+    if announced_cap is not None and nvj.annotations(job).get(nvj.ANN_SYNC_WAVE):
+        cap = announced_cap
     started = nvj.parse_time(nvj.status(job).get("startTime"))
     running_for = ((now or nvj.now()) - started).total_seconds() if started else 0
     wait = max(base, int(running_for * RUNNING_REQUEUE_GROWTH))
@@ -258,7 +264,8 @@ def reconcile_job(api, params, check_mode, who=module_runner.USER, modules=None)
         "metrics": metrics_of(final or job, steps),
         "diff": diffs_of(label, steps),
     }
-    poll = running_requeue(final, params.get("running_requeue"), params.get("running_requeue_max"))
+    poll = running_requeue(final, params.get("running_requeue"), params.get("running_requeue_max"),
+                           announced_cap=params.get("announced_requeue_max"))
     if params.get("poll_state") and not check_mode:
         poll = one_poll_chain(params["poll_state"], final or job, poll, write=not run.failed)
     waits = [w for w in (requeue_after(deferred), poll) if w is not None]

@@ -95,7 +95,17 @@ options:
   running_requeue_max:
     description:
       - The longest wait, in seconds, of the I(running_requeue) poll; not set or C(0) means no limit.
-      - A completion is noticed within about this plus one run.
+      - A completion the poll finds is noticed within about this plus one run.
+    type: int
+  announced_requeue_max:
+    description:
+      - The longest wait, in seconds, of the I(running_requeue) poll for a job with a sync wave
+        (C(argocd.argoproj.io/sync-wave)); not set means I(running_requeue_max), C(0) no limit.
+      - The Go operator (v1.0.4 and later) follows the terminal status write of such a job with its own wave
+        annotations (C(mlops.dev/wave-complete) or C(mlops.dev/wave-failed)). That write wakes ansible-operator
+        at once, so the completion is acted on without waiting for the poll, and a longer wait here costs
+        fewer runs. The poll is then the backstop, for a wave write that failed or a Go operator that does not
+        make it.
     type: int
   poll_state:
     description:

@@ -82,6 +82,19 @@ def test_the_running_poll_without_cap_and_when_there_is_nothing_to_poll():
     assert reconcile.running_requeue(job(), 0, 30, now=NOW) is None  # turned off
 
 
+def test_a_job_with_a_sync_wave_has_the_announced_cap():
+    """The Go operator's wave annotations wake the run of a job with a sync wave at its completion: its poll is
+    the backstop, with a cap of its own."""
+    waved = job(running_for=600)
+    waved["metadata"]["annotations"] = {nvj.ANN_SYNC_WAVE: "3"}
+    assert reconcile.running_requeue(waved, 15, 30, now=NOW, announced_cap=60) == 60
+    assert reconcile.running_requeue(waved, 15, 30, now=NOW, announced_cap=0) == 120  # no limit
+    assert reconcile.running_requeue(waved, 15, 30, now=NOW) == 30  # not set: the cap of every job
+    assert reconcile.running_requeue(job(running_for=600), 15, 30, now=NOW, announced_cap=60) == 30  # no wave
+    waved["metadata"]["annotations"][nvj.ANN_SYNC_WAVE] = ""
+    assert reconcile.running_requeue(waved, 15, 30, now=NOW, announced_cap=60) == 30  # as the Go operator reads it
+
+
 def test_a_ten_minute_validation_costs_at_most_20_polls_when_a_run_takes_5_seconds():
     """The defaults against issue 12's target, with the run time measured under ansible-operator."""
     elapsed, runs = 0.0, 0
