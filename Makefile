@@ -83,8 +83,8 @@ molecule: collection control-plane operator-runtime
 bench: collection control-plane operator-runtime  ## benchmarks (not part of `make test`); writes docs/benchmarks.md
 	$(BIN)/python tools/bench.py
 
-bench-operator: collection control-plane operator-runtime  ## benchmarks 5 and 6 alone (real ansible-operator, ~13 min + the burst)
-	$(BIN)/python tools/bench.py --only operator
+bench-operator: collection control-plane operator-runtime  ## benchmarks 5 and 6 alone (real ansible-operator, ~13 min + the burst; BENCH_ARGS="--burst-jobs 0": 5 alone)
+	$(BIN)/python tools/bench.py --only operator $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD) .pytest_cache .ruff_cache
