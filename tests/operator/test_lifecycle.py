@@ -248,17 +248,18 @@ def test_the_go_operators_wave_annotations_wake_the_run_at_once(start_operator, 
     print(f"completion acted on after {acted_after:.1f} s")
 
 
-def poke(api, namespace, value):
-    """An annotation write: wakes ansible-operator at once (watchAnnotationsChanges), unlike a status write."""
-    api.patch(nvj.API_VERSION, nvj.KIND, world.JOB_NAME, {"metadata": {"annotations": {"example.com/poke": value}}},
-              namespace=namespace)
+def poke(api, namespace, value, annotations=None):
+    """An annotation write (``example.com/poke: value``, or the merge patch ``annotations``): wakes
+    ansible-operator at once (watchAnnotationsChanges), unlike a status write."""
+    api.patch(nvj.API_VERSION, nvj.KIND, world.JOB_NAME,
+              {"metadata": {"annotations": annotations or {"example.com/poke": value}}}, namespace=namespace)
 
 
-def next_run(operator, api, namespace, value):
-    """Wake the job; the row of its next run in ``operator.run_table``: ``requeue`` is what that run asked
-    ansible-operator for (from the operator's log), None when it asked for none."""
+def next_run(operator, api, namespace, value, annotations=None):
+    """Wake the job (``poke``); the row of its next run in ``operator.run_table``: ``requeue`` is what that run
+    asked ansible-operator for (from the operator's log), None when it asked for none."""
     since = time.time()
-    poke(api, namespace, value)
+    poke(api, namespace, value, annotations)
     operator.wait_for(lambda: [r for r in operator.run_table(world.JOB_NAME, namespace)
                                if r["start"] >= since and r["end"]], what=f"the run after poke {value}")
     return [r for r in operator.run_table(world.JOB_NAME, namespace) if r["start"] >= since][0]
@@ -297,12 +298,7 @@ def test_the_running_poll_backs_off_with_the_running_time(start_operator, api, n
     # the cap: 60 s for a job with a sync wave (the Go operator's wave annotations wake its completion's run),
     # 30 s without one (only the poll finds its completion); the wave's removal is a wake-up of its own
     assert next_run(operator, api, namespace, "3")["requeue"] == "1m0s"
-    since = time.time()
-    api.patch(nvj.API_VERSION, nvj.KIND, world.JOB_NAME,
-              {"metadata": {"annotations": {nvj.ANN_SYNC_WAVE: None}}}, namespace=namespace)
-    operator.wait_for(lambda: [r for r in operator.run_table(world.JOB_NAME, namespace)
-                               if r["start"] >= since and r["end"]], what="the run after the wave went")
-    assert [r for r in operator.run_table(world.JOB_NAME, namespace) if r["start"] >= since][0]["requeue"] == "30s"
+    assert next_run(operator, api, namespace, "the wave removed", {nvj.ANN_SYNC_WAVE: None})["requeue"] == "30s"
     world.set_phase(api, namespace, world.JOB_NAME, "Succeeded", started=now(-600), completed=now())
     assert next_run(operator, api, namespace, "4")["requeue"] is None
     assert operator.errors() == []

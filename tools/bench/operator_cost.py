@@ -53,6 +53,13 @@ def percentile(values, fraction):
     return ordered[index]
 
 
+def _around(table, done):
+    """Of one job's runs: how many started before ``done`` (its completion), the requeues those asked for, and
+    how many started from then on."""
+    before = [r for r in table if r["start"] < done]
+    return len(before), [r["requeue"] for r in before], len(table) - len(before)
+
+
 def operator_cost(cluster, workdir, minutes=10.0, latency_jobs=10, seed=12, quiet=75, env=None):
     from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi
 
@@ -69,8 +76,11 @@ def operator_cost(cluster, workdir, minutes=10.0, latency_jobs=10, seed=12, quie
         rng = random.Random(seed)
         window = minutes * 60
         begin = time.time()
-        target.load([_running_job(LONG, _now()), _running_job(LONG_WAVED, _now(), wave=3)])
+        # the two long jobs complete when the window ends; the latency jobs at random moments within it
         plan = {}
+        for name, wave in ((LONG, None), (LONG_WAVED, 3)):
+            target.load([_running_job(name, _now(), wave=wave)])
+            plan[name] = {"age": 0.0, "at": begin + window, "woken": wave is not None}
         for index in range(latency_jobs):
             name = "latency-{0}".format(index)
             age = rng.uniform(0, 300)
@@ -91,37 +101,28 @@ def operator_cost(cluster, workdir, minutes=10.0, latency_jobs=10, seed=12, quie
             if time.time() - begin > window + 300:
                 raise TimeoutError("triggers not seen: {0}".format(sorted(set(plan) - set(triggered))))
             time.sleep(0.25)
-        long_done = completed[LONG] = _complete(api, LONG)
-        completed[LONG_WAVED] = _complete(api, LONG_WAVED)
-        while set((LONG, LONG_WAVED)) - set(triggered):
-            for name in set((LONG, LONG_WAVED)) - set(triggered):
-                if nvj.ANN_TRIGGER_STATUS in nvj.annotations(api.get(nvj.API_VERSION, nvj.KIND, name, NAMESPACE)):
-                    triggered[name] = time.time()
-            time.sleep(0.25)
-        operator.wait_idle(LONG, NAMESPACE, quiet=quiet, timeout=quiet + 120)
-        operator.wait_idle(LONG_WAVED, NAMESPACE, quiet=quiet, timeout=quiet + 120)
-        table = operator.run_table(LONG, NAMESPACE)
-        waved = operator.run_table(LONG_WAVED, NAMESPACE)
+        operator.wait_idle(None, NAMESPACE, quiet=quiet, timeout=quiet + 120)
+        runs_while, requeues, runs_at = _around(operator.run_table(LONG, NAMESPACE), completed[LONG])
+        waved_while, waved_requeues, waved_at = _around(operator.run_table(LONG_WAVED, NAMESPACE),
+                                                        completed[LONG_WAVED])
         every = operator.run_table(None, NAMESPACE)
         own, children = operator.cpu_seconds()
         latencies = dict((name, triggered[name] - completed[name]) for name in completed)
-        woken_names = sorted([name for name in plan if plan[name]["woken"]] + [LONG_WAVED])
+        woken_names = sorted(name for name in plan if plan[name]["woken"])
         woken = [latencies[name] for name in woken_names]
         polled = [latencies[name] for name in latencies if name not in woken_names]
         running_for = dict((name, completed[name] - begin + plan[name]["age"]) for name in plan)
-        running_for[LONG] = long_done - begin
-        running_for[LONG_WAVED] = completed[LONG_WAVED] - begin
         walls = [r["end"] - r["start"] for r in every if r["end"]]
         to_return = [r["returned"] - r["start"] for r in every if r["returned"]]
         return {
             "minutes": minutes,
             "settings": settings,
-            "runs_while_running": len([r for r in table if r["start"] < long_done]),
-            "runs_at_completion": len([r for r in table if r["start"] >= long_done]),
-            "requeues_while_running": [r["requeue"] for r in table if r["start"] < long_done],
-            "waved_runs_while_running": len([r for r in waved if r["start"] < completed[LONG_WAVED]]),
-            "waved_runs_at_completion": len([r for r in waved if r["start"] >= completed[LONG_WAVED]]),
-            "waved_requeues_while_running": [r["requeue"] for r in waved if r["start"] < completed[LONG_WAVED]],
+            "runs_while_running": runs_while,
+            "runs_at_completion": runs_at,
+            "requeues_while_running": requeues,
+            "waved_runs_while_running": waved_while,
+            "waved_runs_at_completion": waved_at,
+            "waved_requeues_while_running": waved_requeues,
             "runs_total": len(every),
             "cpu_per_run": children / len(every),
             "operator_cpu": own,
