@@ -251,7 +251,8 @@ class Demo:
             world.write_status(self.api, NAMESPACE, JOB, status)
         started = time.monotonic()
         run = self.operator.next_run(JOB, NAMESPACE, timeout=60) or {
-            "rc": None, "failures": ["ansible-operator started no run within 60 s"], "requeue": None, "result": None}
+            "job": None, "rc": None, "failures": ["ansible-operator started no run within 60 s"], "requeue": None,
+            "result": None}
         result = run["result"] or {}
         job = self.api.get(nvj.API_VERSION, nvj.KIND, JOB, NAMESPACE)
         health, message = argo_health(self.lua, job)
@@ -283,12 +284,16 @@ class Demo:
                 "pods_before": pods_before, "pods_after": pods_after, "status": notebook_status, "summary": summary,
                 "events": new_events}
 
-    def repeat(self, what):
-        """ansible-operator reconciles again (a requeue, or our own annotation write): nothing happens; or it
-        does not run at all (a finished job is not requeued), which is quieter still."""
-        run = self.operator.next_run(JOB, NAMESPACE, timeout=OPERATOR_REQUEUE + 6)
+    def repeat(self, what, previous):
+        """What may follow the ``previous`` step's run, and nothing else: a run that writes nothing. When that run
+        asked for a requeue, the next run must come (within the period and a few seconds more); when it did not, a
+        run comes only if its own annotation writes woke one, so no run at all is right too."""
+        wait = OPERATOR_REQUEUE + 6
+        run = self.operator.next_run(JOB, NAMESPACE, timeout=wait, after=previous["run"]["job"])
         if run is None:
-            self.report.expect(True, f"no further run: the controller stays quiet ({what})")
+            requeue = previous["run"]["requeue"]
+            self.report.expect(not requeue, f"no further run: the controller stays quiet ({what})" if not requeue else
+                               f"the requeue after {requeue} is honoured ({what}): no run came in {wait} s")
             return
         result = run["result"] or {}
         writes = [k for k in ("create", "patch", "update", "delete") if (result.get("requests") or {}).get(k)]
@@ -311,7 +316,7 @@ def walk(demo):
         step = demo.phase(f"The Go operator reports phase {phase}", world.status(JOB, phase, t0, message=message))
         r.expect(step["health"] == "Progressing", "Argo CD health Progressing")
         r.expect(step["pods_after"] == step["pods_before"], "the InferenceService is left alone")
-    demo.repeat("ValidationRunning, unchanged")
+    demo.repeat("ValidationRunning, unchanged", step)
 
     completed = stamp(1)  # after the pods were created: they serve the old model
     step = demo.phase("The Go operator reports Succeeded: the notebook has trained a new model", world.status(
@@ -331,7 +336,7 @@ def walk(demo):
     r.row("New pods", ", ".join(pods))
     r.expect(len(pods) == 2 and not set(pods) & set(step["pods_before"]),
              "the predictor's ReplicaSet re-created two pods (KServe's predictor Deployment, stood in for here)")
-    demo.repeat("Succeeded again: the trigger does not fire twice")
+    demo.repeat("Succeeded again: the trigger does not fire twice", step)
     r.expect(predictor_pods(demo.api) == pods, "the new pods were not restarted again")
 
     # Argo CD syncs a new revision of the job (its spec changes: a new generation, which wakes ansible-operator;
@@ -352,7 +357,7 @@ def walk(demo):
     r.expect([e.get("reason") for e in step["events"]].count("ValidationFailed") == 1, "one ValidationFailed Event")
     r.expect(step["status"]["failed"] == 1 and step["status"].get("failedJobs") == [JOB],
              "the Application names the failed job (the notification triggers read this)")
-    demo.repeat("Failed again")
+    demo.repeat("Failed again", step)
 
 
 def main():

@@ -592,13 +592,17 @@ class AnsibleOperator:
                 out["result"] = data.get("res")
         return out
 
-    def next_run(self, name, namespace, timeout=60):
-        """Wait for the next run of the job that starts from now on, until it has ended; its ``run_result``,
-        or None when no run started within ``timeout`` (a quiet controller)."""
+    def next_run(self, name, namespace, timeout=60, after=None):
+        """Wait for the next run of the job that starts from now on (or, with ``after``, a run's job id: the first
+        run that started after that one, however soon), until it has ended; its ``run_result``, or None when no
+        run started within ``timeout`` (a quiet controller)."""
         since = time.time()
+        if after is not None:
+            since = next(r["start"] for r in self.run_table(name, namespace) if r["job"] == after)
         deadline = time.monotonic() + timeout
         while True:
-            later = [r for r in self.run_table(name, namespace) if r["start"] >= since]
+            later = [r for r in self.run_table(name, namespace)
+                     if r["start"] >= since and (after is None or r["job"] != after)]
             if later and later[0]["end"]:
                 time.sleep(0.3)  # the runner writes rc and the last events as it exits
                 return self.run_result(name, namespace, later[0]["job"])

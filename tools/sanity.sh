@@ -29,9 +29,13 @@ cp "$repo/tools/get_pip_bootstrap.py" "$cache"
 cd "$dest"
 # A venv of its own: --requirements installs each sanity test's pinned tools into it.
 sv="${BUILD:-$repo/.build}/venv-sanity"
-if [ ! -x "$sv/bin/ansible-test" ]; then
+stamp="$sv/.installed-$(sha256sum "$repo/tools/sanity-requirements.lock" | cut -c1-16)"
+if [ ! -e "$stamp" ]; then
+  rm -rf "$sv"
   python3 -m venv "$sv"
-  "$sv/bin/python" -m pip install --quiet --disable-pip-version-check "$(grep '^ansible-core==' "$repo/requirements-dev.txt")"
+  "$sv/bin/python" -m pip install --quiet --disable-pip-version-check --require-hashes \
+    -r "$repo/tools/sanity-requirements.lock"
+  touch "$stamp"
 fi
 log="$root/sanity.log"
 status=0

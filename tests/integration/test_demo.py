@@ -33,7 +33,10 @@ def test_demo_runs_the_scenario_and_every_check_holds():
     assert "1/1 succeeded" in out
     assert "total 1, succeeded 0, failed 1, running 0" in out
     assert re.search(r"Failed jobs +predictive-analytics-kserve-validation$", out, re.M)
-    assert out.count("a repeated reconcile writes nothing") == 3
+    # after each of the three repeat steps, one of the two correct outcomes: a run that writes nothing, or no run
+    # at all where the step's run armed no requeue (the demo's check fails on a missed requeue)
+    quiet = re.findall(r"a repeated reconcile writes nothing \(|no further run: the controller stays quiet \(", out)
+    assert len(quiet) == 3, out[-6000:]
     assert "✘" not in out
     assert re.search(r"All \d+ checks held\.", out)
     assert "KUBECONFIG=~/.kube/config make demo" in out and "docs/operator.md" in out

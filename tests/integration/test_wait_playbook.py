@@ -98,5 +98,8 @@ def test_old_variable_names_work_with_a_deprecation_warning(playbook, api, names
                        extra_vars={"job_namespace": namespace, "wave": "3", "wait_timeout": 30},
                        env={"ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.default"})
     assert new.rc == 0
-    assert "deprecated" not in new.stdout + new.stderr
-    assert "reserved name" not in new.stdout + new.stderr
+    # only this collection's own warning: other libraries may print deprecations of their own (cryptography
+    # 51 warns about DSA keys through ansible), which say nothing about the playbook's variables
+    text = " ".join((new.stdout + new.stderr).split())
+    assert "(Ansible reserves that name)" not in text, text[-3000:]
+    assert "'namespace' is deprecated" not in text and "'timeout' is deprecated" not in text

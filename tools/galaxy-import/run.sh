@@ -2,8 +2,8 @@
 # `make galaxy-import`: run galaxy-importer, the check Galaxy and Automation Hub run on an upload, on the
 # tarball `make collection` built, and fail on any error, warning, ansible-lint or ansible-doc message.
 #
-# - galaxy-importer lives in a venv of its own ($BUILD/venv-galaxy-importer, from requirements.txt beside
-#   this file): it pins attrs<24, older than what .venv has.
+# - galaxy-importer lives in a venv of its own ($BUILD/venv-galaxy-importer, from requirements.lock beside
+#   this file, made by `make lock` from requirements.txt): it pins attrs<24, older than what .venv has.
 # - Its settings are galaxy-importer.cfg beside this file: ansible-doc and ansible-lint on, ansible-test in a
 #   container off (no images here; `make sanity` runs ansible-test).
 # - Dependencies resolve as on Galaxy, offline: kubernetes.core is the one PyPI's `ansible` package put into
@@ -16,11 +16,11 @@ repo="$(cd "$here/../.." && pwd)"
 build="${BUILD:-$repo/.build}"
 tarball="$(ls "$build"/dist/mlops-gitops-*.tar.gz)"
 venv="$build/venv-galaxy-importer"
-stamp="$venv/.installed-$(sha256sum "$here/requirements.txt" | cut -c1-16)"
+stamp="$venv/.installed-$(sha256sum "$here/requirements.lock" | cut -c1-16)"
 if [ ! -e "$stamp" ]; then
   rm -rf "$venv"
   python3 -m venv "$venv"
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$here/requirements.txt"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --require-hashes -r "$here/requirements.lock"
   touch "$stamp"
 fi
 work="$build/galaxy-import"
