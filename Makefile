@@ -1,5 +1,5 @@
 # The README's two commands are `make demo` and `make test`; every other target is a step of them.
-# Nothing needs to be installed by hand: the first run builds .venv from requirements-dev.txt.
+# Nothing needs to be installed by hand: the first run builds .venv from requirements-dev.lock (`make lock`).
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 PYTHON ?= python3
@@ -13,11 +13,14 @@ export PYTHONPATH := $(COLLECTIONS):$(CURDIR)/tools
 export ANSIBLE_NOCOWS := 1
 export ANSIBLE_LOCAL_TEMP := $(BUILD)/ansible-tmp
 export PATH := $(BIN):$(PATH)
+# Argo CD v3.6 (tools/gobuild/argocd) asks for Go 1.27: the go command fetches this toolchain from the Go
+# module proxy the first time (about 76 MB) and uses it for every build here. The README and .ci/run say it too.
+export GOTOOLCHAIN := go1.27.3
 
 GOBUILD := $(CURDIR)/tools/gobuild/build.sh
 CLUSTER_DIR := $(CURDIR)/.build/cluster
 
-.PHONY: demo test venv collection control-plane cluster-up cluster-down lint unit integration check sanity molecule bench bench-operator clean
+.PHONY: demo test venv lock collection control-plane cluster-up cluster-down lint unit integration check sanity molecule bench bench-operator clean
 
 demo: collection control-plane operator-runtime  ## run the end-to-end demo on a local control plane (or $KUBECONFIG)
 	$(BIN)/python tools/demo.py
@@ -33,12 +36,17 @@ test: collection control-plane operator-runtime kustomize kube-state-metrics
 	$(MAKE) --no-print-directory molecule
 
 venv: $(VENV)/.installed
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+# Every venv installs from a lock with hashes (tools/lock.sh): the same packages on every machine, transitive
+# ones included. `make lock` refreshes the locks from their inputs (requirements-dev.txt and the others).
+$(VENV)/.installed: requirements-dev.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed: set PYTHON=python3.11")'
+	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
 	touch $@
+
+lock:  ## refresh the Python locks (requirements-dev.lock and the others tools/lock.sh lists) from their inputs
+	tools/lock.sh
 
 # Tests and the demo use the collection as a user gets it: built into a tarball and installed.
 collection: venv
@@ -48,18 +56,21 @@ collection: venv
 	$(BIN)/ansible-galaxy collection install --offline --force -p $(COLLECTIONS) $(BUILD)/dist/mlops-gitops-*.tar.gz >/dev/null
 	@echo "installed $$(ls $(BUILD)/dist) into $(COLLECTIONS)"
 
-# etcd, kube-apiserver and kube-controller-manager from their Go modules (tools/gobuild/*/go.mod pin
-# them), into .build/bin; rebuilt only when a pin changes. The first build takes 20-40 minutes.
+# The local cluster from its Go modules (tools/gobuild/*/go.mod pin them), into .build/bin; rebuilt only when a
+# pin changes: etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok (pods that run), and Argo
+# CD (one `argocd` binary for its controllers) with its Redis. The first build takes 20-40 minutes.
+CONTROL_PLANE := etcd kube-apiserver kube-controller-manager kube-scheduler kwok argocd argocd-redis
 control-plane:
-	$(GOBUILD) etcd kube-apiserver kube-controller-manager
+	$(GOBUILD) $(CONTROL_PLANE)
 
-cluster-up: venv control-plane  ## start a local control plane in the background; writes .build/cluster/kubeconfig
+cluster-up: venv control-plane  ## start the local cluster and Argo CD in the background; writes .build/cluster/kubeconfig
 	$(BIN)/python tools/cluster.py up --dir $(CLUSTER_DIR) --crds tests/data/crds
 
 cluster-down:  ## stop the control plane cluster-up started
 	$(BIN)/python tools/cluster.py down --dir $(CLUSTER_DIR)
 
 lint: collection
+	tools/lock.sh --check
 	$(BIN)/ruff check plugins tools tests
 	$(BIN)/ansible-lint --offline --profile production
 	$(MAKE) --no-print-directory changelog-lint
@@ -101,10 +112,11 @@ export MLOPS_OPERATOR_COLLECTIONS := $(OPERATOR_COLLECTIONS)
 
 .PHONY: operator-venv operator-runtime operator-tests molecule-operator config kustomize kube-state-metrics
 operator-venv: $(OPERATOR_VENV)/.installed
-$(OPERATOR_VENV)/.installed: tests/operator/requirements-image.txt
+$(OPERATOR_VENV)/.installed: tests/operator/requirements-image.lock
 	rm -rf $(OPERATOR_VENV)
 	$(PYTHON) -m venv $(OPERATOR_VENV)
-	$(OPERATOR_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r tests/operator/requirements-image.txt
+	$(OPERATOR_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes \
+	  -r tests/operator/requirements-image.lock
 	$(OPERATOR_VENV)/bin/python -m pip download --quiet --disable-pip-version-check --no-deps \
 	  -d $(OPERATOR_VENV)/wheels ansible==$(OPERATOR_ANSIBLE)
 	$(OPERATOR_VENV)/bin/python -c 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); \
@@ -124,13 +136,11 @@ operator-runtime: collection operator-venv
 	@echo "operator runtime: $(OPERATOR_VENV) with $$(ls $(BUILD)/dist) and kubernetes.core in $(OPERATOR_COLLECTIONS)"
 
 # About 6-8 minutes on 2 busy cores (each ansible-runner run costs ~4 CPU seconds); make test runs them too.
-operator-tests: operator-runtime kustomize  ## the controller under the real ansible-operator
-	$(GOBUILD) etcd kube-apiserver kube-controller-manager
+operator-tests: operator-runtime kustomize control-plane  ## the controller under the real ansible-operator
 	$(BIN)/python -m pytest tests/operator -p no:cacheprovider -q
 
 # The molecule scenario on the real operator (molecule/operator); about 2 minutes.
-molecule-operator: operator-runtime
-	$(GOBUILD) etcd kube-apiserver kube-controller-manager
+molecule-operator: operator-runtime control-plane
 	$(BIN)/molecule test -s operator
 
 # config/ (kustomize manifests for the controller) from roles/notebook_controller_deploy/templates.

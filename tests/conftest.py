@@ -41,6 +41,20 @@ def cluster(tmp_path_factory):
         local.stop()
 
 
+@pytest.fixture(scope="session")
+def argocd(cluster, tmp_path_factory):
+    """The real Argo CD (application controller, repo server, notifications controller): started on the local
+    control plane the first time a test asks for it (a session that needs none pays nothing), or the one
+    $KUBECONFIG's cluster runs. It installs the release's own Application and AppProject CRDs."""
+    from tests.support.argocd import ArgoCD
+
+    running = ArgoCD.of_cluster(cluster, tmp_path_factory.mktemp("argocd"))
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
 @pytest.fixture
 def api(cluster):
     """A fresh ``KubeApi`` (the collection's client layer, from the *installed* collection), as admin."""

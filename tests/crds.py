@@ -12,7 +12,12 @@
 3. else (a fresh clone on its own): ``tests/data/crds``, our own CRDs, written from the same projects' API
    types with structural schemas for every field the collection reads or writes.
 
-``OWN_CRDS`` and ``reference_dir()`` serve tests that compare the two sets (tests/unit/test_crd_schemas.py).
+Argo CD's Application and AppProject come from the Argo CD release the tests run (``.build/argocd-release``,
+copied out of its Go module by ``tools/gobuild/build.sh argocd``) whenever it is built, in place of the
+other two sets' copies: the real controller must find its own CRDs. tests/unit/test_crd_schemas.py checks
+that the release's CRDs declare everything the collection writes and reads, as the reference ones do.
+
+``OWN_CRDS``, ``reference_dir()`` and ``ARGOCD_RELEASE`` serve tests that compare the sets.
 """
 
 import os
@@ -22,6 +27,9 @@ REPO = Path(__file__).resolve().parents[1]
 OWN_CRDS = REPO / "tests" / "data" / "crds"
 REFERENCE_CRDS = Path(__file__).resolve().parents[2] / "shared" / "reference" / "crds"
 ENV = "MLOPS_TEST_CRDS"
+ARGOCD_RELEASE = REPO / ".build" / "argocd-release"
+ARGOCD_RELEASE_CRDS = ("application-crd.yaml", "appproject-crd.yaml")
+ARGOCD_CRD_NAMES = ("applications.argoproj.io", "appprojects.argoproj.io")
 
 
 def _yaml_files(folder):
@@ -36,8 +44,29 @@ def reference_dir():
     return REFERENCE_CRDS if REFERENCE_CRDS.is_dir() else None
 
 
+def argocd_release_crds() -> list[Path]:
+    """The Application and AppProject CRDs of the Argo CD release built here, or [] when it is not built."""
+    files = [ARGOCD_RELEASE / name for name in ARGOCD_RELEASE_CRDS]
+    return files if all(f.is_file() for f in files) else []
+
+
+def _names(path):
+    import yaml
+
+    return {d["metadata"]["name"] for d in yaml.safe_load_all(path.read_text(encoding="utf-8")) if d}
+
+
 def crd_paths() -> list[Path]:
-    """The CRD files to install: ``$MLOPS_TEST_CRDS``, else the upstream reference CRDs, else tests/data/crds."""
+    """The CRD files to install (see the module docstring), Argo CD's own from its release when it is built."""
+    files = _chosen_paths()
+    release = argocd_release_crds()
+    if release:
+        files = [f for f in files if not _names(f) & set(ARGOCD_CRD_NAMES)] + release
+    return files
+
+
+def _chosen_paths() -> list[Path]:
+    """``$MLOPS_TEST_CRDS``, else the upstream reference CRDs, else tests/data/crds."""
     override = os.environ.get(ENV)
     if override:
         folder = Path(override)

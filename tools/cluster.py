@@ -14,8 +14,12 @@ outlives it.
     with LocalCluster(workdir) as cluster:     # from Python (the test fixtures do this)
         cluster.kubeconfig                     # admin, client certificate, straight to kube-apiserver
 
-What runs here and what does not: no scheduler and no kubelet, so pods are created (by the real
-ReplicaSet controller) but never scheduled or run.
+What runs here: with ``pods=True`` (``make cluster-up``, the demo, the test sessions) also kube-scheduler
+and kwok, a kubelet stand-in maintained by Kubernetes SIG Scheduling: one Node ``kwok-node-0`` that kwok keeps
+Ready, so the ReplicaSet controller's pods are scheduled, reach Running and Ready, and go when deleted, and a
+Deployment's roll-out finishes. No container runs: kwok writes the pods' status as a kubelet would. Without
+``pods``, pods are created but never scheduled. ``cluster.py up`` also starts the real Argo CD in namespace
+``argocd`` (tools/argocd_local.py) unless ``--no-argocd``.
 """
 
 import argparse
@@ -39,6 +43,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(os.environ.get("MLOPS_KUBE_BIN", REPO / ".build" / "bin"))
 BINARIES = ("etcd", "kube-apiserver", "kube-controller-manager")
+POD_BINARIES = ("kube-scheduler", "kwok")
+KWOK_STAGES = BIN.parent / "kwok-release" / "stages.yaml"
+NODE = "kwok-node-0"
 # The controllers kube-controller-manager runs: enough for namespaces to terminate, owned objects to be
 # collected, Deployments to roll out through ReplicaSets and ServiceAccounts to exist in every namespace.
 CONTROLLERS = ("namespace-controller", "garbage-collector-controller", "deployment-controller",
@@ -158,8 +165,9 @@ class ClusterError(RuntimeError):
 class LocalCluster:
     """etcd + kube-apiserver + kube-controller-manager in ``workdir``; see the module docstring."""
 
-    def __init__(self, workdir, event_ttl="1h", extra_apiserver_args=(), log=sys.stderr):
+    def __init__(self, workdir, event_ttl="1h", extra_apiserver_args=(), log=sys.stderr, pods=False):
         self.workdir = Path(workdir)
+        self.pods = pods
         self.event_ttl = event_ttl
         self.extra_apiserver_args = list(extra_apiserver_args)
         self.log = log
@@ -173,10 +181,10 @@ class LocalCluster:
     # -------------------------------------------------------------- lifecycle
 
     def start(self, timeout=120):
-        missing = [name for name in BINARIES if not (BIN / name).is_file()]
+        missing = [name for name in self.binaries() if not (BIN / name).is_file()]
         if missing:
             raise ClusterError(f"not built: {', '.join(missing)} in {BIN}; run `make control-plane` "
-                               "(tools/gobuild/build.sh etcd kube-apiserver kube-controller-manager)")
+                               f"(tools/gobuild/build.sh {' '.join(self.binaries())})")
         started = time.monotonic()
         if self.workdir.exists():
             shutil.rmtree(self.workdir / "etcd", ignore_errors=True)
@@ -191,12 +199,17 @@ class LocalCluster:
             self._write_kubeconfigs()
             self._start_controller_manager()
             self._wait_for_default_service_account(timeout)
+            if self.pods:
+                self._start_pods(timeout)
         except BaseException:
             self.stop()
             raise
         self._say(f"control plane ready at {self.url} in {time.monotonic() - started:.1f} s "
                   f"({self.version()}); kubeconfig {self.kubeconfig}")
         return self
+
+    def binaries(self):
+        return BINARIES + (POD_BINARIES if self.pods else ())
 
     def stop(self):
         for name in reversed(list(self.processes)):
@@ -341,6 +354,43 @@ class LocalCluster:
             "--concurrent-namespace-syncs", "5",
         ])
 
+    def _start_pods(self, timeout):
+        """kube-scheduler and kwok, and the one Node kwok runs (see the module docstring)."""
+        self._spawn("kube-scheduler", [
+            "--kubeconfig", self.token_kubeconfig, "--authentication-kubeconfig", self.token_kubeconfig,
+            "--authorization-kubeconfig", self.token_kubeconfig, "--leader-elect=false",
+            "--bind-address", "127.0.0.1", "--secure-port", str(free_port()),
+        ])
+        self._spawn("kwok", [
+            "--kubeconfig", self.token_kubeconfig, "--config", str(KWOK_STAGES),
+            "--manage-all-nodes=false", "--manage-nodes-with-annotation-selector", "kwok.x-k8s.io/node=fake",
+            "--server-address", f"127.0.0.1:{free_port()}", "--node-port", str(free_port()),
+            "--node-ip", "127.0.0.1",
+        ])
+        from kubernetes import client, config
+
+        core = client.CoreV1Api(config.new_client_from_config(config_file=str(self.kubeconfig)))
+        resources = {"cpu": "32", "memory": "256Gi", "pods": "250"}
+        core.create_node({"metadata": {"name": NODE, "annotations": {"kwok.x-k8s.io/node": "fake"},
+                                       "labels": {"kubernetes.io/hostname": NODE, "kubernetes.io/os": "linux",
+                                                  "kubernetes.io/arch": "amd64", "type": "kwok"}},
+                          "status": {"allocatable": resources, "capacity": resources}})
+        deadline = time.monotonic() + timeout
+        while True:
+            self._check_alive("kwok")
+            self._check_alive("kube-scheduler")
+            node = core.read_node(NODE)
+            ready = any(c.type == "Ready" and c.status == "True" for c in node.status.conditions or [])
+            if ready:
+                # Node admission taints a new Node not-ready; the node-lifecycle controller, which would lift
+                # it once kwok reports Ready, is not run here (it would also evict pods whose node it doubts).
+                if node.spec.taints:
+                    core.patch_node(NODE, {"spec": {"taints": None}})
+                return
+            if time.monotonic() > deadline:
+                raise ClusterError(f"kwok did not make Node {NODE} Ready within {timeout} s")
+            time.sleep(0.2)
+
     def _wait_for_default_service_account(self, timeout):
         """The serviceaccount controller has started when ``default`` exists in ``default``."""
         deadline = time.monotonic() + timeout
@@ -398,10 +448,12 @@ def install_crds(kubeconfig, paths, only_missing=False, timeout=60):
 
 
 def _pids(directory):
-    for name in BINARIES:
+    for name in BINARIES + POD_BINARIES:
         pidfile = Path(directory) / f"{name}.pid"
         if pidfile.exists():
             yield name, int(pidfile.read_text())
+    for pidfile in sorted((Path(directory) / "argocd").glob("*.pid")):  # tools/argocd_local.py's processes
+        yield pidfile.stem, int(pidfile.read_text())
 
 
 def _down(directory):
@@ -434,6 +486,8 @@ def main(argv=None):
     parser.add_argument("--event-ttl", default="1h", help="how long Events live (kube-apiserver --event-ttl)")
     parser.add_argument("--crds", nargs="*", default=[], metavar="PATH",
                         help="CRD files or folders of them to install once the cluster is ready")
+    parser.add_argument("--no-argocd", action="store_true",
+                        help="do not start Argo CD (application controller, repo server, notifications controller)")
     args = parser.parse_args(argv)
     directory = Path(args.dir).resolve()
     if args.command == "down":
@@ -447,7 +501,7 @@ def main(argv=None):
         ready.unlink(missing_ok=True)
         log = open(directory / "launcher.log", "wb")  # noqa: SIM115 - handed to the detached launcher
         command = [sys.executable, __file__, "run", "--dir", str(directory), "--event-ttl", args.event_ttl,
-                   "--crds", *args.crds]
+                   *(["--no-argocd"] if args.no_argocd else []), "--crds", *args.crds]
         proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 start_new_session=True)
         deadline = time.monotonic() + 180
@@ -458,7 +512,8 @@ def main(argv=None):
             time.sleep(0.3)
         print(ready.read_text().strip())
         return 0
-    cluster = LocalCluster(directory, event_ttl=args.event_ttl)
+    cluster = LocalCluster(directory, event_ttl=args.event_ttl, pods=True)
+    argocd = None
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         cluster.start()
@@ -466,16 +521,26 @@ def main(argv=None):
                                                   else [Path(path)])]
         if crds:
             cluster._say(f"installed CRDs: {', '.join(install_crds(cluster.kubeconfig, crds))}")
+        said = f"cluster: {cluster.version()} at {cluster.url}, pods run on Node {NODE} (kwok)\n"
+        if not args.no_argocd:
+            from argocd_local import LocalArgoCD
+
+            argocd = LocalArgoCD(directory / "argocd", cluster.kubeconfig).start()
+            said += (f"argocd: {argocd.version()} in namespace {argocd.namespace}, "
+                     f"ready in {argocd.ready_seconds:.1f} s\n")
         (directory / "launcher.pid").write_text(str(os.getpid()))
-        (directory / "ready").write_text(f"cluster: {cluster.version()} at {cluster.url}\n"
-                                         f"export KUBECONFIG={cluster.kubeconfig}\n")
+        (directory / "ready").write_text(said + f"export KUBECONFIG={cluster.kubeconfig}\n")
         while True:
-            for name in BINARIES:
+            for name in cluster.binaries():
                 cluster._check_alive(name)
+            if argocd is not None:
+                argocd.check_alive()
             time.sleep(1)
     except KeyboardInterrupt:
         return 0
     finally:
+        if argocd is not None:
+            argocd.stop()
         cluster.stop()
         (directory / "ready").unlink(missing_ok=True)
 

@@ -52,9 +52,10 @@ class TestCluster:
     # ------------------------------------------------------------ starting
 
     @classmethod
-    def start(cls, workdir, event_ttl="1h"):
-        """A fresh local control plane in ``workdir`` with the recording proxy in front of it."""
-        local = LocalCluster(Path(workdir) / "cluster", event_ttl=event_ttl).start()
+    def start(cls, workdir, event_ttl="1h", pods=True):
+        """A fresh local control plane in ``workdir`` with the recording proxy in front of it; with ``pods``,
+        kube-scheduler and kwok too, so pods are scheduled and reach Running (tools/cluster.py)."""
+        local = LocalCluster(Path(workdir) / "cluster", event_ttl=event_ttl, pods=pods).start()
         pki = local.pki
         proxy = RecordingProxy(local.url, pki["ca.crt"], pki["apiserver.crt"], pki["apiserver.key"]).start()
         proxy.users[local.token] = "mlops-admin"

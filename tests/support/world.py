@@ -154,6 +154,69 @@ def application_status(phase="Succeeded", started=None):
     return status
 
 
+class GitOpsRepository:
+    """A GitOps repository Argo CD syncs from: a local git repository reached as ``file://`` (as Argo CD's own
+    end-to-end tests reach theirs; the repo server clones it with git). ``commit({path: objects})`` writes
+    manifests (a dict, or a list of them as one multi-document file; None deletes the file) and commits them;
+    it returns the commit's SHA. The branch is ``main``."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self.path.mkdir(parents=True, exist_ok=True)
+        self._git("init", "-q", "-b", "main")
+
+    @property
+    def url(self):
+        return self.path.resolve().as_uri()
+
+    def _git(self, *args):
+        import subprocess
+
+        env = {"GIT_AUTHOR_NAME": "mlops tests", "GIT_AUTHOR_EMAIL": "tests@mlops.dev", "GIT_COMMITTER_NAME":
+               "mlops tests", "GIT_COMMITTER_EMAIL": "tests@mlops.dev", "GIT_CONFIG_GLOBAL": "/dev/null",
+               "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(self.path), "PATH": "/usr/bin:/bin"}
+        return subprocess.run(["git", *args], cwd=self.path, env=env, check=True, capture_output=True,
+                              text=True).stdout.strip()
+
+    def commit(self, files, message="manifests"):
+        for name, content in files.items():
+            target = self.path / name
+            if content is None:
+                target.unlink(missing_ok=True)
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            docs = [creatable(d) for d in (content if isinstance(content, list) else [content])]
+            for doc in docs:  # as a person writes a manifest: an empty map is left out (the server drops it,
+                for key in ("labels", "annotations"):  # and Argo CD would then see the object OutOfSync)
+                    if not doc["metadata"].get(key, True):
+                        del doc["metadata"][key]
+            target.write_text(yaml.safe_dump_all(docs, sort_keys=False), encoding="utf-8")
+        self._git("add", "-A")
+        self._git("commit", "-q", "--allow-empty", "-m", message)
+        return self._git("rev-parse", "HEAD")
+
+
+def gitops_application(argocd_namespace, name, repo, destination, automated=False, path=".", retry=None,
+                       sync_options=None):
+    """An Application for the real Argo CD: the sample's, syncing ``path`` of ``repo`` (a
+    ``GitOpsRepository``) at ``main`` into namespace ``destination``; its sync policy automated (prune,
+    self-heal) or manual; ``retry`` (Argo CD's ``syncPolicy.retry``) and ``sync_options`` as given. No
+    finalizer: deleting it leaves the resources, which go with the test's namespace."""
+    obj = _renamed("argocd-application.yaml", APP[1], name, argocd_namespace, labels={})
+    obj["metadata"].pop("finalizers", None)
+    obj["spec"]["source"] = {"repoURL": repo.url, "targetRevision": "main", "path": path}
+    obj["spec"]["destination"] = {"server": "https://kubernetes.default.svc", "namespace": destination}
+    policy = {}
+    if automated:
+        policy["automated"] = {"prune": True, "selfHeal": True}
+    if retry is not None:
+        policy["retry"] = retry
+    if sync_options is not None:
+        policy["syncOptions"] = list(sync_options)
+    obj["spec"]["syncPolicy"] = policy
+    return obj
+
+
 def app_project(namespace, name="default", destinations=None):
     """An Argo CD AppProject in ``namespace`` (the Argo CD namespace) allowing ``destinations``."""
     obj = _renamed("argocd-appproject.yaml", PROJECT[1], name, namespace)

@@ -102,12 +102,18 @@ LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the upstream CRDs are 
 
 
 # -- loading ----------------------------------------------------------------------------------
+def _load_file(path):
+    found = {}
+    for doc in yaml.load_all(path.read_text(), Loader=LOADER):
+        if doc and doc.get("kind") == "CustomResourceDefinition":
+            found[(doc["spec"]["group"], doc["spec"]["names"]["kind"])] = doc
+    return found
+
+
 def _load(folder):
     found = {}
     for path in sorted(folder.glob("*.yaml")):
-        for doc in yaml.load_all(path.read_text(), Loader=LOADER):
-            if doc and doc.get("kind") == "CustomResourceDefinition":
-                found[(doc["spec"]["group"], doc["spec"]["names"]["kind"])] = doc
+        found.update(_load_file(path))
     return found
 
 
@@ -401,6 +407,30 @@ def test_each_written_field_is_declared_in_the_upstream_crd(kind, ident, patch):
     for version in crd["spec"]["versions"]:
         if version.get("served"):
             assert problems(version["schema"]["openAPIV3Schema"], patch) == [], version["name"]
+
+
+RELEASE = {kind: crd for path in crds.argocd_release_crds() for kind, crd in _load_file(path).items()}
+
+
+def _release(kind):
+    if kind not in RELEASE:
+        pytest.skip("the Argo CD release is not built here (.build/argocd-release; make control-plane)")
+    return RELEASE[kind]
+
+
+@pytest.mark.parametrize("kind", [APP, PROJECT], ids=["Application", "AppProject"])
+def test_the_argo_cd_release_crds_agree_with_the_reference(kind):
+    """The tests install the Application and AppProject CRDs of the Argo CD release they run; the reference
+    copies are the check: same served versions, and each field the collection writes or reads declared."""
+    crd = _release(kind)
+    served = sorted(v["name"] for v in crd["spec"]["versions"] if v.get("served"))
+    if kind in REFERENCE:
+        assert served == sorted(v["name"] for v in REFERENCE[kind]["spec"]["versions"] if v.get("served"))
+    for _kind, ident, patch in (w for w in WRITTEN if w[0] == kind):
+        assert problems(_schema(crd), patch) == [], ident
+    for path in READS.get(kind, ()):
+        node, why = resolve(_schema(crd), path)
+        assert node is not None, f"{path}: {why}"
 
 
 def test_sync_operation_fields_are_exactly_argo_cds():

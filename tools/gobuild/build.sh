@@ -12,12 +12,15 @@ mkdir -p "$bin"
 # binary -> wrapper module folder, the package to build, the module whose version it reports
 module_of() {
   case "$1" in
-    kube-apiserver|kube-controller-manager) echo "kube k8s.io/kubernetes/cmd/$1 k8s.io/kubernetes" ;;
+    kube-apiserver|kube-controller-manager|kube-scheduler) echo "kube k8s.io/kubernetes/cmd/$1 k8s.io/kubernetes" ;;
+    kwok) echo "kwok sigs.k8s.io/kwok/cmd/kwok sigs.k8s.io/kwok" ;;
     etcd) echo "etcd . go.etcd.io/etcd/server/v3" ;;
     ansible-operator) echo "operator github.com/operator-framework/ansible-operator-plugins/cmd/ansible-operator github.com/operator-framework/ansible-operator-plugins" ;;
     kustomize) echo "kustomize sigs.k8s.io/kustomize/kustomize/v5 sigs.k8s.io/kustomize/kustomize/v5" ;;
     kube-state-metrics) echo "ksm k8s.io/kube-state-metrics/v2 k8s.io/kube-state-metrics/v2" ;;
-    *) echo "gobuild: unknown binary '$1' (known: etcd kube-apiserver kube-controller-manager ansible-operator kustomize kube-state-metrics)" >&2
+    argocd) echo "argocd github.com/argoproj/argo-cd/v3/cmd github.com/argoproj/argo-cd/v3" ;;
+    argocd-redis) echo "redis . github.com/alicebob/miniredis/v2" ;;
+    *) echo "gobuild: unknown binary '$1' (known: etcd kube-apiserver kube-controller-manager kube-scheduler kwok ansible-operator kustomize kube-state-metrics argocd argocd-redis)" >&2
        return 2 ;;
   esac
 }
@@ -26,7 +29,7 @@ module_of() {
 ldflags_of() {
   local name="$1" version="$2"
   case "$name" in
-    kube-apiserver|kube-controller-manager)
+    kube-apiserver|kube-controller-manager|kube-scheduler)
       local major minor x
       major="${version#v}"; major="${major%%.*}"
       minor="${version#v*.}"; minor="${minor%%.*}"
@@ -37,11 +40,37 @@ ldflags_of() {
     ansible-operator)
       local x=github.com/operator-framework/ansible-operator-plugins/internal/version
       printf -- '-X %s.Version=%s -X %s.GitVersion=%s ' "$x" "$version" "$x" "$version" ;;
+    argocd)  # as Argo CD's Makefile stamps it: the release without its v
+      printf -- '-X github.com/argoproj/argo-cd/v3/common.version=%s -X github.com/argoproj/argo-cd/v3/common.gitTreeState=clean ' \
+        "${version#v}" ;;
     kube-state-metrics)
       # what ksm's own Makefile stamps: the release, and the client-go it was built with
       printf -- '-X github.com/prometheus/common/version.Version=%s -X k8s.io/kube-state-metrics/v2/pkg/app.ClientGoVersion=%s ' \
         "$version" "$(cd "$here/ksm" && go list -m -f '{{.Version}}' k8s.io/client-go)" ;;
   esac
+}
+
+# Files of the release a binary needs beside it, from the module (never copied into this repository): Argo CD's
+# own manifests (CRDs and the config objects of core-install.yaml) and the git wrapper its repo server runs.
+release_files() {
+  local name="$1" dir="$2" upstream="$3" src dest
+  [ "$name" = argocd ] || [ "$name" = kwok ] || return 0
+  src="$(cd "$dir" && go list -m -f '{{.Dir}}' "$upstream")"
+  if [ "$name" = kwok ]; then  # its stages: nodes become Ready and keep a heartbeat; pods run, and go when deleted
+    dest="$bin/../kwok-release"
+    rm -rf "$dest" && mkdir -p "$dest"
+    for f in node/fast/node-initialize.yaml node/heartbeat/node-heartbeat.yaml pod/fast/pod-ready.yaml \
+             pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
+      { echo "---"; cat "$src/kustomize/stage/$f"; } >> "$dest/stages.yaml"
+    done
+    return 0
+  fi
+  dest="$bin/../argocd-release"
+  rm -rf "$dest" && mkdir -p "$dest"
+  cp "$src/manifests/core-install.yaml" "$src/manifests/crds/application-crd.yaml" \
+     "$src/manifests/crds/appproject-crd.yaml" "$src/hack/git-verify-wrapper.sh" "$dest/"
+  chmod u+w,+x "$dest/git-verify-wrapper.sh"
+  chmod u+w "$dest"/*.yaml
 }
 
 for name in "$@"; do
@@ -53,6 +82,7 @@ for name in "$@"; do
             | sha256sum | cut -c1-16)"
   if [[ -x "$bin/$name" && "$(cat "$bin/$name.stamp" 2>/dev/null)" == "$stamp" ]]; then
     echo "gobuild: $name $version is up to date ($bin/$name)"
+    release_files "$name" "$dir" "$upstream"
     continue
   fi
   echo "gobuild: building $name from $upstream $version (cold, on 2 cores: Kubernetes 20-40 min, the others 1-10 min)"
@@ -71,6 +101,7 @@ for name in "$@"; do
     exit 1
   fi
   mv "$bin/$name.tmp" "$bin/$name"
+  release_files "$name" "$dir" "$upstream"
   echo "$stamp" > "$bin/$name.stamp"
   echo "gobuild: built $name $version in $((SECONDS - start)) s"
 done

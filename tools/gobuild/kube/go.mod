@@ -1,4 +1,4 @@
-// Wrapper module that builds kube-apiserver and kube-controller-manager from
+// Wrapper module that builds kube-apiserver, kube-controller-manager and kube-scheduler from
 // k8s.io/kubernetes. The kubernetes module's own replace lines do not apply to
 // a dependent, so every staging module is pinned here to the matching v0.x.y.
 // Pins change only in this file (tools/gobuild/build.sh rebuilds when it does).
@@ -12,6 +12,7 @@ godebug default=go1.26
 tool (
 	k8s.io/kubernetes/cmd/kube-apiserver
 	k8s.io/kubernetes/cmd/kube-controller-manager
+	k8s.io/kubernetes/cmd/kube-scheduler
 )
 
 require (

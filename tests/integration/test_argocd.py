@@ -1,0 +1,173 @@
+"""The collection against the real Argo CD (``argocd`` fixture: its application controller, repo server and
+notifications controller, built from github.com/argoproj/argo-cd/v3; see tools/argocd_local.py).
+
+Argo CD syncs Applications from local git repositories (``world.GitOpsRepository``). What is still played:
+the Go NotebookValidationJob operator (its status writes, ``world.set_phase``/``world.complete``), which the
+module proxy does not serve. Everything Argo CD does here, it does itself: these tests only read what its
+controller wrote.
+"""
+
+import secrets
+import time
+
+import pytest
+
+from ansible_collections.mlops.gitops.plugins.module_utils import nvj
+from tests.support import world
+from tests.support.argocd import history, operation_phase
+
+pytestmark = pytest.mark.slow
+
+CONFIGMAP = ("v1", "ConfigMap")
+
+
+def install_health_check(playbook, argocd):
+    """The collection's role writes its check into argocd-cm while Argo CD runs (no restart)."""
+    run = playbook.run(None, roles=[{"role": "mlops.gitops.argocd_health_check",
+                                     "vars": {"argocd_health_check_namespace": argocd.namespace}}])
+    assert run.rc == 0, run.stdout[-3000:] + run.stderr[-2000:]
+
+
+def config_map(namespace, name, wave=None, data=None):
+    meta = {"name": name, "namespace": namespace}
+    if wave is not None:
+        meta["annotations"] = {nvj.ANN_SYNC_WAVE: str(wave)}
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta, "data": dict(data or {"model": "v1"})}
+
+
+@pytest.fixture
+def gitops(api, argocd, tmp_path):
+    """``gitops(name, files, **application)`` → (repository, Application name): a git repository with
+    ``files`` committed and an Application in Argo CD's namespace syncing it; deleted after the test."""
+    made = []
+
+    def make(name, files, **options):
+        repo = world.GitOpsRepository(tmp_path / f"repo-{name}")
+        repo.commit(files, "first revision")
+        app_name = f"{name}-{secrets.token_hex(3)}"
+        made.append(app_name)
+        world.create(api, world.gitops_application(argocd.namespace, app_name, repo, **options))
+        return repo, app_name
+
+    yield make
+    for name in made:
+        api.delete(*world.APP, name, argocd.namespace)
+
+
+# -- the health check gates a real sync wave ----------------------------------------------------------------
+def test_the_health_check_holds_the_next_wave_until_the_job_succeeded(api, playbook, argocd, gitops, namespace):
+    install_health_check(playbook, argocd)
+    job = world.job(namespace, "train", wave=0)
+    after = config_map(namespace, "serving-config", wave=1)
+    repo, app = gitops("waves", {"job.yaml": job, "serving.yaml": after}, automated=True, destination=namespace)
+
+    # Argo CD applied wave 0 and waits: the job has no status yet, so the check says Progressing
+    argocd.wait(api, app, "the job of wave 0 applied", lambda a: world.get_job(api, namespace, "train") is not None)
+    held = argocd.wait(api, app, "the sync operation waiting on the job's health", lambda a: "waiting for healthy "
+                       "state of mlops.mlops.dev/NotebookValidationJob/train" in
+                       ((a.get("status") or {}).get("operationState") or {}).get("message", ""))
+    assert operation_phase(held) == "Running"
+    for phase in world.PHASES:  # the Go operator reports progress: the wave stays held
+        world.set_phase(api, namespace, "train", phase)
+    time.sleep(3)  # Argo CD reacts to each status write within about a second (research: ~0.6 s)
+    assert api.get(*CONFIGMAP, "serving-config", namespace) is None, "wave 1 applied while the job was running"
+    assert operation_phase(argocd.application(api, app)) == "Running"
+
+    completed = time.monotonic()
+    world.complete(api, namespace, "train", world.status("train", nvj.SUCCEEDED, completed=world.stamp()))
+    argocd.wait(api, app, "wave 1 applied", lambda a: api.get(*CONFIGMAP, "serving-config", namespace) is not None)
+    released = time.monotonic() - completed
+    done = argocd.wait(api, app, "the sync operation Succeeded, the Application Synced and Healthy", lambda a: (
+        operation_phase(a) == "Succeeded" and a["status"]["sync"]["status"] == "Synced"
+        and a["status"]["health"]["status"] == "Healthy"))
+    assert [(r["kind"], r["status"]) for r in done["status"]["resources"]] == [("ConfigMap", "Synced"),
+                                                                                (nvj.KIND, "Synced")]
+    print(f"wave 1 applied {released:.1f} s after the job's Succeeded status write")
+
+
+def test_a_failed_job_fails_the_sync_and_its_message_shows_on_the_resource(api, playbook, argocd, gitops,
+                                                                           namespace):
+    """Argo CD gives an automated sync ``retry {limit: 5}`` unless the Application sets its own retry; a user who
+    wants a failed notebook to end the sync at once sets ``retry.limit: 0`` (docs/sync-waves.md)."""
+    install_health_check(playbook, argocd)
+    job = world.job(namespace, "train", wave=0)
+    after = config_map(namespace, "serving-config", wave=1)
+    _repo, app = gitops("failed", {"job.yaml": job, "serving.yaml": after}, automated=True, destination=namespace,
+                        retry={"limit": 0})
+    argocd.wait(api, app, "the job of wave 0 applied", lambda a: world.get_job(api, namespace, "train") is not None)
+    world.complete(api, namespace, "train", world.status("train", nvj.FAILED, completed=world.stamp(),
+                                                         message="Cell 2 failed: ValueError: input contains NaN"))
+    failed_at = time.monotonic()
+    failed = argocd.wait(api, app, "the sync operation Failed", lambda a: operation_phase(a) in ("Failed", "Error"),
+                         timeout=120)
+    print(f"sync operation ended {failed['status']['operationState']['phase']} {time.monotonic() - failed_at:.1f} s "
+          f"after the Failed status write: {failed['status']['operationState']['message']!r}")
+    assert api.get(*CONFIGMAP, "serving-config", namespace) is None, "wave 1 applied after a failed job"
+    assert failed["status"]["health"]["status"] == "Degraded"
+    # Argo CD 3 keeps per-resource health out of status.resources (it is in the resource tree, in Redis): the
+    # job's own message is in the operation's result for the job
+    [result] = [r for r in failed["status"]["operationState"]["syncResult"]["resources"] if r["kind"] == nvj.KIND]
+    assert "input contains NaN" in result["message"], result
+    assert "health" not in [r for r in failed["status"]["resources"] if r["kind"] == nvj.KIND][0]
+
+
+# -- the sync trigger: Argo CD executes the operation the collection writes ---------------------------------
+def test_the_sync_trigger_is_executed_by_argo_cd_once_per_completion(api, playbook, argocd, gitops, namespace):
+    # the job deploys with its Application (a manual sync policy: only the trigger syncs the next revision)
+    repo_files = {"job.yaml": world.job(namespace, "train")}
+    repo, app = gitops("sync", repo_files, destination=namespace, sync_options=["ApplyOutOfSyncOnly=false"])
+    trigger = "- {apiVersion: argoproj.io/v1alpha1, kind: Application, name: %s, action: sync}\n" % app
+    repo.commit({"job.yaml": world.job(namespace, "train", trigger=trigger)}, "the job syncs its Application")
+    argocd.sync(api, app)  # the first deployment, as `argocd app sync` starts it
+    first = argocd.wait(api, app, "the first sync Succeeded", lambda a: operation_phase(a) == "Succeeded"
+                        and len(history(a)) == 1)
+    assert world.get_job(api, namespace, "train") is not None
+
+    # the notebook trains a new model; its revision lands in git, then the job succeeds
+    revision = repo.commit({"model.yaml": config_map(namespace, "model", data={"model": "v2"})}, "model v2")
+    world.complete(api, namespace, "train", world.status("train", nvj.SUCCEEDED, completed=world.stamp()))
+    run = playbook.run([{"mlops.gitops.notebook_reconcile": {"name": "train", "namespace": namespace,
+                                                             "argocd_namespace": argocd.namespace}}])
+    assert run.rc == 0, run.stdout[-3000:]
+    synced = argocd.wait(api, app, "the trigger's sync Succeeded at the new revision",
+                         lambda a: len(history(a)) == 2 and operation_phase(a) == "Succeeded")
+    assert history(synced)[-1]["revision"] == revision
+    assert synced["status"]["sync"]["status"] == "Synced" and synced["status"]["sync"]["revision"] == revision
+    assert api.get(*CONFIGMAP, "model", namespace)["data"] == {"model": "v2"}
+    operation = synced["status"]["operationState"]["operation"]
+    assert operation["initiatedBy"].get("username") == "mlops-gitops", operation["initiatedBy"]
+    assert "ApplyOutOfSyncOnly=false" in (operation["sync"].get("syncOptions") or []), operation
+    record = world.trigger_record(world.get_job(api, namespace, "train"))
+    assert [t["result"] for t in record["targets"]] == ["succeeded"], record
+
+    # a repeated reconcile of the same completion starts no second sync
+    again = playbook.run([{"mlops.gitops.notebook_reconcile": {"name": "train", "namespace": namespace,
+                                                               "argocd_namespace": argocd.namespace}}])
+    assert again.rc == 0
+    time.sleep(5)
+    assert len(history(argocd.application(api, app))) == 2
+    assert history(first)[0]["revision"] != revision
+
+
+# -- the refresh trigger: Argo CD consumes the annotation --------------------------------------------------
+@pytest.mark.parametrize("kind", ["normal", "hard"])
+def test_the_refresh_trigger_is_consumed_by_argo_cd(api, playbook, argocd, gitops, namespace, kind):
+    repo, app = gitops("refresh", {"job.yaml": world.job(namespace, "train")}, destination=namespace)
+    trigger = ("- {apiVersion: argoproj.io/v1alpha1, kind: Application, name: %s, action: refresh, mode: %s}\n"
+               % (app, kind))
+    repo.commit({"job.yaml": world.job(namespace, "train", trigger=trigger)}, "the job refreshes its Application")
+    argocd.sync(api, app)
+    before = argocd.wait(api, app, "the first sync Succeeded", lambda a: operation_phase(a) == "Succeeded"
+                         and a["status"].get("reconciledAt"))
+    revision = repo.commit({"model.yaml": config_map(namespace, "model")}, "model v2")
+    time.sleep(1.1)  # reconciledAt has whole seconds
+    world.complete(api, namespace, "train", world.status("train", nvj.SUCCEEDED, completed=world.stamp()))
+    run = playbook.run([{"mlops.gitops.notebook_reconcile": {"name": "train", "namespace": namespace,
+                                                             "argocd_namespace": argocd.namespace}}])
+    assert run.rc == 0, run.stdout[-3000:]
+    after = argocd.wait(api, app, "the refresh consumed and the new revision seen", lambda a: (
+        "argocd.argoproj.io/refresh" not in (a["metadata"].get("annotations") or {})
+        and a["status"].get("reconciledAt", "") > before["status"]["reconciledAt"]
+        and a["status"]["sync"].get("revision") == revision))
+    assert after["status"]["sync"]["status"] == "OutOfSync"  # refresh compares; it does not sync
+    assert len(history(after)) == 1

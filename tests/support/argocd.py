@@ -1,0 +1,67 @@
+"""The real Argo CD in the tests: the session's (tools/argocd_local.py, started on the local control plane the
+first time a test asks for it) or, with ``KUBECONFIG`` set, the Argo CD that cluster already runs (namespace
+``$ARGOCD_NAMESPACE``, default ``argocd``). Nothing here plays Argo CD: these helpers only wait for what its
+controller writes on an Application and read it back.
+"""
+
+import os
+import time
+
+from tests.support import world
+
+APP_VERSION, APP_KIND = world.APP
+
+
+class ArgoCD:
+    """A running Argo CD: ``namespace``, and ``local`` (the LocalArgoCD) when this session started it."""
+
+    def __init__(self, namespace, local=None):
+        self.namespace = namespace
+        self.local = local
+
+    @classmethod
+    def of_cluster(cls, cluster, workdir):
+        if cluster.local is None:  # a user's cluster: its own Argo CD
+            return cls(os.environ.get("ARGOCD_NAMESPACE", "argocd"))
+        from argocd_local import LocalArgoCD
+
+        return cls("argocd", LocalArgoCD(workdir, cluster.local.kubeconfig).start())
+
+    def stop(self):
+        if self.local is not None:
+            self.local.stop()
+
+    def application(self, api, name):
+        return api.get(APP_VERSION, APP_KIND, name, self.namespace)
+
+    def wait(self, api, name, what, predicate, timeout=90):
+        """Poll the Application until ``predicate(app)`` holds; its last state and the controller's log on
+        timeout. Returns the Application."""
+        deadline = time.monotonic() + timeout
+        app = None
+        while time.monotonic() < deadline:
+            app = self.application(api, name)
+            if app is not None and predicate(app):
+                return app
+            if self.local is not None:
+                self.local.check_alive()
+            time.sleep(0.2)
+        status = (app or {}).get("status") or {}
+        log = self.local.log_tail("argocd-application-controller", 30) if self.local else ""
+        raise AssertionError(f"Application {self.namespace}/{name}: {what} not seen in {timeout} s; operationState "
+                             f"{status.get('operationState')}, sync {status.get('sync')}, health "
+                             f"{status.get('health')}\n{log}")
+
+    def sync(self, api, name, revision="main"):
+        """Start a sync as `argocd app sync` does through Argo CD's API server (no API server runs here): the
+        Application's ``operation``, initiated by a user."""
+        api.patch(APP_VERSION, APP_KIND, name, {"operation": {
+            "initiatedBy": {"username": "mlops-tests"}, "sync": {"revision": revision}}}, namespace=self.namespace)
+
+
+def operation_phase(app):
+    return (((app or {}).get("status") or {}).get("operationState") or {}).get("phase")
+
+
+def history(app):
+    return ((app or {}).get("status") or {}).get("history") or []
