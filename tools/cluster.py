@@ -47,9 +47,11 @@ POD_BINARIES = ("kube-scheduler", "kwok")
 KWOK_STAGES = BIN.parent / "kwok-release" / "stages.yaml"
 NODE = "kwok-node-0"
 # The controllers kube-controller-manager runs: enough for namespaces to terminate, owned objects to be
-# collected, Deployments to roll out through ReplicaSets and ServiceAccounts to exist in every namespace.
+# collected, Deployments to roll out through ReplicaSets, ServiceAccounts to exist in every namespace and a
+# PersistentVolumeClaim to bind to its PersistentVolume (a predictor's model storage), so its pods schedule.
 CONTROLLERS = ("namespace-controller", "garbage-collector-controller", "deployment-controller",
-               "replicaset-controller", "serviceaccount-controller", "serviceaccount-token-controller")
+               "replicaset-controller", "serviceaccount-controller", "serviceaccount-token-controller",
+               "persistentvolume-binder-controller")
 ADMIN_USER = "mlops-admin"
 SERVICE_CIDR = "10.96.0.0/16"
 

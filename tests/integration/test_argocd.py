@@ -7,6 +7,7 @@ module proxy does not serve. Everything Argo CD does here, it does itself: these
 controller wrote.
 """
 
+import json
 import secrets
 import time
 
@@ -171,3 +172,109 @@ def test_the_refresh_trigger_is_consumed_by_argo_cd(api, playbook, argocd, gitop
         and a["status"]["sync"].get("revision") == revision))
     assert after["status"]["sync"]["status"] == "OutOfSync"  # refresh compares; it does not sync
     assert len(history(after)) == 1
+
+
+# -- notifications: the real notifications controller with the role's triggers and templates ---------------
+class SlackReceiver:
+    """Slack's Web API as Argo CD's Slack service calls it (``apiURL`` points it here): each
+    ``chat.postMessage`` is recorded as its form fields and answered as Slack answers."""
+
+    def __init__(self):
+        import http.server
+        import threading
+        import urllib.parse
+
+        received = self.messages = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - the http.server name
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+                json_body = "json" in (self.headers.get("Content-Type") or "")
+                fields = json.loads(body) if json_body else dict(urllib.parse.parse_qsl(body))
+                received.append(dict(fields, path=self.path))
+                reply = b'{"ok": true, "channel": "C0MLOPS", "ts": "%d.000100"}' % len(received)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = "http://127.0.0.1:%d/" % self.server.server_address[1]
+
+    def posts(self):
+        return [m for m in self.messages if m["path"].endswith("chat.postMessage")]
+
+    def close(self):
+        self.server.shutdown()
+
+
+def wait_for(what, predicate, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"{what} not seen in {timeout} s")
+
+
+@pytest.fixture
+def slack(api, argocd, playbook):
+    """The role's triggers and templates installed, and Argo CD's Slack service pointed at a receiver."""
+    run = playbook.run(None, roles=[{"role": "mlops.gitops.argocd_notifications",
+                                     "vars": {"argocd_notifications_namespace": argocd.namespace}}])
+    assert run.rc == 0, run.stdout[-3000:]
+    receiver = SlackReceiver()
+    service = f"apiURL: {receiver.url}\ntoken: xoxb-mlops-tests\n"
+    api.patch(*CONFIGMAP, "argocd-notifications-cm", {"data": {"service.slack": service}}, namespace=argocd.namespace)
+    yield receiver
+    api.patch(*CONFIGMAP, "argocd-notifications-cm", {"data": {"service.slack": None}}, namespace=argocd.namespace)
+    receiver.close()
+
+
+def test_the_notifications_controller_sends_one_message_per_completion(api, playbook, argocd, gitops, slack,
+                                                                        namespace):
+    repo, app = gitops("notify", {"job.yaml": world.job(namespace, "train")}, automated=True, destination=namespace)
+    api.patch(*world.APP, app, {"metadata": {"annotations": {
+        "notifications.argoproj.io/subscribe.on-notebook-validation-succeeded.slack": "ml-team",
+        "notifications.argoproj.io/subscribe.on-notebook-validation-failed.slack": "ml-team"}}},
+        namespace=argocd.namespace)
+    argocd.wait(api, app, "the job deployed", lambda a: world.get_job(api, namespace, "train") is not None)
+    reconcile = [{"mlops.gitops.notebook_reconcile": {"name": "train", "namespace": namespace,
+                                                      "argocd_namespace": argocd.namespace, "min_interval": 0}}]
+
+    world.complete(api, namespace, "train", world.status("train", nvj.SUCCEEDED, completed=world.stamp()))
+    assert playbook.run(reconcile).rc == 0
+    [message] = wait_for("the success message", slack.posts)
+    assert message["channel"] == "ml-team"
+    assert message["text"].startswith(f":white_check_mark: All notebook validations of application {app} "
+                                      "succeeded: 1/1 succeeded"), message["text"]
+    attachment = json.loads(message["attachments"])[0]
+    assert attachment["title"] == f"Notebook validation succeeded: {app}", attachment
+    assert {f["title"]: f["value"] for f in attachment["fields"]}["Summary"] == "1/1 succeeded", attachment
+
+    # a later reconcile and Argo CD's own resyncs send nothing more for the same completion
+    assert playbook.run(reconcile).rc == 0
+    time.sleep(8)
+    assert len(slack.posts()) == 1, slack.posts()
+
+    # the job runs again and fails: one failure message
+    rerun = world.stamp()
+    world.set_phase(api, namespace, "train", "ValidationRunning", started=rerun)
+    assert playbook.run(reconcile).rc == 0
+    time.sleep(1)  # a completion time after the re-run's start, in whole seconds
+    world.complete(api, namespace, "train", world.status("train", nvj.FAILED, started=rerun,
+                                                         completed=world.stamp(), message="Cell 2 failed"))
+    assert playbook.run(reconcile).rc == 0
+    wait_for("the failure message", lambda: len(slack.posts()) == 2)
+    failure = slack.posts()[1]
+    assert failure["text"].startswith(f":x: Notebook validation failed in application {app}: 1 failed"), failure
+    time.sleep(5)
+    assert len(slack.posts()) == 2, slack.posts()
+    notified = argocd.application(api, app)["metadata"]["annotations"]
+    assert "notified.notifications.argoproj.io" in notified

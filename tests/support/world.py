@@ -266,6 +266,21 @@ def deployment(namespace, name=DEPLOY_NAME, replicas=None, selector=None, isvc=N
     return obj
 
 
+def model_storage(namespace, claim="model-storage"):
+    """The predictor's model storage: a PersistentVolumeClaim ``claim`` (what the sample Deployment mounts) and a
+    PersistentVolume made for it (hostPath; no container runs), bound to each other by name, as a
+    provisioner would leave them. Without it the scheduler leaves the Deployment's pods Pending."""
+    volume = f"{namespace}-{claim}"[:253]
+    pv = {"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": volume},
+          "spec": {"capacity": {"storage": "1Gi"}, "accessModes": ["ReadWriteOnce"], "storageClassName": "",
+                   "persistentVolumeReclaimPolicy": "Retain", "hostPath": {"path": f"/mnt/models/{volume}"},
+                   "claimRef": {"namespace": namespace, "name": claim}}}
+    pvc = {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": claim, "namespace": namespace},
+           "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": "", "volumeName": volume,
+                    "resources": {"requests": {"storage": "1Gi"}}}}
+    return [pv, pvc]
+
+
 def pod(namespace, name, isvc=ISVC_NAME):
     """A predictor pod of InferenceService ``isvc``. It names no node and no scheduler runs: it stays
     Pending, and a delete removes it at once."""
