@@ -1,16 +1,21 @@
-"""`make demo`: ADR-048's end-to-end scenario, run by the real collection against a Kubernetes API.
+"""`make demo`: ADR-048's end-to-end scenario, run by the real collection against a Kubernetes API and the real
+Argo CD.
 
 A NotebookValidationJob at sync wave 3 trains a model; when it succeeds, its on-success trigger
-restarts the InferenceService that serves the model. The demo installs the Argo CD health check
-and notifications with the install playbook, then plays the Go operator (it writes the job's
-`.status` through the status subresource, phase after phase) and runs the controller role after
-every change exactly as ansible-operator does. After each step it shows what Argo CD and a person
-would see, and checks it: the demo is also a smoke test (exit code 0 only if every check held).
+restarts the InferenceService (wave 4) that serves the model. The demo installs the Argo CD health check
+and notifications with the install playbook, commits the job to a GitOps repository that an Argo CD
+Application syncs, then plays the Go operator (it writes the job's `.status` through the status
+subresource, phase after phase) while the real ansible-operator runs the controller role. After each step it
+shows what Argo CD and a person see (the sync operation, which waves are applied, the Application's health,
+the notification delivered) and checks it: the demo is also a smoke test (exit code 0 only if every check
+held).
 
-Without $KUBECONFIG it starts the local control plane (tools/cluster.py: etcd, kube-apiserver and
-kube-controller-manager built from their Go modules); with it, it uses that cluster (and its Argo CD
-namespace `argocd`). KServe's and Argo CD's controllers cannot run here: the predictor Deployment stands
-in for what KServe would create, and the demo reads the health as Argo CD would.
+Without $KUBECONFIG it starts the local cluster (tools/cluster.py: etcd, kube-apiserver,
+kube-controller-manager, kube-scheduler and kwok, built from their Go modules) and Argo CD v3.6
+(tools/argocd_local.py: application controller, repo server, notifications controller); with it, it uses
+that cluster and the Argo CD it runs in namespace `argocd`. What still stands in: the Go operator (its
+status writes) and KServe's controller (the predictor Deployment it would create, and the InferenceService's
+Ready status it would write).
 """
 
 import datetime
@@ -31,11 +36,12 @@ sys.path.insert(1, str(REPO))  # tests.support.world: the test world builds the 
 
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj  # noqa: E402
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi  # noqa: E402
-from argocd_lua import health as argo_health  # noqa: E402
+from argocd_local import LocalArgoCD  # noqa: E402
 from cluster import LocalCluster, install_crds  # noqa: E402
 from real_operator import AnsibleOperator, runtime_missing  # noqa: E402
 
 from tests.support import world  # noqa: E402
+from tests.support.argocd import SlackReceiver  # noqa: E402
 
 CRDS = REPO / "tests" / "data" / "crds"
 ARGOCD = "argocd"
@@ -44,7 +50,9 @@ JOB = "predictive-analytics-kserve-validation"
 ISVC = "predictive-analytics"
 APP = "self-healing-platform"
 APP_GVK = ("argoproj.io/v1alpha1", "Application")
+ISVC_GVK = ("serving.kserve.io/v1beta1", "InferenceService")
 HEALTH_KEY = "resource.customizations.health.mlops.mlops.dev_NotebookValidationJob"
+SUBSCRIBE = "notifications.argoproj.io/subscribe.{}.slack"
 ISVC_LABEL = "serving.kserve.io/inferenceservice"
 WIDTH = 78
 OPERATOR_REQUEUE = 2  # seconds; how soon the controller sees a phase the Go operator reported
@@ -95,22 +103,36 @@ class Report:
 
 # -- the cluster ----------------------------------------------------------------------------------
 class Cluster:
-    """The demo's Kubernetes API: an admin kubeconfig (ansible-operator gets a ServiceAccount of its own) and
-    the local control plane, when the demo started one."""
+    """The demo's Kubernetes API: an admin kubeconfig (ansible-operator gets a ServiceAccount of its own), the
+    local cluster and Argo CD when the demo started them."""
 
-    def __init__(self, kubeconfig, local=None):
-        self.kubeconfig, self.local = kubeconfig, local
+    def __init__(self, kubeconfig, local=None, argocd=None):
+        self.kubeconfig, self.local, self.argocd = kubeconfig, local, argocd
+
+    def stop(self):
+        if self.argocd is not None:
+            self.argocd.stop()
+        if self.local is not None:
+            self.local.stop()
 
 
 def start_cluster(workdir):
     if os.environ.get("KUBECONFIG"):
         kubeconfig = os.environ["KUBECONFIG"].split(os.pathsep)[0]
         install_crds(kubeconfig, sorted(CRDS.glob("*.yaml")), only_missing=True)
-        return Cluster(kubeconfig), "the cluster $KUBECONFIG names"
-    local = LocalCluster(workdir / "cluster", log=None).start()
-    install_crds(local.kubeconfig, sorted(CRDS.glob("*.yaml")))
-    return Cluster(local.kubeconfig, local), (
-        f"local control plane: kube-apiserver {local.version()} at {local.url}, etcd, kube-controller-manager")
+        return Cluster(kubeconfig), "the cluster $KUBECONFIG names, and its Argo CD in namespace argocd"
+    local = LocalCluster(workdir / "cluster", log=None, pods=True).start()
+    cluster = Cluster(local.kubeconfig, local)
+    try:
+        install_crds(local.kubeconfig, sorted(CRDS.glob("*.yaml")))
+        cluster.argocd = LocalArgoCD(workdir / "argocd", local.kubeconfig, log=None).start()
+    except BaseException:
+        cluster.stop()
+        raise
+    return cluster, (
+        f"local cluster: kube-apiserver {local.version()} at {local.url}, etcd, kube-controller-manager, "
+        f"kube-scheduler, kwok (pods run)\nArgo CD: {cluster.argocd.version()} in namespace {ARGOCD}, ready in "
+        f"{cluster.argocd.ready_seconds:.1f} s (application controller, repo server, notifications controller)")
 
 
 def ensure(api, obj, replace=False):
@@ -131,20 +153,6 @@ def ensure(api, obj, replace=False):
     return current
 
 
-def predictor_pods(api):
-    return sorted(nvj.metadata(p)["name"] for p in api.list("v1", "Pod", namespace=NAMESPACE,
-                                                             label_selector=f"{ISVC_LABEL}={ISVC}")
-                  if not nvj.metadata(p).get("deletionTimestamp"))
-
-
-def wait_for_pods(api, wanted, timeout=60):
-    """The predictor's pods once the ReplicaSet has created ``wanted`` of them."""
-    deadline = time.monotonic() + timeout
-    while len(predictor_pods(api)) != wanted and time.monotonic() < deadline:
-        time.sleep(0.3)
-    return predictor_pods(api)
-
-
 def stamp(offset=0):
     return world.stamp(datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=offset))
 
@@ -162,8 +170,8 @@ def installed_health_lua(api):
     return None, None
 
 
-def application_status(api):
-    annotations = nvj.annotations(api.get(*APP_GVK, APP, ARGOCD) or {})
+def application_status(app):
+    annotations = nvj.annotations(app or {})
     raw = annotations.get(nvj.ANN_NOTEBOOK_STATUS)
     return (json.loads(raw) if raw else None), annotations.get(nvj.ANN_NOTEBOOK_SUMMARY)
 
@@ -179,35 +187,87 @@ def short_event(event):
     return message if len(message) <= 170 else message[:167] + "..."
 
 
+def operation(app):
+    return ((app or {}).get("status") or {}).get("operationState") or {}
+
+
+def health(app):
+    return ((app or {}).get("status") or {}).get("health") or {}
+
+
+def manifest(doc):
+    """A sample as a person commits it: no status, no tracking id (Argo CD writes its own)."""
+    body = world.creatable(doc)
+    body.pop("status", None)
+    body["metadata"].pop("uid", None)
+    (body["metadata"].get("annotations") or {}).pop("argocd.argoproj.io/tracking-id", None)
+    return body
+
+
+def waves(app):
+    """What the last sync operation applied, wave by wave (the wave from each manifest's annotation)."""
+    out = []
+    for result in (operation(app).get("syncResult") or {}).get("resources") or []:
+        out.append(f"{result['kind']} {result['name']}: {result.get('message') or result.get('status')}")
+    return "\n".join(out) or "nothing yet"
+
+
+def until(predicate, timeout=60, interval=0.3):
+    """``predicate()``'s first true value within ``timeout`` seconds, else its last value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(interval)
+
+
 # -- the demo -------------------------------------------------------------------------------------
 class Demo:
-    def __init__(self, report, cluster, api, operator):
+    def __init__(self, report, cluster, api, operator, workdir):
         self.report, self.cluster, self.api, self.operator = report, cluster, api, operator
+        self.repo = world.GitOpsRepository(workdir / "gitops")
+        self.slack = SlackReceiver()
         self.seen_events = set()
+        self.seen_posts = 0
         self.lua = None
+        self.uid = None
+
+    def app(self):
+        return self.api.get(*APP_GVK, APP, ARGOCD)
 
     def load_scenario(self):
         r = self.report
-        r.begin("Create ADR-048's scenario (tests/data/samples)")
-        for doc in world.documents("00-namespaces.yaml") + world.documents("argocd-configmaps.yaml"):
+        r.begin("The platform: Argo CD syncs the InferenceService from git; KServe's predictor serves the model")
+        for doc in world.documents("00-namespaces.yaml"):
             ensure(self.api, doc)
-        ensure(self.api, world.documents("argocd-application.yaml")[0])
-        # KServe's controller cannot run here: the predictor Deployment it would create stands in for it,
-        # and the real ReplicaSet controller creates (and, after a restart, re-creates) its pods.
-        for doc in world.documents("inferenceservice-predictive-analytics.yaml"):
-            if doc["kind"] != "Pod":
+        # KServe's controller cannot run here: the predictor Deployment it would create stands in for it (with
+        # its model storage), and the real ReplicaSet controller, kube-scheduler and kwok run its pods.
+        for doc in world.model_storage(NAMESPACE):
+            ensure(self.api, doc)
+        docs = world.documents("inferenceservice-predictive-analytics.yaml")
+        for doc in docs:
+            if doc["kind"] == "Deployment":
                 ensure(self.api, doc)
-        wait_for_pods(self.api, 2)
-        job_doc = world.documents("notebookvalidationjob-predictive-analytics.yaml")[0]
-        job = ensure(self.api, job_doc, replace=True)
-        self.uid = nvj.metadata(job)["uid"]
-        trigger = yaml.safe_load(nvj.annotations(job)[nvj.ANN_TRIGGER])[0]
-        r.row("Application", f"{ARGOCD}/{APP} (Argo CD)")
-        r.row("Job", f"{NAMESPACE}/{JOB}, sync wave {nvj.annotations(job)[nvj.ANN_SYNC_WAVE]}")
-        target = "{}/{}".format(trigger.get("namespace", NAMESPACE), trigger["name"])
-        r.row("On success", f"{trigger['action']} {trigger['kind']} {target}")
-        r.row("Predictor pods", ", ".join(predictor_pods(self.api)))
-        r.expect(len(predictor_pods(self.api)) == 2, "two predictor pods serve the current model")
+        until(lambda: len(running_pods(self.api)) == 2)
+        isvc = next(d for d in docs if d["kind"] == ISVC_GVK[1])
+        self.revision = self.repo.commit({"inferenceservice.yaml": manifest(isvc)}, "serve predictive-analytics")
+        app = world.gitops_application(ARGOCD, APP, self.repo, NAMESPACE, automated=True, retry={"limit": 0})
+        app["metadata"]["annotations"] = {SUBSCRIBE.format(t): "ml-team" for t in (
+            "on-notebook-validation-succeeded", "on-notebook-validation-failed")}
+        ensure(self.api, app, replace=True)
+        synced = until(lambda: self.api.get(*ISVC_GVK, ISVC, NAMESPACE))
+        if synced:  # what KServe writes once its predictor is available
+            self.api.patch(*ISVC_GVK, ISVC, {"status": isvc["status"]}, namespace=NAMESPACE, subresource="status")
+        app = until(lambda: (lambda a: a if health(a).get("status") == "Healthy" and (
+            a["status"].get("sync") or {}).get("status") == "Synced" else None)(self.app()))
+        r.row("Git", f"{self.repo.url} at {self.revision[:7]}: the InferenceService (sync wave 4)")
+        r.row("Application", f"{ARGOCD}/{APP}: automated sync, retry limit 0; notifications to Slack channel ml-team")
+        r.row("Argo CD", "{}, {} at {}".format(health(app).get("status"), ((app or {}).get("status") or {}).get(
+            "sync", {}).get("status"), self.revision[:7]))
+        r.row("Predictor pods", ", ".join(running_pods(self.api)))
+        r.expect(bool(app), "Argo CD synced the InferenceService; the Application is Synced and Healthy")
+        r.expect(len(running_pods(self.api)) == 2, "two predictor pods run the current model")
 
     def install(self):
         r = self.report
@@ -232,45 +292,73 @@ class Demo:
         self.lua, where = installed_health_lua(self.api)
         role_lua = (REPO / "roles" / "argocd_health_check" / "files" / "resource_customizations" / nvj.GROUP / nvj.KIND
                     / "health.lua").read_text()
-        r.row("Health check", f"{where} ({len((self.lua or '').splitlines())} lines of Lua)")
+        r.row("Health check", f"{where} ({len((self.lua or '').splitlines())} lines of Lua), read by the running "
+                              "Argo CD without a restart")
         r.expect(self.lua == role_lua, "the installed Lua is byte for byte the tested health.lua")
+        # Argo CD's Slack service, pointed at a receiver in this process (its apiURL)
+        self.api.patch("v1", "ConfigMap", "argocd-notifications-cm", {"data": {
+            "service.slack": f"apiURL: {self.slack.url}\ntoken: xoxb-mlops-demo\n"}}, namespace=ARGOCD)
         data = (self.api.get("v1", "ConfigMap", "argocd-notifications-cm", ARGOCD) or {}).get("data") or {}
         ours = sorted(k for k in data if "notebook" in k)
         r.row("Notifications", "{} triggers, {} templates in argocd-notifications-cm:\n{}".format(
             sum(k.startswith("trigger.") for k in ours), sum(k.startswith("template.") for k in ours),
             "\n".join(k.split(".", 1)[1] for k in ours if k.startswith("trigger."))))
-        r.expect(any(k.startswith("trigger.") for k in ours) and "trigger.on-sync-failed" in data,
-                 "our triggers are installed and Argo CD's own trigger.on-sync-failed is kept")
+        r.row("Slack", f"Argo CD's Slack service posts to a receiver at {self.slack.url}")
+        r.expect(any(k.startswith("trigger.") for k in ours), "the notification triggers and templates are installed")
 
-    def phase(self, title, status=None):
-        """One step: the Go operator writes .status, then ansible-operator runs the controller."""
+    def commit_job(self, title, job, message):
+        """A new revision in git, and a refresh of the Application, as Argo CD's git webhook would ask for one."""
         r = self.report
         r.begin(title)
-        pods_before = predictor_pods(self.api)
+        self.revision = self.repo.commit({"notebookvalidationjob.yaml": job}, message)
+        before = nvj.metadata(self.api.get(nvj.API_VERSION, nvj.KIND, JOB, NAMESPACE) or {"metadata": {}}).get(
+            "generation")
+        started = time.time()
+        self.api.patch(*APP_GVK, APP, {"metadata": {"annotations": {"argocd.argoproj.io/refresh": "normal"}}},
+                       namespace=ARGOCD)
+        job = until(lambda: (lambda j: j if j and nvj.metadata(j).get("generation") != before else None)(
+            self.api.get(nvj.API_VERSION, nvj.KIND, JOB, NAMESPACE)))
+        r.row("Git", f"{self.revision[:7]} {message}")
+        r.expect(bool(job), f"Argo CD applied the job of revision {self.revision[:7]} (sync wave 3)")
+        self.uid = nvj.metadata(job or {}).get("uid")
+        return started
+
+    def phase(self, title=None, status=None, terminal=False, since=None, settled=None):
+        """One step: the Go operator writes .status (and, at a completion, its wave annotations); ansible-operator
+        runs the controller; Argo CD does what it does. ``settled(app)`` says when Argo CD has reacted."""
+        r = self.report
+        if title is not None:
+            r.begin(title)
+        pods_before = running_pods(self.api)
         if status is not None:
-            world.write_status(self.api, NAMESPACE, JOB, status)
+            (world.complete if terminal else world.write_status)(self.api, NAMESPACE, JOB, status)
         started = time.monotonic()
-        run = self.operator.next_run(JOB, NAMESPACE, timeout=60) or {
+        run = self.operator.next_run(JOB, NAMESPACE, timeout=60, since=since) or {
             "job": None, "rc": None, "failures": ["ansible-operator started no run within 60 s"], "requeue": None,
             "result": None}
         result = run["result"] or {}
+        app = until(lambda: (lambda a: a if settled is None or settled(a) else None)(self.app()), timeout=60) \
+            or self.app()
         job = self.api.get(nvj.API_VERSION, nvj.KIND, JOB, NAMESPACE)
-        health, message = argo_health(self.lua, job)
         r.row("Controller", "rc={} in {:.1f} s, {}, {}".format(
             run["rc"], time.monotonic() - started, "changed something" if result.get("changed") else "no change",
             "requeue in " + run["requeue"] if run["requeue"] else "no requeue"))
         r.expect(run["rc"] == 0 and not run["failures"], "the controller run succeeded" +
                  ("" if run["rc"] == 0 else f": {run['failures'] or run['stdout'][-1500:]}"))
-        r.row("Argo CD health", f"{HEALTH_COLOUR.get(health, '')}{health}{RESET}  {message}")
+        op = operation(app)
+        r.row("Sync operation", "{} {}".format(op.get("phase"), op.get("message") or ""))
+        r.row("Applied", waves(app))
+        state = health(app).get("status")
+        r.row("Argo CD health", f"{HEALTH_COLOUR.get(state, '')}{state}{RESET}  {health(app).get('message') or ''}")
         markers = world.markers(job)
         r.row("Wave markers", "  ".join(f"{k.split('/')[1]}={v}" for k, v in markers.items()) or "none")
-        pods_after = predictor_pods(self.api)
+        pods_after = until(lambda: (lambda p: p if len(p) == 2 else None)(running_pods(self.api)), timeout=30) \
+            or running_pods(self.api)
         if pods_after != pods_before:
-            r.row("Predictor pods", "before: {}\nafter:  {}".format(", ".join(pods_before),
-                                                                    ", ".join(pods_after) or "none (restarting)"))
+            r.row("Predictor pods", "before: {}\nafter:  {}".format(", ".join(pods_before), ", ".join(pods_after)))
         else:
             r.row("Predictor pods", "unchanged: " + ", ".join(pods_after))
-        notebook_status, summary = application_status(self.api)
+        notebook_status, summary = application_status(app)
         if notebook_status:
             counts = ", ".join(f"{k} {notebook_status.get(k)}" for k in ("total", "succeeded", "failed", "running"))
             r.row("Application", f"{summary}\n{counts}")
@@ -280,9 +368,19 @@ class Demo:
         self.seen_events.update(nvj.metadata(e)["name"] for e in new_events)
         r.row("Events", "\n".join(f"{e.get('type')} {e.get('reason')}: {short_event(e)}"
                                   for e in new_events) or "none new")
-        return {"run": run, "job": job, "health": health, "message": message, "markers": markers,
+        return {"run": run, "job": job, "app": app, "health": state, "operation": op, "markers": markers,
                 "pods_before": pods_before, "pods_after": pods_after, "status": notebook_status, "summary": summary,
                 "events": new_events}
+
+    def notifications(self, wait_for=0):
+        """The Slack messages Argo CD's notifications controller posted since the last call (waits for
+        ``wait_for`` of them, 30 s at most)."""
+        until(lambda: len(self.slack.posts()) >= self.seen_posts + wait_for, timeout=30)
+        posts = self.slack.posts()[self.seen_posts:]
+        self.seen_posts += len(posts)
+        self.report.row("Notification", "\n".join(f"Slack #{p.get('channel')}: {p.get('text', '').splitlines()[0]}"
+                                                  for p in posts) or "none")
+        return posts
 
     def repeat(self, what, previous):
         """What may follow the ``previous`` step's run, and nothing else: a run that writes nothing. When that run
@@ -301,30 +399,50 @@ class Demo:
                            f"a repeated reconcile writes nothing ({what})")
 
 
+def running_pods(api):
+    return sorted(nvj.metadata(p)["name"] for p in api.list("v1", "Pod", namespace=NAMESPACE,
+                                                             label_selector=f"{ISVC_LABEL}={ISVC}")
+                  if not nvj.metadata(p).get("deletionTimestamp") and (p.get("status") or {}).get("phase") == "Running")
+
+
+def held(app):
+    return operation(app).get("phase") == "Running" and "waiting for healthy state of " + nvj.GROUP in (
+        operation(app).get("message") or "")
+
+
 def walk(demo):
     r = demo.report
     t0 = stamp(-600)
-
-    step = demo.phase("Argo CD has created the job (sync wave 3); the Go operator has not reported yet")
-    r.expect(step["health"] == "Progressing", "Argo CD shows it Progressing, so wave 4 waits")
+    job = manifest(world.documents("notebookvalidationjob-predictive-analytics.yaml")[0])
+    since = demo.commit_job("Git: the validation job lands at sync wave 3 (before the InferenceService's wave 4)",
+                            job, "validate and retrain predictive-analytics")
+    trigger = yaml.safe_load(nvj.annotations(job)[nvj.ANN_TRIGGER])[0]
+    r.row("On success", "{} {} {}/{}".format(trigger["action"], trigger["kind"], trigger.get("namespace", NAMESPACE),
+                                           trigger["name"]))
+    step = demo.phase(since=since, settled=held)
+    r.expect(held(step["app"]), "Argo CD holds the sync at wave 3: waiting for healthy state of the job")
+    r.expect(step["health"] == "Progressing", "the Application is Progressing (the job has no status yet)")
     r.expect(step["markers"] == {}, "no wave marker yet")
     r.expect(step["status"] and step["status"]["total"] == 1 and step["status"]["running"] == 1,
              "the Application counts one running notebook")
 
     for phase, message in zip(world.PHASES, ("Resolving the notebook from git", "Building the validation image",
                                              "Image built", "Running 4 cells")):
-        step = demo.phase(f"The Go operator reports phase {phase}", world.status(JOB, phase, t0, message=message))
-        r.expect(step["health"] == "Progressing", "Argo CD health Progressing")
+        step = demo.phase(f"The Go operator reports phase {phase}", world.status(JOB, phase, t0, message=message),
+                          settled=held)
+        r.expect(held(step["app"]), "the sync is still held at wave 3")
         r.expect(step["pods_after"] == step["pods_before"], "the InferenceService is left alone")
     demo.repeat("ValidationRunning, unchanged", step)
 
     completed = stamp(1)  # after the pods were created: they serve the old model
     step = demo.phase("The Go operator reports Succeeded: the notebook has trained a new model", world.status(
-        JOB, "Succeeded", t0, completed, message="Notebook validation completed successfully (4/4 cells)"))
-    r.expect(step["health"] == "Healthy", "Argo CD health Healthy: wave 4 may start")
+        JOB, "Succeeded", t0, completed, message="Notebook validation completed successfully (4/4 cells)"),
+        terminal=True, settled=lambda a: operation(a).get("phase") == "Succeeded")
+    r.expect(step["operation"].get("phase") == "Succeeded", "Argo CD went on to wave 4 and the sync Succeeded")
     r.expect(step["markers"].get(nvj.ANN_WAVE_COMPLETE) == "3", "wave marker wave-complete=3")
-    r.expect(step["pods_before"] and not set(step["pods_before"]) & set(step["pods_after"]),
-             "the trigger restarted the InferenceService: every old predictor pod is gone")
+    r.expect(step["pods_before"] and not set(step["pods_before"]) & set(step["pods_after"])
+             and len(step["pods_after"]) == 2,
+             "the trigger restarted the InferenceService: two new predictor pods run, the old ones are gone")
     record = world.trigger_record(step["job"]) or {}
     r.expect([t.get("result") for t in record.get("targets", [])] == ["succeeded"],
              "the trigger's outcome is recorded on the job (mlops.dev/trigger-status)")
@@ -332,32 +450,41 @@ def walk(demo):
     r.expect(reasons.count("ValidationSucceeded") == 1, "one ValidationSucceeded Event")
     r.expect(step["status"]["succeeded"] == 1 and step["status"]["failed"] == 0,
              "the Application's status annotations count the success")
-    pods = wait_for_pods(demo.api, 2)
-    r.row("New pods", ", ".join(pods))
-    r.expect(len(pods) == 2 and not set(pods) & set(step["pods_before"]),
-             "the predictor's ReplicaSet re-created two pods (KServe's predictor Deployment, stood in for here)")
+    posts = demo.notifications(wait_for=1)
+    r.expect(len(posts) == 1 and "succeeded" in posts[0].get("text", ""),
+             "Argo CD's notifications controller sent one success message")
+    r.expect(until(lambda: health(demo.app()).get("status") == "Healthy", timeout=30),
+             "the Application is Healthy")
+    pods = step["pods_after"]
     demo.repeat("Succeeded again: the trigger does not fire twice", step)
-    r.expect(predictor_pods(demo.api) == pods, "the new pods were not restarted again")
+    r.expect(running_pods(demo.api) == pods, "the new pods were not restarted again")
 
-    # Argo CD syncs a new revision of the job (its spec changes: a new generation, which wakes ansible-operator;
-    # a status change alone never does), and the Go operator starts it again.
-    demo.api.patch(nvj.API_VERSION, nvj.KIND, JOB, {"spec": {"notebook": {"git": {"ref": "retrain-2"}}}},
-                   namespace=NAMESPACE)
+    # A new revision of the job in git (its spec changes: a new generation, which wakes ansible-operator; a
+    # status change alone never does); Argo CD applies it and the Go operator starts it again.
     rerun = stamp()
-    step = demo.phase("Re-run: Argo CD syncs a new revision, the job is ValidationRunning again",
-                      world.status(JOB, "ValidationRunning", rerun, message="Running 4 cells"))
-    r.expect(step["health"] == "Progressing", "Argo CD health Progressing")
+    job["spec"]["notebook"]["git"]["ref"] = "retrain-2"
+    since = demo.commit_job("Re-run: a new revision of the job in git; the Go operator runs it again", job,
+                            "retrain on the new data")
+    world.write_status(demo.api, NAMESPACE, JOB, world.status(JOB, "ValidationRunning", rerun,
+                                                               message="Running 4 cells"))
+    step = demo.phase(since=since)
+    r.expect(step["health"] == "Progressing", "the Application is Progressing again")
     r.expect(step["markers"] == {}, "the stale wave-complete marker is cleared, nothing waits on it")
 
     step = demo.phase("The Go operator reports Failed: a cell raised an error", world.status(
-        JOB, "Failed", rerun, stamp(1), retries=3, message="Cell 2 failed: ValueError: input contains NaN"))
-    r.expect(step["health"] == "Degraded", "Argo CD health Degraded, with the failure message")
+        JOB, "Failed", rerun, stamp(1), retries=3, message="Cell 2 failed: ValueError: input contains NaN"),
+        terminal=True, settled=lambda a: health(a).get("status") == "Degraded")
+    r.expect(step["health"] == "Degraded", "Argo CD shows the Application Degraded")
     r.expect(step["markers"].get(nvj.ANN_WAVE_FAILED) == "3", "wave marker wave-failed=3")
     r.expect(step["pods_after"] == step["pods_before"], "no restart on failure")
     r.expect([e.get("reason") for e in step["events"]].count("ValidationFailed") == 1, "one ValidationFailed Event")
     r.expect(step["status"]["failed"] == 1 and step["status"].get("failedJobs") == [JOB],
              "the Application names the failed job (the notification triggers read this)")
+    posts = demo.notifications(wait_for=1)
+    r.expect(len(posts) == 1 and "failed" in posts[0].get("text", ""),
+             "Argo CD's notifications controller sent one failure message")
     demo.repeat("Failed again", step)
+    r.expect(len(demo.notifications()) == 0, "no further message")
 
 
 def main():
@@ -372,10 +499,9 @@ def main():
         cluster, where = start_cluster(workdir)
         print(f"Kubernetes API: {where}")
         print(textwrap.fill(
-            "Steps 3-10: the demo plays the Go operator (it writes the job's .status); the real ansible-operator "
-            "runs the controller role and notices each change at its next requeue; each step shows what Argo CD "
-            "and a person see, "
-            "and checks it (✔: the check held).", WIDTH))
+            "Steps 3-10: Argo CD syncs the job from git, the demo plays the Go operator (it writes the job's "
+            ".status) and KServe's controller; the real ansible-operator runs the controller role; each step shows "
+            "what Argo CD and a person see, and checks it (✔: the check held).", WIDTH))
         operator = None
         try:
             api = KubeApi.from_auth(kubeconfig=cluster.kubeconfig)
@@ -390,7 +516,7 @@ def main():
                 # the status only, so its job's poll is what notices each phase
                 "NOTEBOOK_CONTROLLER_ANNOUNCED_REQUEUE_MAX": str(OPERATOR_REQUEUE),
             })
-            demo = Demo(report, cluster, api, operator)
+            demo = Demo(report, cluster, api, operator, workdir)
             demo.load_scenario()
             demo.install()
             if demo.lua is None:
@@ -402,8 +528,7 @@ def main():
         finally:
             if operator is not None:
                 operator.stop()
-            if cluster.local is not None:
-                cluster.local.stop()
+            cluster.stop()
 
     print("\n" + "=" * WIDTH)
     if report.failed:

@@ -592,11 +592,11 @@ class AnsibleOperator:
                 out["result"] = data.get("res")
         return out
 
-    def next_run(self, name, namespace, timeout=60, after=None):
-        """Wait for the next run of the job that starts from now on (or, with ``after``, a run's job id: the first
-        run that started after that one, however soon), until it has ended; its ``run_result``, or None when no
-        run started within ``timeout`` (a quiet controller)."""
-        since = time.time()
+    def next_run(self, name, namespace, timeout=60, after=None, since=None):
+        """Wait for the next run of the job that starts from now on (or from ``since``, a time.time(); or, with
+        ``after``, a run's job id: the first run that started after that one, however soon), until it has ended;
+        its ``run_result``, or None when no run started within ``timeout`` (a quiet controller)."""
+        since = time.time() if since is None else since
         if after is not None:
             since = next(r["start"] for r in self.run_table(name, namespace) if r["job"] == after)
         deadline = time.monotonic() + timeout

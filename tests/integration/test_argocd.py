@@ -15,7 +15,7 @@ import pytest
 
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj
 from tests.support import world
-from tests.support.argocd import history, operation_phase
+from tests.support.argocd import SlackReceiver, history, operation_phase
 
 pytestmark = pytest.mark.slow
 
@@ -175,44 +175,6 @@ def test_the_refresh_trigger_is_consumed_by_argo_cd(api, playbook, argocd, gitop
 
 
 # -- notifications: the real notifications controller with the role's triggers and templates ---------------
-class SlackReceiver:
-    """Slack's Web API as Argo CD's Slack service calls it (``apiURL`` points it here): each
-    ``chat.postMessage`` is recorded as its form fields and answered as Slack answers."""
-
-    def __init__(self):
-        import http.server
-        import threading
-        import urllib.parse
-
-        received = self.messages = []
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - the http.server name
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
-                json_body = "json" in (self.headers.get("Content-Type") or "")
-                fields = json.loads(body) if json_body else dict(urllib.parse.parse_qsl(body))
-                received.append(dict(fields, path=self.path))
-                reply = b'{"ok": true, "channel": "C0MLOPS", "ts": "%d.000100"}' % len(received)
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(reply)))
-                self.end_headers()
-                self.wfile.write(reply)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = "http://127.0.0.1:%d/" % self.server.server_address[1]
-
-    def posts(self):
-        return [m for m in self.messages if m["path"].endswith("chat.postMessage")]
-
-    def close(self):
-        self.server.shutdown()
-
-
 def wait_for(what, predicate, timeout=60):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -4,8 +4,12 @@ first time a test asks for it) or, with ``KUBECONFIG`` set, the Argo CD that clu
 controller writes on an Application and read it back.
 """
 
+import http.server
+import json
 import os
+import threading
 import time
+import urllib.parse
 
 from tests.support import world
 
@@ -65,3 +69,37 @@ def operation_phase(app):
 
 def history(app):
     return ((app or {}).get("status") or {}).get("history") or []
+
+
+class SlackReceiver:
+    """Slack's Web API as Argo CD's Slack service calls it (``apiURL`` points it here): each
+    ``chat.postMessage`` is recorded as its form fields and answered as Slack answers."""
+
+    def __init__(self):
+        received = self.messages = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - the http.server name
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+                json_body = "json" in (self.headers.get("Content-Type") or "")
+                fields = json.loads(body) if json_body else dict(urllib.parse.parse_qsl(body))
+                received.append(dict(fields, path=self.path))
+                reply = b'{"ok": true, "channel": "C0MLOPS", "ts": "%d.000100"}' % len(received)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = "http://127.0.0.1:%d/" % self.server.server_address[1]
+
+    def posts(self):
+        return [m for m in self.messages if m["path"].endswith("chat.postMessage")]
+
+    def close(self):
+        self.server.shutdown()

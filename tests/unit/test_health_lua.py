@@ -9,7 +9,6 @@ corpus the harness checks gopher-lua against.
 
 import os
 import pathlib
-import shutil
 
 import pytest
 import yaml
@@ -104,13 +103,3 @@ def test_nesting_too_deep_to_check_is_not_refused():
     """gopher-lua's parser has no depth limit: a script too deep for this check is let through, not refused."""
     assert lua_syntax.check("return " + "(" * 5000 + "1" + ")" * 5000) is None
     assert lua_syntax.check("return " + "(" * 50 + "1" + ")" * 50) is None
-
-
-@pytest.mark.skipif(shutil.which("go") is None, reason="the demo's Argo CD health needs Go")
-def test_demo_health_helper_runs_the_harness():
-    """tools/argocd_lua.py (what `make demo` shows) answers from the gopher-lua harness."""
-    from argocd_lua import health  # tools/, on sys.path via tests/conftest.py
-
-    case = load_yaml(CHECK_DIR / "health_test.yaml")["tests"][0]
-    obj = load_yaml(CHECK_DIR / case["inputPath"])
-    assert health(HEALTH_LUA.read_text(), obj) == (case["healthStatus"]["status"], case["healthStatus"]["message"])
