@@ -20,7 +20,7 @@ export GOTOOLCHAIN := go1.27.3
 GOBUILD := $(CURDIR)/tools/gobuild/build.sh
 CLUSTER_DIR := $(CURDIR)/.build/cluster
 
-.PHONY: demo test venv lock collection control-plane cluster-up cluster-down lint unit integration check sanity molecule bench bench-operator clean
+.PHONY: bench-argocd demo test venv lock collection control-plane cluster-up cluster-down lint unit integration check sanity molecule bench bench-operator clean
 
 demo: collection control-plane operator-runtime  ## run the end-to-end demo on a local control plane (or $KUBECONFIG)
 	$(BIN)/python tools/demo.py
@@ -93,6 +93,9 @@ molecule: collection control-plane operator-runtime
 
 bench: collection control-plane operator-runtime  ## benchmarks (not part of `make test`); writes docs/benchmarks.md
 	$(BIN)/python tools/bench.py
+
+bench-argocd: collection control-plane  ## benchmark 7 alone: the real Argo CD (start-up, memory, wave release, sync trigger)
+	$(BIN)/python tools/bench.py --only argocd $(BENCH_ARGS)
 
 bench-operator: collection control-plane operator-runtime  ## benchmarks 5 and 6 alone (real ansible-operator, ~13 min + the burst; BENCH_ARGS="--burst-jobs 0": 5 alone)
 	$(BIN)/python tools/bench.py --only operator $(BENCH_ARGS)

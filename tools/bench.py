@@ -7,9 +7,11 @@ the request counts of benchmark 2 (other processes') come from the proxy's log.
 
 Prints a table per benchmark and writes docs/benchmarks.md and docs/benchmark-aggregation.png.
 ``--quick`` runs smaller sizes (to try the tool) and writes nothing unless ``--write`` is given.
-``--only operator`` runs benchmarks 5 and 6 alone (the real ansible-operator: 13 minutes, then a burst of
-``--burst-jobs`` completions, 100 by default, with 2 and with 4 workers; needs `make operator-runtime`) and
-replaces their sections in docs/benchmarks.md; ``--only operator-burst`` runs benchmark 6 alone.
+``--only argocd`` runs benchmark 7 alone (the real Argo CD: start-up, memory, the wave release and the sync
+trigger, 10 runs each). ``--only operator`` runs benchmarks 5 and 6 alone (the real ansible-operator: 13
+minutes, then a burst of ``--burst-jobs`` completions, 100 by default, with 2 and with 4 workers; needs
+`make operator-runtime`) and replaces their sections in docs/benchmarks.md; ``--only operator-burst`` runs
+benchmark 6 alone.
 """
 
 import argparse
@@ -26,7 +28,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tools"))
 sys.path.insert(1, str(REPO))  # tests.support.cluster, tests.crds
 
-from bench import aggregation, burst, operator_burst, operator_cost, reconcile_cost  # noqa: E402
+from bench import aggregation, argocd_loop, burst, operator_burst, operator_cost, reconcile_cost  # noqa: E402
 from bench.plot import aggregation_png, burst_png  # noqa: E402
 from cluster import install_crds  # noqa: E402
 
@@ -280,6 +282,32 @@ def section_operator_burst(b):
             b["jobs"], operator_burst.JOBS)]))
 
 
+def section_argocd(a):
+    mem = ", ".join(f"{name.replace('argocd-', '')} {a['idle'][name]} MiB ({a['busy'].get(name, '?')} after the runs)"
+                    for name in sorted(a["idle"]))
+    waves, syncs = a["waves"], a["syncs"]
+    rows = [["job Succeeded (status write) → next wave applied", waves["n"], f"{waves['median']:.2f}",
+             f"{waves['p95']:.2f}", f"{waves['max']:.2f}"],
+            ["sync trigger written → Application Synced at the new revision", syncs["n"], f"{syncs['median']:.2f}",
+             f"{syncs['p95']:.2f}", f"{syncs['max']:.2f}"]]
+    return "\n".join([
+        "## 7. The real Argo CD in the loop",
+        "",
+        f"Argo CD {a['version']} (tools/argocd_local.py: application controller, repo server, notifications "
+        "controller and miniredis on the local control plane; tools/bench/argocd_loop.py). Ready (every process "
+        f"serving) {a['ready']:.1f} s after the call. Resident memory, idle: {mem}.",
+        "",
+        table(["seconds from → to", "runs", "median", "p95", "max"], rows),
+        "",
+        "The wave: an automated sync held at a job of wave 0 by the collection's health check; the Go operator "
+        "(played) writes `Succeeded`; the clock stops when the ConfigMap of wave 1 exists. The trigger: the "
+        "reconcile writes the sync operation (in-process, as the action plugin runs it); the clock stops when "
+        "Argo CD reports the operation Succeeded and the Application Synced at the revision committed before. "
+        "Syncs Argo CD recorded per completion (`status.history`, a repeated reconcile included): "
+        + ", ".join(map(str, a["syncs_per_completion"])) + ".",
+    ])
+
+
 def on_a_cluster(run):
     """``run(cluster, workdir)`` on a fresh control plane with the CRDs installed; its result."""
     with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
@@ -336,6 +364,16 @@ def splice(doc, number, section):
     return head + section + "\n" + ("\n## " + tail[1] if len(tail) > 1 else "")
 
 
+def only_argocd(args):
+    def run(cluster, workdir):
+        print("7 the real Argo CD in the loop ...", flush=True)
+        section = section_argocd(argocd_loop.argocd_loop(cluster, workdir, runs=3 if args.quick else argocd_loop.RUNS))
+        print(section + "\n", flush=True)
+        return {7: section}
+
+    write_sections(args, on_a_cluster(run))
+
+
 def only_operator(args):
     def run(cluster, workdir):
         print("5 the controller under the real ansible-operator ...", flush=True)
@@ -354,7 +392,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller sizes, nothing written")
     parser.add_argument("--write", action="store_true", help="write docs even with --quick")
-    parser.add_argument("--only", choices=["operator", "operator-burst"],
+    parser.add_argument("--only", choices=["operator", "operator-burst", "argocd"],
                         help="run this benchmark alone, replace its section")
     parser.add_argument("--burst-jobs", type=int, default=operator_burst.JOBS,
                         help="jobs completed at once in benchmark 6 (default %(default)s; 0 with --only operator: "
@@ -365,6 +403,9 @@ def main():
         return
     if args.only == "operator-burst":
         only_operator_burst(args)
+        return
+    if args.only == "argocd":
+        only_argocd(args)
         return
     facts = machine()
     started = time.perf_counter()
@@ -401,6 +442,10 @@ def main():
             print("6/6 a burst of completions under the real ansible-operator ...", flush=True)
             bursts = operator_burst.operator_burst(cluster, Path(workdir), jobs=10 if args.quick else args.burst_jobs)
             sections.append(section_operator_burst(bursts))
+            print(sections[-1] + "\n", flush=True)
+            print("7/7 the real Argo CD in the loop ...", flush=True)
+            sections.append(section_argocd(argocd_loop.argocd_loop(cluster, Path(workdir),
+                                                                   runs=3 if args.quick else argocd_loop.RUNS)))
             print(sections[-1] + "\n", flush=True)
         finally:
             cluster.stop()

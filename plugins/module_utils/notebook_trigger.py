@@ -167,7 +167,12 @@ def _decide(run, job):
         return out
     out["targets"] = targets
     record = trigger_record.load_record(job, key)
-    refusals = trigger_policy.refusals(run.api, job, targets, opts["allowed_namespaces"], opts["argocd_namespace"],
+    # what already fired for this completion is done, whatever this run's options would say of it now
+    pending = [t for t in targets if not trigger_record.done(t, record)]
+    if not pending:
+        out["msg"] = "every trigger target already fired for this completion"
+        return out
+    refusals = trigger_policy.refusals(run.api, job, pending, opts["allowed_namespaces"], opts["argocd_namespace"],
                                        run.namespace)
     if refusals:
         out["refusals"] = refusals

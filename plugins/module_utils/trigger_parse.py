@@ -156,15 +156,21 @@ def _entry_errors(raw, where, default_namespace, argocd_namespace, parent=None):
     errors.extend(problems)
     if errors:
         return None, errors
+    from_option = False
     if namespace is None and kind == "Application":
         # The job's own Application lives where its tracking id says (``<ns>_<name>``: apps in any namespace).
         same = parent and parent.get("name") == raw["name"]
         namespace = parent["namespace"] if same else argocd_namespace
+        # a parent named without ``<ns>_`` lives in the argocd_namespace too
+        from_option = namespace == argocd_namespace
     elif namespace is None:
         namespace = default_namespace
     entry = {"apiVersion": api_version, "kind": kind, "name": raw["name"], "namespace": namespace, "action": action}
     entry.update(extra)
     entry["id"] = target_id(entry)
+    # its namespace came from the argocd_namespace option, not from the annotation: the record matches it by
+    # action and object alone, so a misspelt option never makes a fired target look new (trigger_record.done)
+    entry["namespace_from_option"] = from_option
     return entry, []
 
 

@@ -49,13 +49,37 @@ def load_record(job, key):
 
 
 def build_record(key, targets, previous, updates):
-    """The new record: every current target in annotation order, ``updates`` over ``previous``."""
-    items = []
+    """The new record: every current target in annotation order, ``updates`` over ``previous``; then every
+    ``succeeded`` item of ``previous`` no current target holds: a recorded success is never overwritten nor
+    dropped, whatever the annotation or the options say now."""
+    items, kept = [], set()
     for target in targets:
         item = updates.get(target["id"]) or previous.get(target["id"])
         if item:
             items.append(item)
+            kept.add(item["id"])
+    items.extend(item for tid, item in previous.items() if tid not in kept and item.get("result") == SUCCEEDED)
     return {"key": key, "targets": items}
+
+
+def _object_of(tid):
+    """``<action>:<apiVersion>/<kind>`` and ``<name>`` of a target id, without its namespace."""
+    head, _sep, where = tid.rpartition(":")
+    return head, where.split("/", 1)[-1]
+
+
+def done(target, record):
+    """Whether ``record`` holds a success for ``target`` in this completion: under its id, or, for a target whose
+    namespace came from the ``argocd_namespace`` option (an Application named without one), for the same action
+    and object under any namespace: the option may be misspelt in one run and right in the next, and the
+    Application must not be synced twice for one completion."""
+    item = record.get(target["id"]) or {}
+    if item.get("result") == SUCCEEDED:
+        return True
+    if not target.get("namespace_from_option"):
+        return False
+    mine = _object_of(target["id"])
+    return any(i.get("result") == SUCCEEDED and _object_of(tid) == mine for tid, i in record.items())
 
 
 def dump_record(record):
@@ -98,10 +122,10 @@ def plan(targets, record, moment):
     claim younger than CLAIM_TTL belongs to another writer; everything else fires (again)."""
     todo, busy = [], []
     for target in targets:
+        if done(target, record):
+            continue
         item = record.get(target["id"]) or {}
         result = item.get("result")
-        if result == SUCCEEDED:
-            continue
         if result == PENDING:
             claimed = nvj.parse_time(item.get("time"))
             if claimed and moment - claimed < datetime.timedelta(seconds=CLAIM_TTL):

@@ -141,7 +141,18 @@ def test_the_sync_trigger_is_executed_by_argo_cd_once_per_completion(api, playbo
     record = world.trigger_record(world.get_job(api, namespace, "train"))
     assert [t["result"] for t in record["targets"]] == ["succeeded"], record
 
-    # a repeated reconcile of the same completion starts no second sync
+    # a reconcile with a misspelt argocd_namespace (issue 22) neither fails, refuses nor fires the target that
+    # fired, nor touches its record; the right one again starts no second sync: one sync per completion
+    before = world.get_job(api, namespace, "train")
+    misspelt = playbook.run([{"mlops.gitops.notebook_reconcile": {
+        "name": "train", "namespace": namespace, "argocd_namespace": argocd.namespace[:-1]}}])
+    assert misspelt.rc == 0, misspelt.stdout[-3000:]
+    after = world.get_job(api, namespace, "train")
+    assert world.trigger_record(after) == world.trigger_record(before)
+    assert {k: v for k, v in nvj.annotations(after).items() if k.startswith("mlops.dev/triggers-")} == {
+        "mlops.dev/triggers-sync-succeeded": "1"}
+    assert [e["reason"] for e in world.events(api, namespace, name="train") if e["reason"].startswith("Trigger")] \
+        == ["TriggerSucceeded"]
     again = playbook.run([{"mlops.gitops.notebook_reconcile": {"name": "train", "namespace": namespace,
                                                                "argocd_namespace": argocd.namespace}}])
     assert again.rc == 0
@@ -218,7 +229,7 @@ def test_the_notifications_controller_sends_one_message_per_completion(api, play
                                       "succeeded: 1/1 succeeded"), message["text"]
     attachment = json.loads(message["attachments"])[0]
     assert attachment["title"] == f"Notebook validation succeeded: {app}", attachment
-    assert {f["title"]: f["value"] for f in attachment["fields"]}["Summary"] == "1/1 succeeded", attachment
+    assert {f["title"]: f["value"] for f in attachment["fields"]}["Summary"] == "1/1 succeeded (100.0% success rate)"
 
     # a later reconcile and Argo CD's own resyncs send nothing more for the same completion
     assert playbook.run(reconcile).rc == 0

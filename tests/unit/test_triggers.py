@@ -182,14 +182,39 @@ def test_plan_skips_succeeded_and_fresh_claims():
     assert [t["name"] for t in busy] == ["c"]
 
 
-def test_build_record_keeps_order_and_drops_removed_targets():
+def test_build_record_keeps_order_and_drops_removed_targets_that_did_not_succeed():
     a, b = target(name="a"), target(name="b")
     previous = {a["id"]: {"id": a["id"], "result": "succeeded"}, "gone": {"id": "gone", "result": "failed"}}
     record = trigger_record.build_record("k", [a, b], previous, {b["id"]: {"id": b["id"], "result": "pending"}})
-    assert record == {
+    assert record == {  # "gone" failed: removed with its entry
         "key": "k",
         "targets": [{"id": a["id"], "result": "succeeded"}, {"id": b["id"], "result": "pending"}],
     }
+
+
+def test_build_record_never_drops_a_recorded_success():
+    """A target removed from the annotation (or renamed by an option) keeps its success in the record."""
+    a, b = target(name="a"), target(name="b")
+    previous = {a["id"]: {"id": a["id"], "result": "succeeded"}}
+    record = trigger_record.build_record("k", [b], previous, {b["id"]: {"id": b["id"], "result": "pending"}})
+    assert record["targets"] == [{"id": b["id"], "result": "pending"}, {"id": a["id"], "result": "succeeded"}]
+
+
+def test_an_application_found_through_a_misspelt_argocd_namespace_is_the_one_that_fired():
+    """Issue 22: `sync` of app succeeded with argocd_namespace=argocd; a run with argocd_namespace=argcd must not
+    take it for a new target (and neither refuse, fail nor fire it), nor may the next right run fire it again."""
+    text = "- {apiVersion: argoproj.io/v1alpha1, kind: Application, name: app, action: sync}\n"
+    [right] = trigger_parse.parse_triggers(text, JOBNS, argocd_namespace="argocd")
+    [wrong] = trigger_parse.parse_triggers(text, JOBNS, argocd_namespace="argcd")
+    assert right["id"] != wrong["id"] and wrong["namespace_from_option"]
+    record = {right["id"]: {"id": right["id"], "result": "succeeded"}}
+    assert trigger_record.done(wrong, record) and trigger_record.done(right, record)
+    assert trigger_record.plan([wrong], record, NOW) == ([], [])
+    # written with a namespace, a target is its own: another namespace is another Application
+    [explicit] = trigger_parse.parse_triggers(text.replace("name: app", "name: app, namespace: argcd"), JOBNS)
+    assert not explicit["namespace_from_option"] and not trigger_record.done(explicit, record)
+    # a failure is no success: the right namespace fires again
+    assert not trigger_record.done(wrong, {right["id"]: {"id": right["id"], "result": "failed"}})
 
 
 def test_outcome_annotations_count_the_record_per_action_and_result():
