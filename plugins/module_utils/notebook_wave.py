@@ -131,16 +131,18 @@ def _wait_for_time(api, job, result):
     bad = nvj.invalid_times(job)
     for field, value in bad:
         message = (
-            "{0}: status.{1} {2!r} is not an RFC 3339 time (such as 2026-01-24T22:30:00Z); it is treated as "
-            "missing: no wave marker, completion Event or trigger until the operator writes a valid time".format(
-                nvj.ref(job), field, str(value)[:80])
+            "{0}: status.{1} {2!r} {3}; it is treated as missing: no wave marker, completion Event or trigger "
+            "until the operator writes a valid time".format(nvj.ref(job), field, str(value)[:80],
+                                                           nvj.time_problem(value))
         )
         event, created = events.record(api, job, events.WARNING, REASON_INVALID_TIME, message,
                                        "{0}={1}".format(field, value))
         if created and not api.dry_run:  # check mode: the Event was a dry run
             result["events"].append(nvj.metadata(event).get("name"))
     if any(field == "completionTime" for field, _value in bad):
-        reason, retry = "status.completionTime is not an RFC 3339 time; treated as missing", INVALID_TIME_RETRY
+        value = nvj.status(job).get("completionTime")
+        reason = "status.completionTime {0}; treated as missing".format(nvj.time_problem(value))
+        retry = INVALID_TIME_RETRY
     else:
         reason = "phase {0} without status.completionTime: not complete until the operator writes it".format(
             nvj.phase(job))

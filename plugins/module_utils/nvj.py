@@ -100,15 +100,35 @@ def completion_time(obj):
     ``Failed`` without a completion time (a failed build, for one) and its next reconcile writes the
     completion time (and ``message: "Unknown phase: Failed"``). Both steps are one completion, so
     nothing is announced, marked or counted until the time is there. There is no fallback to condition
-    times: those change between the two steps, which would give the one completion two keys."""
+    times: those change between the two steps, which would give the one completion two keys.
+
+    The time is returned normalised (UTC, whole seconds, ``Z``: what the Go operator's ``metav1.Time`` writes),
+    since it is also the value the triggers write (``restartedAt``) and part of the completion's key. A time more
+    than ``FUTURE_SKEW`` seconds ahead of this clock is not trusted either (``9999-12-31T23:59:59Z`` would make
+    every later completion look older than a restart it recorded)."""
     value = status(obj).get("completionTime")
-    return value if parse_time(value) is not None else None
+    return rfc3339(parse_time(value)) if time_problem(value) is None else None
+
+
+# Seconds a status time may lie ahead of this controller's clock (skew between the operator's and ours).
+FUTURE_SKEW = 300
+
+
+def time_problem(value, moment=None):
+    """Why ``value`` (a status time that is set) is treated as missing, or None when it is usable."""
+    parsed = parse_time(value)
+    if parsed is None:
+        return "is not an RFC 3339 time (such as 2026-01-24T22:30:00Z)"
+    if parsed > (moment or now()) + datetime.timedelta(seconds=FUTURE_SKEW):
+        return "lies in the future (more than {0} s ahead of this controller's clock)".format(FUTURE_SKEW)
+    return None
 
 
 def invalid_times(obj):
-    """``[(field, value)]`` for the status times that are set but are not RFC 3339 (treated as missing)."""
+    """``[(field, value)]`` for the status times that are set but unusable (``time_problem``): not RFC 3339, or
+    in the future. They are treated as missing."""
     st = status(obj)
-    return [(f, st[f]) for f in STATUS_TIMES if st.get(f) not in (None, "") and parse_time(st[f]) is None]
+    return [(f, st[f]) for f in STATUS_TIMES if st.get(f) not in (None, "") and time_problem(st[f]) is not None]
 
 
 def completion_key(obj):
@@ -127,7 +147,10 @@ def now():
 
 
 def rfc3339(moment):
-    return moment.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """``moment`` as RFC 3339 in UTC, whole seconds, four-digit year (strftime's %Y drops leading zeros)."""
+    m = moment.astimezone(datetime.timezone.utc)
+    return "{0:04d}-{1:02d}-{2:02d}T{3:02d}:{4:02d}:{5:02d}Z".format(
+        m.year, m.month, m.day, m.hour, m.minute, m.second)
 
 
 # RFC 3339 date-time, the whole string: what metav1.Time and every Kubernetes client write.

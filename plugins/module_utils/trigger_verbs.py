@@ -61,7 +61,10 @@ def _get_target(api, target):
 
 def _not_before(current, completion):
     """True when ``current`` (a timestamp we or someone wrote) is at or after the completion:
-    a restart since then already picked up the new model."""
+    a restart since then already picked up the new model. A ``current`` in the future (``nvj.time_problem``)
+    proves nothing: it was written by hand or from a bad status, and must not stop every later restart."""
+    if nvj.time_problem(current) is not None:
+        return False
     current_time, completion_time = nvj.parse_time(current), nvj.parse_time(completion)
     return bool(current_time and completion_time and current_time >= completion_time)
 

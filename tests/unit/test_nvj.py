@@ -45,6 +45,29 @@ def test_no_completion_time_is_not_a_completion_yet():
     assert nvj.completion_time(job("Failed", completion=None)) is None
 
 
+@pytest.mark.parametrize("written, normalised", [
+    ("2026-12-07t16:51:00z", "2026-12-07T16:51:00Z"),
+    ("2026-12-07T18:51:00+02:00", "2026-12-07T16:51:00Z"),
+    ("2026-12-07T16:51:00.123456789Z", "2026-12-07T16:51:00Z"),
+    ("0001-01-01T00:00:00Z", "0001-01-01T00:00:00Z"),
+])
+def test_the_completion_time_is_normalised_as_every_time_written(written, normalised):
+    """Issue 22: the triggers copied the time as written (restartedAt: 2026-12-07t16:51:00z) while the wave
+    markers were normalised, and year 1 became "1-01-01T00:00:00Z"."""
+    assert nvj.completion_time(job("Succeeded", completion=written)) == normalised
+    assert nvj.rfc3339(nvj.parse_time(written)) == normalised
+
+
+def test_a_completion_time_in_the_future_is_not_trusted():
+    """Issue 22: completionTime 9999-12-31T23:59:59Z made the next job's restart look done already."""
+    future = job("Succeeded", completion="9999-12-31T23:59:59Z")
+    assert nvj.completion_time(future) is None
+    assert nvj.invalid_times(future) == [("completionTime", "9999-12-31T23:59:59Z")]
+    assert "in the future" in nvj.time_problem("9999-12-31T23:59:59Z")
+    soon = nvj.rfc3339(nvj.now() + datetime.timedelta(seconds=nvj.FUTURE_SKEW - 60))  # clock skew: fine
+    assert nvj.completion_time(job("Succeeded", completion=soon)) == soon
+
+
 @pytest.mark.parametrize("bad", ["yesterday", "2026-01-24", "2026-01-24 22:30:00", "2026-01-24T22:30:00",
                                  " 2026-01-24T22:30:00Z", "2026-01-24T22:30:00Z\n", 1769293800])
 def test_a_status_time_that_is_not_rfc3339_is_missing(bad):

@@ -81,12 +81,13 @@ def test_failed_names_are_qualified_only_when_jobs_span_namespaces():
 def test_last_failure_and_success_references_name_the_newest():
     ann = annotations_for([
         job("old-fail", "Failed", completed=stamp(1)),
-        job("new-fail", "Failed", completed="2026-01-24T10:05:00.5Z"),
+        job("new-fail", "Failed", completed="2026-01-24T10:06:00.5Z"),
         job("mid-fail", "Failed", completed=stamp(5)),
         job("ok", "Succeeded", completed=stamp(3)),
         job("running", "ValidationRunning"),
     ])
-    assert ann[nvj.ANN_NOTEBOOK_LAST_FAILURE] == "ml/new-fail@2026-01-24T10:05:00.5Z"
+    # the reference holds the completion time normalised, as every time the collection writes (issue 22)
+    assert ann[nvj.ANN_NOTEBOOK_LAST_FAILURE] == "ml/new-fail@2026-01-24T10:06:00Z"
     assert ann[nvj.ANN_NOTEBOOK_LAST_SUCCESS] == "ml/ok@" + stamp(3)
     assert [ann[k] for k in (nvj.ANN_NOTEBOOK_TOTAL, nvj.ANN_NOTEBOOK_SUCCEEDED, nvj.ANN_NOTEBOOK_FAILED,
                              nvj.ANN_NOTEBOOK_RUNNING)] == ["5", "1", "3", "1"]

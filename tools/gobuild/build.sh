@@ -73,9 +73,27 @@ release_files() {
   chmod u+w "$dest"/*.yaml
 }
 
+# The Go toolchain of each wrapper module: this machine's own (local), or NEWER_TOOLCHAIN for a module whose
+# go.mod asks for a newer Go than that (Argo CD v3.6 asks for go 1.27.0). The go command fetches that toolchain
+# from the Go module proxy the first time (about 76 MB). Per module, not for every build: etcd v3.6's grpc does
+# not compile with Go 1.27 ("undefined: http2.TrailerPrefix": golang.org/x/net's http2 changes there).
+NEWER_TOOLCHAIN=go1.27.3
+toolchain_for() {
+  local wanted have
+  wanted="$(sed -n 's/^go \([0-9.]*\).*/\1/p' "$1/go.mod")"
+  have="$(GOTOOLCHAIN=local go env GOVERSION)"; have="${have#go}"
+  if [ "$(printf '%s\n%s\n' "$wanted" "$have" | sort -V | tail -1)" != "$have" ]; then
+    echo "$NEWER_TOOLCHAIN"
+  else
+    echo local
+  fi
+}
+
 for name in "$@"; do
   read -r sub pkg upstream < <(module_of "$name")
   dir="$here/$sub"
+  GOTOOLCHAIN="$(toolchain_for "$dir")"
+  export GOTOOLCHAIN
   version="$(cd "$dir" && go list -m -f '{{.Version}}' "$upstream")"
   flags="-s -w $(ldflags_of "$name" "$version")"
   stamp="$( { cat "$dir/go.mod" "$dir/go.sum"; find "$dir" -maxdepth 1 -name '*.go' -exec cat {} +; echo "$flags"; } \

@@ -2,7 +2,7 @@
 // notifications controller, ... chosen by ARGOCD_BINARY_NAME) from github.com/argoproj/argo-cd/v3.
 // Argo CD's own replace lines do not apply to a dependent: its replace block is copied here, except the
 // line that points gitops-engine at the repository's local folder (the proxy serves the tagged
-// gitops-engine/v3 of the same release). v3.6 asks for go 1.27: GOTOOLCHAIN=go1.27.3 (README, Makefile).
+// gitops-engine/v3 of the same release). v3.6 asks for go 1.27: build.sh builds it with GOTOOLCHAIN=go1.27.3.
 // Pins change only in this file (tools/gobuild/build.sh rebuilds when it does).
 module mlops.dev/gitops/tools/gobuild/argocd
 
