@@ -222,7 +222,7 @@ def reconcile(api, job, options=None, check_mode=False, now=None):
     api = api.checking(check_mode)
     options = options or {}
     result = {"changed": False, "events": [], "deferred": [], "refused": [], "created": False}
-    if not nvj.is_terminal(job) or nvj.metadata(job).get("deletionTimestamp"):
+    if not nvj.is_terminal(job) or nvj.being_deleted(job):
         return result
     if nvj.completion_time(job) is None:
         result["deferred"].append({

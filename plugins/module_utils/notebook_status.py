@@ -113,7 +113,7 @@ class _Scanner:
         return tallies
 
     def _count(self, item, tallies, wanted):
-        if nvj.metadata(item).get("deletionTimestamp"):
+        if nvj.being_deleted(item):
             return
         item.setdefault("apiVersion", nvj.API_VERSION)  # list items of some servers omit them
         item.setdefault("kind", nvj.KIND)

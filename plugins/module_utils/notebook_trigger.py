@@ -60,9 +60,17 @@ class _Run:
         self.before = nvj.annotations(job).get(nvj.ANN_TRIGGER_STATUS)
         self.result = {"changed": False, "deferred": [], "refused": [], "events": [], "fired": []}
         self.namespaces = {}
+        self.event_errors = []
 
     def event(self, reason, event_type, message, discriminator):
-        event, created = events.record(self.api, self.job, event_type, reason, message, discriminator)
+        """Record the Event; an API error (a token without ``events: create``, a namespace being deleted) is kept
+        for ``finish``, which fails the task with it, and never stops what follows: the outcome of an action
+        that ran must still be recorded on the job."""
+        try:
+            event, created = events.record(self.api, self.job, event_type, reason, message, discriminator)
+        except KubeError as exc:
+            self.event_errors.append("the {0} Event was not recorded: {1}".format(reason, exc))
+            return
         if created and not self.check_mode:  # check mode: a dry run, nothing was recorded
             self.result["events"].append(event["metadata"]["name"])
 
@@ -98,6 +106,11 @@ class _Run:
         return self.job is not None
 
     def finish(self):
+        if self.event_errors:
+            self.result["failed"] = True
+            said = self.result.get("msg")
+            self.result["msg"] = "{0}{1}: {2} (the triggers' outcome is recorded on the job)".format(
+                said + "; " if said else "", nvj.ref(self.job), "; ".join(self.event_errors))
         after = nvj.annotations(self.job).get(nvj.ANN_TRIGGER_STATUS) if self.job else self.before
         if after != self.before:
             self.result["diff"] = {
@@ -145,6 +158,9 @@ def _decide(run, job):
     opts = run.opts
     key = nvj.completion_key(job)
     out = {"key": key, "deferred": []}
+    if nvj.being_deleted(job):  # the rule of every step: a job being deleted is left alone
+        out["msg"] = "the job is being deleted (metadata.deletionTimestamp); nothing fires"
+        return out
     if nvj.phase(job) != nvj.SUCCEEDED:
         out["msg"] = "phase is {0}, triggers fire only on Succeeded".format(nvj.phase(job))
         return out

@@ -46,7 +46,8 @@ class Selector:
         parsed = notebook_wave.parse_wave(value.strip() if isinstance(value, str) else value)
         if parsed is None:
             raise ValueError(
-                "{0} must be an integer, as in argocd.argoproj.io/sync-wave; got {1!r}".format(field, value)
+                "{0} must be an integer Argo CD can read in argocd.argoproj.io/sync-wave ({2} to {3}); "
+                "got {1!r}".format(field, value, notebook_wave.WAVE_MIN, notebook_wave.WAVE_MAX)
             )
         return parsed
 

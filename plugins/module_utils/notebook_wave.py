@@ -31,12 +31,18 @@ INVALID_TIME_RETRY = 300  # a malformed time is only fixed by whoever wrote it
 REASON_INVALID_TIME = "InvalidStatusTime"
 
 
+# strconv.Atoi's range on the 64-bit platforms Argo CD runs on: a larger value fails there ("value out of range"),
+# and Argo CD falls back as for any text that is no number.
+WAVE_MIN, WAVE_MAX = -(2 ** 63), 2 ** 63 - 1
+
+
 def parse_wave(value):
-    """The wave a string names the way Argo CD reads it, as a canonical decimal string; None if invalid."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
+    """The wave a string names the way Argo CD reads it (gitops-engine's ``syncwaves.Wave``: ``strconv.Atoi``), as
+    a canonical decimal string; None if Argo CD could not read it (not a decimal integer, or out of int64 range)."""
     if isinstance(value, str) and _INT.fullmatch(value):
-        return str(int(value))
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and WAVE_MIN <= value <= WAVE_MAX:
+        return str(value)
     return None
 
 
@@ -164,7 +170,7 @@ def reconcile(api, job, options=None, check_mode=False, now=None):
 
     def decide(fresh):
         outcome.clear()
-        if fresh is None or nvj.metadata(fresh).get("deletionTimestamp"):
+        if fresh is None or nvj.being_deleted(fresh):
             return None  # deleted (meanwhile): nothing left to mark
         if unsettled(fresh):
             outcome["unsettled"] = True

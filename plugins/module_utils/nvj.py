@@ -131,6 +131,12 @@ def invalid_times(obj):
     return [(f, st[f]) for f in STATUS_TIMES if st.get(f) not in (None, "") and time_problem(st[f]) is not None]
 
 
+def being_deleted(obj):
+    """Whether ``obj`` is being deleted (``metadata.deletionTimestamp``; a finalizer holds it, or its namespace is
+    terminating): no step acts on such a job, marks it or announces it."""
+    return bool(metadata(obj).get("deletionTimestamp"))
+
+
 def completion_key(obj):
     """Identifies one terminal completion: the same job run reconciled again has the same key,
     a re-run (or a deleted and re-created namesake) has a new one. Meaningful only when

@@ -6,7 +6,7 @@ import pathlib
 import pytest
 import yaml
 
-from ansible_collections.mlops.gitops.plugins.module_utils import nvj, notebook_wave
+from ansible_collections.mlops.gitops.plugins.module_utils import notebook_wait, notebook_wave, nvj
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi
 
 CASES = sorted((pathlib.Path(__file__).parents[1] / "data" / "wave_cases").glob("*.yaml"))
@@ -97,7 +97,10 @@ def test_fractional_completion_time_is_normalized():
 @pytest.mark.parametrize(
     "value, expected",
     [("3", "3"), ("-1", "-1"), ("+2", "2"), ("007", "7"), (4, "4"), ("", None), ("1.5", None), (" 3", None),
-     ("3\n", None), ("\n3", None), (True, None), (None, None)],
+     ("3\n", None), ("\n3", None), (True, None), (None, None),
+     # strconv.Atoi's int64 range: one past it fails in Argo CD (issue 22)
+     ("9223372036854775807", "9223372036854775807"), ("-9223372036854775808", "-9223372036854775808"),
+     ("9223372036854775808", None), ("99999999999999999999", None), (2 ** 63, None)],
 )
 def test_parse_wave(value, expected):
     assert notebook_wave.parse_wave(value) == expected
@@ -107,6 +110,17 @@ def test_wave_with_a_trailing_newline_is_wave_0_as_in_argo_cd():
     """strconv.Atoi("3\\n") fails, so Argo CD syncs that job in wave 0: so must the markers say."""
     job = {"metadata": {"annotations": {"argocd.argoproj.io/sync-wave": "3\n"}}}
     assert notebook_wave.wave_of(job) == "0"
+
+
+def test_a_wave_argo_cd_cannot_read_is_wave_0_and_cannot_be_waited_for_by_that_number():
+    """Issue 22: sync-wave "99999999999999999999" was marked and matched by wait_for_wave -e
+    wave=99999999999999999999; strconv.Atoi fails on it, so Argo CD syncs the job in wave 0."""
+    job = {"metadata": {"annotations": {"argocd.argoproj.io/sync-wave": "99999999999999999999"}}}
+    assert notebook_wave.wave_of(job) == "0"
+    with pytest.raises(ValueError) as info:
+        notebook_wait.Selector(wave="99999999999999999999")
+    assert "wave must be an integer Argo CD can read" in str(info.value) and "9223372036854775807" in str(info.value)
+    assert notebook_wait.Selector(wave="0").matches(job)
 
 
 class _NoWrites(KubeApi):
