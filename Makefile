@@ -58,12 +58,13 @@ collection: venv
 
 # The local cluster from its Go modules (tools/gobuild/*/go.mod pin them), into .build/bin; rebuilt only when a
 # pin changes: etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok (pods that run), and Argo
-# CD (one `argocd` binary for its controllers) with its Redis. The first build takes 20-40 minutes.
-CONTROL_PLANE := etcd kube-apiserver kube-controller-manager kube-scheduler kwok argocd argocd-redis
+# CD (one `argocd` binary for its controllers) with its Redis, and KServe's controller. The first build takes
+# 20-40 minutes.
+CONTROL_PLANE := etcd kube-apiserver kube-controller-manager kube-scheduler kwok argocd argocd-redis kserve-manager
 control-plane:
 	$(GOBUILD) $(CONTROL_PLANE)
 
-cluster-up: venv control-plane  ## start the local cluster and Argo CD in the background; writes .build/cluster/kubeconfig
+cluster-up: venv control-plane  ## start the local cluster, Argo CD and KServe in the background; writes .build/cluster/kubeconfig
 	$(BIN)/python tools/cluster.py up --dir $(CLUSTER_DIR) --crds tests/data/crds
 
 cluster-down:  ## stop the control plane cluster-up started

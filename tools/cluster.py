@@ -19,7 +19,8 @@ and kwok, a kubelet stand-in maintained by Kubernetes SIG Scheduling: one Node `
 Ready, so the ReplicaSet controller's pods are scheduled, reach Running and Ready, and go when deleted, and a
 Deployment's roll-out finishes. No container runs: kwok writes the pods' status as a kubelet would. Without
 ``pods``, pods are created but never scheduled. ``cluster.py up`` also starts the real Argo CD in namespace
-``argocd`` (tools/argocd_local.py) unless ``--no-argocd``.
+``argocd`` (tools/argocd_local.py) unless ``--no-argocd``, and KServe's controller (tools/kserve_local.py) unless
+``--no-kserve``.
 """
 
 import argparse
@@ -454,8 +455,9 @@ def _pids(directory):
         pidfile = Path(directory) / f"{name}.pid"
         if pidfile.exists():
             yield name, int(pidfile.read_text())
-    for pidfile in sorted((Path(directory) / "argocd").glob("*.pid")):  # tools/argocd_local.py's processes
-        yield pidfile.stem, int(pidfile.read_text())
+    for sub in ("argocd", "kserve"):  # tools/argocd_local.py's and tools/kserve_local.py's processes
+        for pidfile in sorted((Path(directory) / sub).glob("*.pid")):
+            yield pidfile.stem, int(pidfile.read_text())
 
 
 def _down(directory):
@@ -490,6 +492,7 @@ def main(argv=None):
                         help="CRD files or folders of them to install once the cluster is ready")
     parser.add_argument("--no-argocd", action="store_true",
                         help="do not start Argo CD (application controller, repo server, notifications controller)")
+    parser.add_argument("--no-kserve", action="store_true", help="do not start KServe's controller")
     args = parser.parse_args(argv)
     directory = Path(args.dir).resolve()
     if args.command == "down":
@@ -503,7 +506,8 @@ def main(argv=None):
         ready.unlink(missing_ok=True)
         log = open(directory / "launcher.log", "wb")  # noqa: SIM115 - handed to the detached launcher
         command = [sys.executable, __file__, "run", "--dir", str(directory), "--event-ttl", args.event_ttl,
-                   *(["--no-argocd"] if args.no_argocd else []), "--crds", *args.crds]
+                   *(["--no-argocd"] if args.no_argocd else []), *(["--no-kserve"] if args.no_kserve else []),
+                   "--crds", *args.crds]
         proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 start_new_session=True)
         deadline = time.monotonic() + 180
@@ -515,7 +519,7 @@ def main(argv=None):
         print(ready.read_text().strip())
         return 0
     cluster = LocalCluster(directory, event_ttl=args.event_ttl, pods=True)
-    argocd = None
+    argocd = kserve = None
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         cluster.start()
@@ -530,19 +534,26 @@ def main(argv=None):
             argocd = LocalArgoCD(directory / "argocd", cluster.kubeconfig).start()
             said += (f"argocd: {argocd.version()} in namespace {argocd.namespace}, "
                      f"ready in {argocd.ready_seconds:.1f} s\n")
+        if not args.no_kserve:
+            from kserve_local import LocalKServe
+
+            kserve = LocalKServe(directory / "kserve", cluster.kubeconfig).start()
+            said += f"kserve: controller in namespace kserve (RawDeployment), ready in {kserve.ready_seconds:.1f} s\n"
         (directory / "launcher.pid").write_text(str(os.getpid()))
         (directory / "ready").write_text(said + f"export KUBECONFIG={cluster.kubeconfig}\n")
         while True:
             for name in cluster.binaries():
                 cluster._check_alive(name)
-            if argocd is not None:
-                argocd.check_alive()
+            for running in (argocd, kserve):
+                if running is not None:
+                    running.check_alive()
             time.sleep(1)
     except KeyboardInterrupt:
         return 0
     finally:
-        if argocd is not None:
-            argocd.stop()
+        for running in (kserve, argocd):
+            if running is not None:
+                running.stop()
         cluster.stop()
         (directory / "ready").unlink(missing_ok=True)
 

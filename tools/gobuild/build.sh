@@ -20,7 +20,8 @@ module_of() {
     kube-state-metrics) echo "ksm k8s.io/kube-state-metrics/v2 k8s.io/kube-state-metrics/v2" ;;
     argocd) echo "argocd github.com/argoproj/argo-cd/v3/cmd github.com/argoproj/argo-cd/v3" ;;
     argocd-redis) echo "redis . github.com/alicebob/miniredis/v2" ;;
-    *) echo "gobuild: unknown binary '$1' (known: etcd kube-apiserver kube-controller-manager kube-scheduler kwok ansible-operator kustomize kube-state-metrics argocd argocd-redis)" >&2
+    kserve-manager) echo "kserve github.com/kserve/kserve/cmd/manager github.com/kserve/kserve" ;;
+    *) echo "gobuild: unknown binary '$1' (known: etcd kube-apiserver kube-controller-manager kube-scheduler kwok ansible-operator kustomize kube-state-metrics argocd argocd-redis kserve-manager)" >&2
        return 2 ;;
   esac
 }
@@ -54,8 +55,16 @@ ldflags_of() {
 # own manifests (CRDs and the config objects of core-install.yaml) and the git wrapper its repo server runs.
 release_files() {
   local name="$1" dir="$2" upstream="$3" src dest
-  [ "$name" = argocd ] || [ "$name" = kwok ] || return 0
+  [ "$name" = argocd ] || [ "$name" = kwok ] || [ "$name" = kserve-manager ] || return 0
   src="$(cd "$dir" && go list -m -f '{{.Dir}}' "$upstream")"
+  if [ "$name" = kserve-manager ]; then  # its CRDs, its configuration ConfigMap and the sklearn serving runtime
+    dest="$bin/../kserve-release"
+    rm -rf "$dest" && mkdir -p "$dest/crds"
+    cp "$src"/config/crd/full/serving.kserve.io_*.yaml "$dest/crds/"
+    cp "$src/config/configmap/inferenceservice.yaml" "$src/config/runtimes/kserve-sklearnserver.yaml" "$dest/"
+    chmod -R u+w "$dest"
+    return 0
+  fi
   if [ "$name" = kwok ]; then  # its stages: nodes become Ready and keep a heartbeat; pods run, and go when deleted
     dest="$bin/../kwok-release"
     rm -rf "$dest" && mkdir -p "$dest"
