@@ -13,9 +13,8 @@ held).
 Without $KUBECONFIG it starts the local cluster (tools/cluster.py: etcd, kube-apiserver,
 kube-controller-manager, kube-scheduler and kwok, built from their Go modules) and Argo CD v3.6
 (tools/argocd_local.py: application controller, repo server, notifications controller); with it, it uses
-that cluster and the Argo CD it runs in namespace `argocd`. What still stands in: the Go operator (its
-status writes) and KServe's controller (the predictor Deployment it would create, and the InferenceService's
-Ready status it would write).
+that cluster and the Argo CD it runs in namespace `argocd`; KServe v0.16's controller (tools/kserve_local.py,
+RawDeployment mode) serves the InferenceService. What still stands in: the Go operator (its status writes).
 """
 
 import datetime
@@ -37,6 +36,7 @@ sys.path.insert(1, str(REPO))  # tests.support.world: the test world builds the 
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj  # noqa: E402
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi  # noqa: E402
 from argocd_local import LocalArgoCD  # noqa: E402
+from kserve_local import AUTOSCALER_NONE, LocalKServe  # noqa: E402
 from cluster import LocalCluster, install_crds  # noqa: E402
 from real_operator import AnsibleOperator, runtime_missing  # noqa: E402
 
@@ -106,12 +106,13 @@ class Cluster:
     """The demo's Kubernetes API: an admin kubeconfig (ansible-operator gets a ServiceAccount of its own), the
     local cluster and Argo CD when the demo started them."""
 
-    def __init__(self, kubeconfig, local=None, argocd=None):
-        self.kubeconfig, self.local, self.argocd = kubeconfig, local, argocd
+    def __init__(self, kubeconfig, local=None, argocd=None, kserve=None):
+        self.kubeconfig, self.local, self.argocd, self.kserve = kubeconfig, local, argocd, kserve
 
     def stop(self):
-        if self.argocd is not None:
-            self.argocd.stop()
+        for running in (self.kserve, self.argocd):
+            if running is not None:
+                running.stop()
         if self.local is not None:
             self.local.stop()
 
@@ -126,13 +127,15 @@ def start_cluster(workdir):
     try:
         install_crds(local.kubeconfig, sorted(CRDS.glob("*.yaml")))
         cluster.argocd = LocalArgoCD(workdir / "argocd", local.kubeconfig, log=None).start()
+        cluster.kserve = LocalKServe(workdir / "kserve", local.kubeconfig, log=None).start()
     except BaseException:
         cluster.stop()
         raise
     return cluster, (
         f"local cluster: kube-apiserver {local.version()} at {local.url}, etcd, kube-controller-manager, "
         f"kube-scheduler, kwok (pods run)\nArgo CD: {cluster.argocd.version()} in namespace {ARGOCD}, ready in "
-        f"{cluster.argocd.ready_seconds:.1f} s (application controller, repo server, notifications controller)")
+        f"{cluster.argocd.ready_seconds:.1f} s (application controller, repo server, notifications controller)\n"
+        f"KServe: controller v0.16 (RawDeployment), ready in {cluster.kserve.ready_seconds:.1f} s")
 
 
 def ensure(api, obj, replace=False):
@@ -238,36 +241,31 @@ class Demo:
 
     def load_scenario(self):
         r = self.report
-        r.begin("The platform: Argo CD syncs the InferenceService from git; KServe's predictor serves the model")
+        r.begin("The platform: Argo CD syncs the InferenceService from git; KServe serves the model")
         for doc in world.documents("00-namespaces.yaml"):
             ensure(self.api, doc)
-        # KServe's controller cannot run here: the predictor Deployment it would create stands in for it (with
-        # its model storage), and the real ReplicaSet controller, kube-scheduler and kwok run its pods.
-        for doc in world.model_storage(NAMESPACE):
+        for doc in world.model_storage(NAMESPACE):  # the model's volume (what a provisioner would bind)
             ensure(self.api, doc)
-        docs = world.documents("inferenceservice-predictive-analytics.yaml")
-        for doc in docs:
-            if doc["kind"] == "Deployment":
-                ensure(self.api, doc)
-        until(lambda: len(running_pods(self.api)) == 2)
-        isvc = next(d for d in docs if d["kind"] == ISVC_GVK[1])
-        self.revision = self.repo.commit({"inferenceservice.yaml": manifest(isvc)}, "serve predictive-analytics")
+        isvc = manifest(next(d for d in world.documents("inferenceservice-predictive-analytics.yaml")
+                             if d["kind"] == ISVC_GVK[1]))
+        # KServe leaves the replica count to an HPA it creates; no HPA controller runs here
+        isvc["metadata"]["annotations"].update(AUTOSCALER_NONE)
+        self.revision = self.repo.commit({"inferenceservice.yaml": isvc}, "serve predictive-analytics")
         app = world.gitops_application(ARGOCD, APP, self.repo, NAMESPACE, automated=True, retry={"limit": 0})
         app["metadata"]["annotations"] = {SUBSCRIBE.format(t): "ml-team" for t in (
             "on-notebook-validation-succeeded", "on-notebook-validation-failed")}
         ensure(self.api, app, replace=True)
-        synced = until(lambda: self.api.get(*ISVC_GVK, ISVC, NAMESPACE))
-        if synced:  # what KServe writes once its predictor is available
-            self.api.patch(*ISVC_GVK, ISVC, {"status": isvc["status"]}, namespace=NAMESPACE, subresource="status")
+        until(lambda: len(running_pods(self.api)) == 2, timeout=120)
         app = until(lambda: (lambda a: a if health(a).get("status") == "Healthy" and (
-            a["status"].get("sync") or {}).get("status") == "Synced" else None)(self.app()))
+            a["status"].get("sync") or {}).get("status") == "Synced" else None)(self.app()), timeout=120)
         r.row("Git", f"{self.repo.url} at {self.revision[:7]}: the InferenceService (sync wave 4)")
         r.row("Application", f"{ARGOCD}/{APP}: automated sync, retry limit 0; notifications to Slack channel ml-team")
         r.row("Argo CD", "{}, {} at {}".format(health(app).get("status"), ((app or {}).get("status") or {}).get(
             "sync", {}).get("status"), self.revision[:7]))
         r.row("Predictor pods", ", ".join(running_pods(self.api)))
-        r.expect(bool(app), "Argo CD synced the InferenceService; the Application is Synced and Healthy")
-        r.expect(len(running_pods(self.api)) == 2, "two predictor pods run the current model")
+        r.expect(bool(app), "Argo CD synced the InferenceService, KServe made it Ready: the Application is Synced "
+                            "and Healthy")
+        r.expect(len(running_pods(self.api)) == 2, "KServe's predictor runs two pods with the current model")
 
     def install(self):
         r = self.report
@@ -500,8 +498,8 @@ def main():
         print(f"Kubernetes API: {where}")
         print(textwrap.fill(
             "Steps 3-10: Argo CD syncs the job from git, the demo plays the Go operator (it writes the job's "
-            ".status) and KServe's controller; the real ansible-operator runs the controller role; each step shows "
-            "what Argo CD and a person see, and checks it (✔: the check held).", WIDTH))
+            ".status); the real ansible-operator runs the controller role, KServe serves the model; each step "
+            "shows what Argo CD and a person see, and checks it (✔: the check held).", WIDTH))
         operator = None
         try:
             api = KubeApi.from_auth(kubeconfig=cluster.kubeconfig)

@@ -20,6 +20,7 @@ def test_demo_runs_the_scenario_and_every_check_holds():
     assert proc.returncode == 0, out[-6000:] + proc.stderr[-3000:]
     assert re.search(r"Kubernetes API: local cluster: kube-apiserver v1\.\d+\.\d+ at https://127\.0\.0\.1:", out)
     assert re.search(r"^Argo CD: v3\.\d+\.\d+ in namespace argocd", out, re.M)
+    assert re.search(r"^KServe: controller v0\.\d+ \(RawDeployment\)", out, re.M)
     assert "\x1b[" not in out  # NO_COLOR and not a terminal: plain text
     for step in range(1, 11):
         assert f"[{step}/10] " in out, step
