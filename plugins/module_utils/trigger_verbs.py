@@ -203,10 +203,11 @@ def sync_decision(app, key):
         return "succeeded", "sync already requested, waiting for Argo CD to start it"
     if _info_key(state.get("operation")) == key:
         return "succeeded", "sync already started by this trigger (operation phase {0})".format(state.get("phase"))
-    if app.get("operation"):
-        return "deferred", "another operation is requested on the Application; will sync after it"
+    # Argo CD keeps ``.operation`` set while it runs that operation: a Running phase says more
     if state.get("phase") == "Running":
         return "deferred", "a sync is running on the Application; will sync after it"
+    if app.get("operation"):
+        return "deferred", "another operation is requested on the Application; will sync after it"
     return None, None
 
 

@@ -251,3 +251,68 @@ def test_the_notifications_controller_sends_one_message_per_completion(api, play
     assert len(slack.posts()) == 2, slack.posts()
     notified = argocd.application(api, app)["metadata"]["annotations"]
     assert "notified.notifications.argoproj.io" in notified
+
+
+# -- a sync trigger while Argo CD runs an operation: it waits and clobbers nothing ---------------------------
+def test_a_sync_trigger_during_a_running_operation_waits_for_it(api, playbook, argocd, gitops, namespace):
+    install_health_check(playbook, argocd)
+    repo, app = gitops("busy", {"hold.yaml": world.job(namespace, "hold", wave=0)}, destination=namespace)
+    trigger = "- {apiVersion: argoproj.io/v1alpha1, kind: Application, name: %s, action: sync}\n" % app
+    repo.commit({"train.yaml": world.job(namespace, "train", wave=0, trigger=trigger),
+                 "after.yaml": config_map(namespace, "after", wave=1)}, "two jobs in wave 0")
+    argocd.sync(api, app)
+    running = argocd.wait(api, app, "the sync held at wave 0", lambda a: operation_phase(a) == "Running" and all(
+        world.get_job(api, namespace, j) is not None for j in ("train", "hold")))
+    started = running["status"]["operationState"]["startedAt"]
+    world.complete(api, namespace, "train", world.status("train", nvj.SUCCEEDED, completed=world.stamp()))
+    task = [{"mlops.gitops.notebook_reconcile": {"name": "train", "namespace": namespace,
+                                                 "argocd_namespace": argocd.namespace, "features": ["triggers"]}}]
+    deferred = playbook.run(task)
+    assert deferred.rc == 0, deferred.stdout[-3000:]
+    record = world.trigger_record(world.get_job(api, namespace, "train"))
+    assert [t["result"] for t in record["targets"]] == ["deferred"], record
+    assert "a sync is running on the Application" in record["targets"][0]["message"]
+    held = argocd.application(api, app)
+    assert held["status"]["operationState"]["startedAt"] == started, "the running operation was replaced"
+    assert (held["status"]["operationState"]["operation"]["initiatedBy"] or {}).get("username") == "mlops-tests"
+
+    # the held job succeeds: Argo CD finishes its operation; the retried trigger then starts its own sync
+    world.complete(api, namespace, "hold", world.status("hold", nvj.SUCCEEDED, completed=world.stamp()))
+    argocd.wait(api, app, "the first operation Succeeded", lambda a: operation_phase(a) == "Succeeded"
+                and len(history(a)) == 1)
+    assert playbook.run(task).rc == 0
+    synced = argocd.wait(api, app, "the trigger's sync Succeeded", lambda a: len(history(a)) == 2
+                         and operation_phase(a) == "Succeeded")
+    assert synced["status"]["operationState"]["operation"]["initiatedBy"]["username"] == "mlops-gitops"
+    assert [t["result"] for t in world.trigger_record(world.get_job(api, namespace, "train"))["targets"]] == [
+        "succeeded"]
+
+
+# -- the status annotations while Argo CD writes the same Application --------------------------------------
+def test_the_status_annotations_survive_argo_cds_own_writes(api, kube, playbook, argocd, gitops, namespace):
+    """Argo CD writes the Application's status at every change of its jobs' health while the collection writes its
+    annotations: no update is lost, and conflicts stay few (counted in the recording proxy's log)."""
+    install_health_check(playbook, argocd)
+    jobs = ["a", "b", "c"]
+    _repo, app = gitops("status", {f"{j}.yaml": world.job(namespace, j) for j in jobs}, automated=True,
+                        destination=namespace)
+    argocd.wait(api, app, "the jobs deployed", lambda a: all(world.get_job(api, namespace, j) for j in jobs))
+    kube.clear_log()
+    writes = 0
+    for phase in world.PHASES + (nvj.SUCCEEDED,):
+        for j in jobs:
+            world.set_phase(api, namespace, j, phase, completed=world.stamp() if phase == nvj.SUCCEEDED else None)
+            run = playbook.run([{"mlops.gitops.notebook_reconcile": {
+                "name": j, "namespace": namespace, "argocd_namespace": argocd.namespace, "min_interval": 0,
+                "features": ["status"]}}])
+            assert run.rc == 0, run.stdout[-3000:]
+            writes += 1
+    final = argocd.wait(api, app, "Argo CD sees every job Healthy", lambda a: a["status"]["health"]["status"]
+                        == "Healthy")
+    status = json.loads(final["metadata"]["annotations"][nvj.ANN_NOTEBOOK_STATUS])
+    assert (status["total"], status["succeeded"], status["running"], status["failed"]) == (3, 3, 0, 0), status
+    app_writes = [e for e in kube.request_log if e["resource"] == "applications" and e["verb"] == "patch"]
+    conflicts = [e for e in app_writes if e.get("code") == 409]
+    print(f"{len(app_writes)} patches of the Application by the collection, {len(conflicts)} answered 409 "
+          f"while Argo CD wrote its status ({writes} reconciles)")
+    assert len(conflicts) <= len(app_writes) // 2, "a conflict storm"
