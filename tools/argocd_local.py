@@ -63,6 +63,12 @@ def release_documents():
     return [d for d in yaml.safe_load_all(path.read_text(encoding="utf-8")) if d]
 
 
+def notifications_catalog():
+    """Argo CD's own notification triggers and templates (the release's notifications_catalog/install.yaml): the
+    ``data`` of the argocd-notifications-cm a user installs them with."""
+    return yaml.safe_load((RELEASE / "notifications-catalog.yaml").read_text(encoding="utf-8"))["data"]
+
+
 def release_crds():
     """The release's Application and AppProject CRD files."""
     return [RELEASE / "application-crd.yaml", RELEASE / "appproject-crd.yaml"]

@@ -198,7 +198,13 @@ def wait_for(what, predicate, timeout=60):
 
 @pytest.fixture
 def slack(api, argocd, playbook):
-    """The role's triggers and templates installed, and Argo CD's Slack service pointed at a receiver."""
+    """Argo CD's own catalog of triggers and templates, then the role's installed beside them, and Argo CD's Slack
+    service pointed at a receiver."""
+    if argocd.local is not None:
+        from argocd_local import notifications_catalog
+
+        api.patch(*CONFIGMAP, "argocd-notifications-cm", {"data": notifications_catalog()},
+                  namespace=argocd.namespace)
     run = playbook.run(None, roles=[{"role": "mlops.gitops.argocd_notifications",
                                      "vars": {"argocd_notifications_namespace": argocd.namespace}}])
     assert run.rc == 0, run.stdout[-3000:]
@@ -215,15 +221,19 @@ def test_the_notifications_controller_sends_one_message_per_completion(api, play
     repo, app = gitops("notify", {"job.yaml": world.job(namespace, "train")}, automated=True, destination=namespace)
     api.patch(*world.APP, app, {"metadata": {"annotations": {
         "notifications.argoproj.io/subscribe.on-notebook-validation-succeeded.slack": "ml-team",
-        "notifications.argoproj.io/subscribe.on-notebook-validation-failed.slack": "ml-team"}}},
+        "notifications.argoproj.io/subscribe.on-notebook-validation-failed.slack": "ml-team",
+        "notifications.argoproj.io/subscribe.on-sync-succeeded.slack": "deploys"}}},
         namespace=argocd.namespace)
     argocd.wait(api, app, "the job deployed", lambda a: world.get_job(api, namespace, "train") is not None)
+    # Argo CD's own trigger still fires beside the role's: its sync of the job
+    [deployed] = wait_for("Argo CD's on-sync-succeeded message", lambda: slack.posts("deploys"))
+    assert f"Application {app} has been successfully synced" in deployed["text"], deployed
     reconcile = [{"mlops.gitops.notebook_reconcile": {"name": "train", "namespace": namespace,
                                                       "argocd_namespace": argocd.namespace, "min_interval": 0}}]
 
     world.complete(api, namespace, "train", world.status("train", nvj.SUCCEEDED, completed=world.stamp()))
     assert playbook.run(reconcile).rc == 0
-    [message] = wait_for("the success message", slack.posts)
+    [message] = wait_for("the success message", lambda: slack.posts("ml-team"))
     assert message["channel"] == "ml-team"
     assert message["text"].startswith(f":white_check_mark: All notebook validations of application {app} "
                                       "succeeded: 1/1 succeeded"), message["text"]
@@ -234,7 +244,7 @@ def test_the_notifications_controller_sends_one_message_per_completion(api, play
     # a later reconcile and Argo CD's own resyncs send nothing more for the same completion
     assert playbook.run(reconcile).rc == 0
     time.sleep(8)
-    assert len(slack.posts()) == 1, slack.posts()
+    assert len(slack.posts("ml-team")) == 1, slack.posts("ml-team")
 
     # the job runs again and fails: one failure message
     rerun = world.stamp()
@@ -244,11 +254,11 @@ def test_the_notifications_controller_sends_one_message_per_completion(api, play
     world.complete(api, namespace, "train", world.status("train", nvj.FAILED, started=rerun,
                                                          completed=world.stamp(), message="Cell 2 failed"))
     assert playbook.run(reconcile).rc == 0
-    wait_for("the failure message", lambda: len(slack.posts()) == 2)
-    failure = slack.posts()[1]
+    wait_for("the failure message", lambda: len(slack.posts("ml-team")) == 2)
+    failure = slack.posts("ml-team")[1]
     assert failure["text"].startswith(f":x: Notebook validation failed in application {app}: 1 failed"), failure
     time.sleep(5)
-    assert len(slack.posts()) == 2, slack.posts()
+    assert len(slack.posts("ml-team")) == 2, slack.posts("ml-team")
     notified = argocd.application(api, app)["metadata"]["annotations"]
     assert "notified.notifications.argoproj.io" in notified
 

@@ -98,8 +98,10 @@ class SlackReceiver:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         self.url = "http://127.0.0.1:%d/" % self.server.server_address[1]
 
-    def posts(self):
-        return [m for m in self.messages if m["path"].endswith("chat.postMessage")]
+    def posts(self, channel=None):
+        """The messages posted (to ``channel``, when given), oldest first."""
+        return [m for m in self.messages if m["path"].endswith("chat.postMessage")
+                and (channel is None or m.get("channel") == channel)]
 
     def close(self):
         self.server.shutdown()

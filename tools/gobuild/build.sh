@@ -78,6 +78,7 @@ release_files() {
   rm -rf "$dest" && mkdir -p "$dest"
   cp "$src/manifests/core-install.yaml" "$src/manifests/crds/application-crd.yaml" \
      "$src/manifests/crds/appproject-crd.yaml" "$src/hack/git-verify-wrapper.sh" "$dest/"
+  cp "$src/notifications_catalog/install.yaml" "$dest/notifications-catalog.yaml"  # Argo CD's own triggers
   chmod u+w,+x "$dest/git-verify-wrapper.sh"
   chmod u+w "$dest"/*.yaml
 }
