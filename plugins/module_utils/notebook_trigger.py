@@ -70,9 +70,10 @@ class _Run:
             event, created = events.record(self.api, self.job, event_type, reason, message, discriminator)
         except KubeError as exc:
             self.event_errors.append("the {0} Event was not recorded: {1}".format(reason, exc))
-            return
+            return False
         if created and not self.check_mode:  # check mode: a dry run, nothing was recorded
             self.result["events"].append(event["metadata"]["name"])
+        return True
 
     def namespace(self, name):
         if name not in self.namespaces:
@@ -109,8 +110,9 @@ class _Run:
         if self.event_errors:
             self.result["failed"] = True
             said = self.result.get("msg")
-            self.result["msg"] = "{0}{1}: {2} (the triggers' outcome is recorded on the job)".format(
-                said + "; " if said else "", nvj.ref(self.job), "; ".join(self.event_errors))
+            self.result["msg"] = ("{0}{1}: {2} (the triggers' outcome is recorded on the job; the next reconcile "
+                                  "records the Event)").format(said + "; " if said else "", nvj.ref(self.job),
+                                                              "; ".join(self.event_errors))
         after = nvj.annotations(self.job).get(nvj.ANN_TRIGGER_STATUS) if self.job else self.before
         if after != self.before:
             self.result["diff"] = {
@@ -187,6 +189,7 @@ def _decide(run, job):
     pending = [t for t in targets if not trigger_record.done(t, record)]
     if not pending:
         out["msg"] = "every trigger target already fired for this completion"
+        out["unannounced"] = trigger_record.missing_events(record)
         return out
     refusals = trigger_policy.refusals(run.api, job, pending, opts["allowed_namespaces"], opts["argocd_namespace"],
                                        run.namespace)
@@ -222,15 +225,33 @@ def _act(run, decision):
         message = "{0}: annotation {1}: {2}".format(nvj.ref(run.job), run.opts["trigger_annotation"], exc)
         run.event("TriggerInvalid", events.WARNING, message, key + "|" + str(exc))
         result.update(failed=True, msg=message)
+    elif decision.get("unannounced"):
+        _announce(run, key, decision["targets"], decision["unannounced"])
     elif decision.get("refusals"):
         _refuse(run, key, decision["targets"], decision["refusals"])
     elif decision.get("todo"):
         outcomes = _fire(run, key, decision["todo"])
-        # Events before the record: once the record says "succeeded" nothing would report it again, while
-        # an Event recorded twice is one Event (deterministic names) and a lost record only means a replay.
-        _report(run, key, decision["todo"], outcomes)
+        # Events before the record (an Event recorded twice is one Event: deterministic names); an Event the API
+        # refuses is marked on its item, and the next reconcile records it (``_announce``).
+        unannounced = _report(run, key, decision["todo"], outcomes)
         # On 409 the record is re-read and ours merged into the other writer's.
-        run.write_record(lambda job: trigger_record.outcome_record(job, key, decision["targets"], outcomes, run.stamp))
+        run.write_record(lambda job: trigger_record.outcome_record(job, key, decision["targets"], outcomes, run.stamp,
+                                                                   unannounced))
+
+
+def _announce(run, key, targets, items):
+    """Record the Events an earlier reconcile could not (their items are marked), then drop the marks."""
+    by_id = dict((t["id"], t) for t in targets)
+    recorded = []
+    for item in items:
+        target = by_id.get(item["id"])
+        what = _describe(target) if target else item["id"]
+        reason, event_type = EVENT_REASONS[item["result"]]
+        text = "{0}: trigger {1} {2}: {3}".format(nvj.ref(run.job), what, item["result"], item.get("message") or "")
+        if run.event(reason, event_type, text, "|".join((key, item["id"], item["result"]))):
+            recorded.append(item["id"])
+    if recorded:
+        run.write_record(lambda job: trigger_record.events_recorded(job, key, targets, recorded))
 
 
 def _refuse(run, key, targets, refusals):
@@ -281,8 +302,9 @@ def _fired(target, result, message):
 
 
 def _report(run, key, todo, outcomes):
+    """Report the outcomes (result, Events); the ids whose Event the API refused."""
     result = run.result
-    failures = []
+    failures, unannounced = [], []
     for target in todo:
         out = outcomes[target["id"]]
         message = out.get("message") or ""
@@ -298,9 +320,11 @@ def _report(run, key, todo, outcomes):
             failures.append("{0}: {1}".format(_describe(target), message))
         reason, event_type = EVENT_REASONS[out["result"]]
         text = "{0}: trigger {1} {2}: {3}".format(nvj.ref(run.job), _describe(target), out["result"], message)
-        run.event(reason, event_type, text, "|".join((key, target["id"], out["result"])))
+        if not run.event(reason, event_type, text, "|".join((key, target["id"], out["result"]))):
+            unannounced.append(target["id"])
     if failures:
         result["failed"] = True
         result["msg"] = "{0}: {1} trigger target(s) failed and will be retried: {2}".format(
             nvj.ref(run.job), len(failures), "; ".join(failures)
         )
+    return unannounced

@@ -106,7 +106,12 @@ def outcome_annotations(record, current):
     return out
 
 
-def status_item(target_or_id, result, moment, message=None):
+# ``"event": "missing"`` on an item: its outcome's Event could not be recorded (an API error after the action);
+# the next reconcile records it (same name: never twice) and drops the mark.
+EVENT_MISSING = "missing"
+
+
+def status_item(target_or_id, result, moment, message=None, event_missing=False):
     item = {
         "id": target_or_id if isinstance(target_or_id, str) else target_or_id["id"],
         "result": result,
@@ -114,7 +119,23 @@ def status_item(target_or_id, result, moment, message=None):
     }
     if message:
         item["message"] = message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 3] + "..."
+    if event_missing:
+        item["event"] = EVENT_MISSING
     return item
+
+
+def missing_events(record):
+    """The record's items whose Event is still to be recorded."""
+    return [item for item in record.values() if item.get("event") == EVENT_MISSING]
+
+
+def events_recorded(job, key, targets, ids):
+    """The record with the ``event`` mark dropped from the items ``ids``, or None when the job ran again."""
+    if nvj.completion_key(job) != key:
+        return None
+    record = load_record(job, key)
+    updates = dict((tid, dict((k, v) for k, v in record[tid].items() if k != "event")) for tid in ids if tid in record)
+    return build_record(key, targets, record, updates)
 
 
 def plan(targets, record, moment):
@@ -151,13 +172,14 @@ def refusal_record(key, targets, record, refusals, stamp):
     return build_record(key, targets, record, items)
 
 
-def outcome_record(job, key, targets, outcomes, stamp):
+def outcome_record(job, key, targets, outcomes, stamp, unannounced=()):
     """The record with the outcomes (``{id: {result, message}}``) merged into what ``job`` holds now, or
-    None when the job ran again meanwhile (the record is stale)."""
+    None when the job ran again meanwhile (the record is stale). ``unannounced``: ids whose Event failed."""
     if nvj.completion_key(job) != key:
         return None
     updates = dict(
-        (tid, status_item(tid, out["result"], stamp, out.get("message"))) for tid, out in outcomes.items()
+        (tid, status_item(tid, out["result"], stamp, out.get("message"), event_missing=tid in unannounced))
+        for tid, out in outcomes.items()
     )
     return build_record(key, targets, load_record(job, key), updates)
 

@@ -24,7 +24,7 @@ def rules_without(*missing):
 def test_an_event_that_cannot_be_recorded_leaves_no_half_done_trigger(api, cluster, playbook, namespace, tmp_path):
     """A token without `events: create`: the restart ran, so its success is recorded on the job (not left
     `pending`, which a rerun within 120 s took for another writer's claim); the task fails naming the Event and
-    the 403; a rerun restarts nothing and is not put off."""
+    the 403; a rerun restarts nothing and is not put off; once the right is there, the one Event is recorded."""
     world.create(api, world.deployment(namespace, "model", replicas=1))
     world.create(api, world.job(namespace, "train", trigger=RESTART))
     world.set_phase(api, namespace, "train", nvj.SUCCEEDED, completed=world.stamp())
@@ -43,10 +43,22 @@ def test_an_event_that_cannot_be_recorded_leaves_no_half_done_trigger(api, clust
         stamp = restarted_at(api, namespace)
         assert stamp == nvj.completion_time(world.get_job(api, namespace, "train"))
 
-        again = playbook.run(task, env=env)
-        assert again.rc == 0, again.stdout[-3000:]
+        record = world.trigger_record(world.get_job(api, namespace, "train"))
+        assert record["targets"][0].get("event") == "missing", record  # for the next reconcile to record
+
+        again = playbook.run(task, env=env)  # still no right: the Event is tried again, nothing else
+        assert again.rc != 0 and "TriggerSucceeded Event was not recorded" in " ".join(again.stdout.split())
         assert "claimed by another writer" not in again.stdout
         assert restarted_at(api, namespace) == stamp
+
+    # with the right back, the next reconcile records the one Event and drops the mark; then nothing more
+    healed = playbook.run(task)
+    assert healed.rc == 0, healed.stdout[-3000:]
+    assert len(world.events(api, namespace, "TriggerSucceeded", name="train")) == 1
+    assert "event" not in world.trigger_record(world.get_job(api, namespace, "train"))["targets"][0]
+    assert playbook.run(task).rc == 0
+    assert len(world.events(api, namespace, "TriggerSucceeded", name="train")) == 1
+    assert restarted_at(api, namespace) == stamp
 
 
 def test_a_job_being_deleted_fires_nothing(api, cluster, playbook, namespace):

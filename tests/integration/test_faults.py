@@ -166,8 +166,8 @@ def test_single_transient_errors_are_absorbed_by_the_client_retry(api, kube, nam
 
 
 
-# Known bug (issue 4, notebook_trigger.py): the trigger's Event is recorded after its result; when that write
-# or the Event's own requests fail, the next reconcile finds the target done and never records it.
+# The trigger's Event fails after the action: the outcome is recorded with its Event marked missing, and the next
+# reconcile records the Event (issue 22); a result patch applied late is the same occurrence.
 @pytest.mark.parametrize("fault", [
     {"verb": "create", "resource": "events", "nth": 2},  # 1st create: ValidationSucceeded; 2nd: the trigger's
     {"verb": "get", "resource": "events", "nth": 2},
