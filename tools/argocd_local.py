@@ -44,7 +44,7 @@ from pathlib import Path
 
 import yaml
 
-from cluster import BIN, ClusterError, _die_with_parent, free_port, install_crds, write_kubeconfig
+from cluster import BIN, ClusterError, _die_with_parent, free_port, install_crds, stop_process, write_kubeconfig
 
 REPO = Path(__file__).resolve().parent.parent
 RELEASE = BIN.parent / "argocd-release"
@@ -121,14 +121,7 @@ class LocalArgoCD:
 
     def stop(self):
         for name in reversed(list(self.processes)):
-            proc = self.processes.pop(name)
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+            stop_process(self.processes.pop(name))
 
     def __enter__(self):
         return self.start()

@@ -73,6 +73,17 @@ def _die_with_parent():
 # ---------------------------------------------------------------- certificates
 
 
+def stop_process(proc, grace=15):
+    """SIGTERM, then SIGKILL after ``grace`` seconds: how every launcher here stops what it started."""
+    if proc is not None and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 def _pki(directory):
     """CA, kube-apiserver serving cert, admin client cert (system:masters), service-account key pair."""
     from cryptography import x509
@@ -216,14 +227,7 @@ class LocalCluster:
 
     def stop(self):
         for name in reversed(list(self.processes)):
-            proc = self.processes.pop(name)
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+            stop_process(self.processes.pop(name))
         shutil.rmtree(self.workdir / "etcd", ignore_errors=True)
 
     def __enter__(self):

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import yaml
 
-from cluster import BIN, ClusterError, _die_with_parent, free_port, install_crds
+from cluster import BIN, ClusterError, _die_with_parent, free_port, install_crds, stop_process
 
 RELEASE = BIN.parent / "kserve-release"
 NAMESPACE = "kserve"
@@ -95,13 +95,7 @@ class LocalKServe:
         return self
 
     def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         self.proc = None
 
     def __enter__(self):

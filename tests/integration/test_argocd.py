@@ -186,14 +186,6 @@ def test_the_refresh_trigger_is_consumed_by_argo_cd(api, playbook, argocd, gitop
 
 
 # -- notifications: the real notifications controller with the role's triggers and templates ---------------
-def wait_for(what, predicate, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"{what} not seen in {timeout} s")
 
 
 @pytest.fixture
@@ -226,14 +218,14 @@ def test_the_notifications_controller_sends_one_message_per_completion(api, play
         namespace=argocd.namespace)
     argocd.wait(api, app, "the job deployed", lambda a: world.get_job(api, namespace, "train") is not None)
     # Argo CD's own trigger still fires beside the role's: its sync of the job
-    [deployed] = wait_for("Argo CD's on-sync-succeeded message", lambda: slack.posts("deploys"))
+    [deployed] = world.wait_for("Argo CD's on-sync-succeeded message", lambda: slack.posts("deploys"))
     assert f"Application {app} has been successfully synced" in deployed["text"], deployed
     reconcile = [{"mlops.gitops.notebook_reconcile": {"name": "train", "namespace": namespace,
                                                       "argocd_namespace": argocd.namespace, "min_interval": 0}}]
 
     world.complete(api, namespace, "train", world.status("train", nvj.SUCCEEDED, completed=world.stamp()))
     assert playbook.run(reconcile).rc == 0
-    [message] = wait_for("the success message", lambda: slack.posts("ml-team"))
+    [message] = world.wait_for("the success message", lambda: slack.posts("ml-team"))
     assert message["channel"] == "ml-team"
     assert message["text"].startswith(f":white_check_mark: All notebook validations of application {app} "
                                       "succeeded: 1/1 succeeded"), message["text"]
@@ -254,7 +246,7 @@ def test_the_notifications_controller_sends_one_message_per_completion(api, play
     world.complete(api, namespace, "train", world.status("train", nvj.FAILED, started=rerun,
                                                          completed=world.stamp(), message="Cell 2 failed"))
     assert playbook.run(reconcile).rc == 0
-    wait_for("the failure message", lambda: len(slack.posts("ml-team")) == 2)
+    world.wait_for("the failure message", lambda: len(slack.posts("ml-team")) == 2)
     failure = slack.posts("ml-team")[1]
     assert failure["text"].startswith(f":x: Notebook validation failed in application {app}: 1 failed"), failure
     time.sleep(5)

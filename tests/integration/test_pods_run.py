@@ -26,14 +26,6 @@ def finished(state):
     return state["current"] and state["updated"] == state["available"] == state["total"] == state["wanted"]
 
 
-def wait(what, predicate, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"{what}: not within {timeout} s")
 
 
 def running_pods(api, namespace):
@@ -45,7 +37,7 @@ def test_a_restart_triggers_roll_out_finishes_with_pods_that_run(api, playbook, 
     for obj in world.model_storage(namespace):
         world.create(api, obj)
     world.create(api, world.deployment(namespace, "model", replicas=2))
-    wait("the Deployment available with 2 running pods", lambda: finished(rollout(api, namespace, "model"))
+    world.wait_for("the Deployment available with 2 running pods", lambda: finished(rollout(api, namespace, "model"))
          and len(running_pods(api, namespace)) == 2)
     before = running_pods(api, namespace)
     trigger = "- {apiVersion: apps/v1, kind: Deployment, name: model, action: restart}\n"
@@ -55,7 +47,7 @@ def test_a_restart_triggers_roll_out_finishes_with_pods_that_run(api, playbook, 
     run = playbook.run([{"mlops.gitops.notebook_reconcile": {"name": "train", "namespace": namespace,
                                                              "argocd_namespace": namespace}}])
     assert run.rc == 0, run.stdout[-3000:]
-    after = wait("the roll-out finished: 2 new pods running, the old ones gone", lambda: (
+    after = world.wait_for("the roll-out finished: 2 new pods running, the old ones gone", lambda: (
         finished(rollout(api, namespace, "model")) and len(running_pods(api, namespace)) == 2
         and not set(running_pods(api, namespace)) & set(before) and running_pods(api, namespace)))
     sets = list(api.list("apps/v1", "ReplicaSet", namespace=namespace))

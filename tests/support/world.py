@@ -515,5 +515,16 @@ def by_verb(log):
     return out
 
 
+def wait_for(what, predicate, timeout=60, interval=0.2):
+    """``predicate()``'s first true value, polled until ``timeout`` seconds; an AssertionError naming ``what``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"{what}: not seen within {timeout} s")
+
+
 def utc(**delta):
     return datetime.datetime.now(datetime.UTC).replace(microsecond=0) + datetime.timedelta(**delta)

@@ -28,14 +28,6 @@ RUNS = 10
 HEALTH_LUA = world.HEALTH_LUA
 
 
-def _wait(predicate, timeout=120, interval=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise TimeoutError("Argo CD did not get there within %d s" % timeout)
 
 
 def _percentile(values, q):
@@ -88,11 +80,13 @@ def _wave_release(api, argocd, repos, index):
     repo.commit({"job.yaml": world.job(ns, "train", wave=0), "serving.yaml": after})
     app = f"wave-{index}-{secrets.token_hex(2)}"
     world.create(api, world.gitops_application(argocd.namespace, app, repo, ns, automated=True))
-    _wait(lambda: "waiting for healthy state" in (_op(api.get(*world.APP, app, argocd.namespace)).get("message") or ""))
+    world.wait_for("the sync held at the job", lambda: "waiting for healthy state" in (
+        _op(api.get(*world.APP, app, argocd.namespace)).get("message") or ""), timeout=120, interval=0.05)
     time.sleep(1)
     world.complete(api, ns, "train", world.status("train", nvj.SUCCEEDED, completed=world.stamp()))
     written = time.monotonic()
-    _wait(lambda: api.get("v1", "ConfigMap", "serving-config", ns))
+    world.wait_for("wave 1 applied", lambda: api.get("v1", "ConfigMap", "serving-config", ns), timeout=120,
+                   interval=0.05)
     released = time.monotonic() - written
     api.delete(*world.APP, app, argocd.namespace)
     api.delete("v1", "Namespace", ns)
@@ -108,7 +102,8 @@ def _sync_trigger(api, argocd, repos, index):
     world.create(api, world.gitops_application(argocd.namespace, app, repo, ns))
     api.patch(*world.APP, app, {"operation": {"initiatedBy": {"username": "bench"}, "sync": {"revision": "main"}}},
               namespace=argocd.namespace)
-    _wait(lambda: _op(api.get(*world.APP, app, argocd.namespace)).get("phase") == "Succeeded")
+    world.wait_for("the first sync", lambda: _op(api.get(*world.APP, app, argocd.namespace)).get(
+        "phase") == "Succeeded", timeout=120)
     revision = repo.commit({"model.yaml": {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {
         "name": "model", "namespace": ns}, "data": {"model": "v2"}}}, "model v2")
     world.complete(api, ns, "train", world.status("train", nvj.SUCCEEDED, completed=world.stamp()))
@@ -124,7 +119,7 @@ def _sync_trigger(api, argocd, repos, index):
         return sync.get("status") == "Synced" and sync.get("revision") == revision and (
             status.get("operationState") or {}).get("phase") == "Succeeded"
 
-    _wait(synced)
+    world.wait_for("the Application Synced", synced, timeout=120, interval=0.05)
     took = time.monotonic() - written
     # a repeated reconcile of the same completion starts no second sync
     JobReconcile(api, feature_modules(), options, False).run(world.get_job(api, ns, "train"), FEATURES)
