@@ -8,7 +8,10 @@ controller wrote.
 """
 
 import json
+import os
 import secrets
+import subprocess
+import sys
 import time
 
 import pytest
@@ -318,3 +321,40 @@ def test_the_status_annotations_survive_argo_cds_own_writes(api, kube, playbook,
     print(f"{len(app_writes)} patches of the Application by the collection, {len(conflicts)} answered 409 "
           f"while Argo CD wrote its status ({writes} reconciles)")
     assert len(conflicts) <= len(app_writes) // 2, "a conflict storm"
+
+
+# -- the wave wait as Argo CD runs it: a Sync hook (docs/examples/wait-for-wave-hook) ------------------------
+def test_argo_cd_starts_the_wait_hook_only_after_the_waited_wave_is_healthy(api, cluster, playbook, argocd, gitops,
+                                                                           namespace, tmp_path):
+    """The example's Sync hook (a Job in wave 4 running `ansible-playbook mlops.gitops.wait_for_wave`) beside a
+    job of wave 3, synced by the real Argo CD: the hook Job is created only once the job Succeeded. Its pod cannot
+    run the playbook here (no container runs; no Job controller either), so the test runs the hook's own command
+    line, as the hook's ServiceAccount, at the moment Argo CD created the Job: it succeeds at once."""
+    from tests.integration.test_wait_hook_example import job_command, manifests
+
+    install_health_check(playbook, argocd)
+    objs = manifests()
+    example = {f"{kind.lower()}.yaml": dict(objs[kind], metadata=dict(objs[kind]["metadata"], namespace=namespace))
+               for kind in ("ServiceAccount", "Role", "RoleBinding", "Job")}
+    example["train.yaml"] = world.job(namespace, "train", wave=3)
+    _repo, app = gitops("hook", example, automated=True, destination=namespace)
+    hook = objs["Job"]["metadata"]["name"]
+    argocd.wait(api, app, "the job of wave 3 applied and waited for", lambda a: "waiting for healthy state of "
+                "mlops.mlops.dev/NotebookValidationJob" in (
+                    (a.get("status") or {}).get("operationState") or {}).get("message", ""))
+    time.sleep(2)
+    assert api.get("batch/v1", "Job", hook, namespace) is None, "the wait hook started before its wave"
+    world.complete(api, namespace, "train", world.status("train", nvj.SUCCEEDED, completed=world.stamp()))
+    world.wait_for("Argo CD created the Sync hook Job", lambda: api.get("batch/v1", "Job", hook, namespace))
+    account = objs["ServiceAccount"]["metadata"]["name"]
+    kubeconfig = cluster.kubeconfig_for_token(tmp_path / "hook.kubeconfig",
+                                              cluster.service_account_token(namespace, account), namespace=namespace)
+    command = [arg.replace("$(NAMESPACE)", namespace) for arg in job_command()]
+    command[0] = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
+    env = dict(cluster.env(), KUBECONFIG=kubeconfig, K8S_AUTH_KUBECONFIG=kubeconfig,
+               ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible"), ANSIBLE_PYTHON_INTERPRETER=sys.executable)
+    proc = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "1 NotebookValidationJob(s) succeeded: train" in proc.stdout
+    running = argocd.application(api, app)
+    assert "waiting for completion of hook batch/Job/" + hook in running["status"]["operationState"]["message"]
