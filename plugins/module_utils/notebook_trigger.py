@@ -110,9 +110,10 @@ class _Run:
         if self.event_errors:
             self.result["failed"] = True
             said = self.result.get("msg")
-            self.result["msg"] = ("{0}{1}: {2} (the triggers' outcome is recorded on the job; the next reconcile "
-                                  "records the Event)").format(said + "; " if said else "", nvj.ref(self.job),
-                                                              "; ".join(self.event_errors))
+            template = ("{0}{1}: {2} (the triggers' outcome is recorded on the job; the next reconcile records "
+                        "the Event)")
+            self.result["msg"] = template.format(said + "; " if said else "", nvj.ref(self.job),
+                                                 "; ".join(self.event_errors))
         after = nvj.annotations(self.job).get(nvj.ANN_TRIGGER_STATUS) if self.job else self.before
         if after != self.before:
             self.result["diff"] = {

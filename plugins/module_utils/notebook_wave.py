@@ -136,11 +136,9 @@ def _wait_for_time(api, job, result):
     time is there but is not RFC 3339 (``completionTime: yesterday``), once per field and value."""
     bad = nvj.invalid_times(job)
     for field, value in bad:
-        message = (
-            "{0}: status.{1} {2!r} {3}; it is treated as missing: no wave marker, completion Event or trigger "
-            "until the operator writes a valid time".format(nvj.ref(job), field, str(value)[:80],
-                                                           nvj.time_problem(value))
-        )
+        template = ("{0}: status.{1} {2!r} {3}; it is treated as missing: no wave marker, completion Event or "
+                    "trigger until the operator writes a valid time")
+        message = template.format(nvj.ref(job), field, str(value)[:80], nvj.time_problem(value))
         event, created = events.record(api, job, events.WARNING, REASON_INVALID_TIME, message,
                                        "{0}={1}".format(field, value))
         if created and not api.dry_run:  # check mode: the Event was a dry run
