@@ -247,9 +247,7 @@ def _announce(run, key, targets, items):
     for item in items:
         target = by_id.get(item["id"])
         what = _describe(target) if target else item["id"]
-        reason, event_type = EVENT_REASONS[item["result"]]
-        text = "{0}: trigger {1} {2}: {3}".format(nvj.ref(run.job), what, item["result"], item.get("message") or "")
-        if run.event(reason, event_type, text, "|".join((key, item["id"], item["result"]))):
+        if _outcome_event(run, key, item["id"], what, item["result"], item.get("message") or ""):
             recorded.append(item["id"])
     if recorded:
         run.write_record(lambda job: trigger_record.events_recorded(job, key, targets, recorded))
@@ -302,6 +300,14 @@ def _fired(target, result, message):
     }
 
 
+def _outcome_event(run, key, tid, what, result, message):
+    """The Event of one target's outcome; its name comes from (completion, target, result), so the first try
+    (``_report``) and a later one (``_announce``) are the same Event. True when it is recorded."""
+    reason, event_type = EVENT_REASONS[result]
+    text = "{0}: trigger {1} {2}: {3}".format(nvj.ref(run.job), what, result, message)
+    return run.event(reason, event_type, text, "|".join((key, tid, result)))
+
+
 def _report(run, key, todo, outcomes):
     """Report the outcomes (result, Events); the ids whose Event the API refused."""
     result = run.result
@@ -319,9 +325,7 @@ def _report(run, key, todo, outcomes):
             result["deferred"].append({"what": target["id"], "reason": message, "retry_after": run.opts["retry_after"]})
         if out["result"] == FAILED:
             failures.append("{0}: {1}".format(_describe(target), message))
-        reason, event_type = EVENT_REASONS[out["result"]]
-        text = "{0}: trigger {1} {2}: {3}".format(nvj.ref(run.job), _describe(target), out["result"], message)
-        if not run.event(reason, event_type, text, "|".join((key, target["id"], out["result"]))):
+        if not _outcome_event(run, key, target["id"], _describe(target), out["result"], message):
             unannounced.append(target["id"])
     if failures:
         result["failed"] = True

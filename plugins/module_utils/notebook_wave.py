@@ -134,8 +134,8 @@ def _result(job, changed=False):
 def _wait_for_time(api, job, result):
     """A terminal job without a usable completion time: defer, and say so with a Warning Event when the
     time is there but is not RFC 3339 (``completionTime: yesterday``), once per field and value."""
-    bad = nvj.invalid_times(job)
-    for field, value in bad:
+    bad = dict(nvj.invalid_times(job))
+    for field, value in bad.items():
         template = ("{0}: status.{1} {2!r} {3}; it is treated as missing: no wave marker, completion Event or "
                     "trigger until the operator writes a valid time")
         message = template.format(nvj.ref(job), field, str(value)[:80], nvj.time_problem(value))
@@ -143,9 +143,8 @@ def _wait_for_time(api, job, result):
                                        "{0}={1}".format(field, value))
         if created and not api.dry_run:  # check mode: the Event was a dry run
             result["events"].append(nvj.metadata(event).get("name"))
-    if any(field == "completionTime" for field, _value in bad):
-        value = nvj.status(job).get("completionTime")
-        reason = "status.completionTime {0}; treated as missing".format(nvj.time_problem(value))
+    if "completionTime" in bad:
+        reason = "status.completionTime {0}; treated as missing".format(nvj.time_problem(bad["completionTime"]))
         retry = INVALID_TIME_RETRY
     else:
         reason = "phase {0} without status.completionTime: not complete until the operator writes it".format(

@@ -106,12 +106,16 @@ def completion_time(obj):
     since it is also the value the triggers write (``restartedAt``) and part of the completion's key. A time more
     than ``FUTURE_SKEW`` seconds ahead of this clock is not trusted either (``9999-12-31T23:59:59Z`` would make
     every later completion look older than a restart it recorded)."""
-    value = status(obj).get("completionTime")
-    return rfc3339(parse_time(value)) if time_problem(value) is None else None
+    moment = parse_time(status(obj).get("completionTime"))
+    return rfc3339(moment) if moment is not None and not _ahead(moment) else None
 
 
 # Seconds a status time may lie ahead of this controller's clock (skew between the operator's and ours).
 FUTURE_SKEW = 300
+
+
+def _ahead(parsed, moment=None):
+    return parsed > (moment or now()) + datetime.timedelta(seconds=FUTURE_SKEW)
 
 
 def time_problem(value, moment=None):
@@ -119,7 +123,7 @@ def time_problem(value, moment=None):
     parsed = parse_time(value)
     if parsed is None:
         return "is not an RFC 3339 time (such as 2026-01-24T22:30:00Z)"
-    if parsed > (moment or now()) + datetime.timedelta(seconds=FUTURE_SKEW):
+    if _ahead(parsed, moment):
         return "lies in the future (more than {0} s ahead of this controller's clock)".format(FUTURE_SKEW)
     return None
 
