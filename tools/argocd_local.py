@@ -44,7 +44,7 @@ from pathlib import Path
 
 import yaml
 
-from cluster import BIN, ClusterError, _die_with_parent, free_port, install_crds, stop_process, write_kubeconfig
+from cluster import BIN, ClusterError, free_port, install_crds, rss_mib, spawn, stop_process, write_kubeconfig
 
 REPO = Path(__file__).resolve().parent.parent
 RELEASE = BIN.parent / "argocd-release"
@@ -53,6 +53,10 @@ NAMESPACE = "argocd"
 # NetworkPolicies are what this launcher replaces with local processes.
 CONFIG_KINDS = ("ServiceAccount", "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding", "ConfigMap", "Secret")
 CONTROLLER_SA = "argocd-application-controller"
+# The paths the image has under /app/config, here in the workdir (GnuPG commit verification is off: it needs a
+# keyring the image builds, and the tests' commits are not signed).
+CONFIG_PATHS = {"ARGOCD_GNUPGHOME": "gpg", "ARGOCD_TLS_DATA_PATH": "tls", "ARGOCD_SSH_DATA_PATH": "ssh",
+                "ARGOCD_PLUGINSOCKFILEPATH": "plugins"}
 
 
 def release_documents():
@@ -105,8 +109,8 @@ class LocalArgoCD:
                                "(tools/gobuild/build.sh argocd argocd-redis)")
         started = time.monotonic()
         self.workdir.mkdir(parents=True, exist_ok=True)
-        (self.workdir / "logs").mkdir(exist_ok=True)
-        (self.workdir / "home").mkdir(exist_ok=True)
+        for folder in ("logs", "home", *CONFIG_PATHS.values()):
+            (self.workdir / folder).mkdir(exist_ok=True)
         try:
             self._configure()
             self._start_processes()
@@ -135,13 +139,8 @@ class LocalArgoCD:
 
     def memory(self):
         """Resident memory of each running process, MiB (from /proc)."""
-        out = {}
-        for name, proc in self.processes.items():
-            with contextlib.suppress(OSError):
-                for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines():
-                    if line.startswith("VmRSS:"):
-                        out[name] = int(line.split()[1]) // 1024
-        return out
+        sizes = {name: rss_mib(proc) for name, proc in self.processes.items()}
+        return {name: size for name, size in sizes.items() if size is not None}
 
     def check_alive(self):
         for name, proc in self.processes.items():
@@ -224,25 +223,15 @@ class LocalArgoCD:
             print(f"argocd: {text}", file=self.log, flush=True)
 
     def _spawn(self, name, binary, args, env=None):
-        logfile = open(self.workdir / "logs" / f"{name}.log", "ab")  # noqa: SIM115 - lives with the process
-        # the paths the image has under /app/config, here in the workdir; GnuPG commit verification off (it
-        # needs a keyring the image builds, and the tests' commits are not signed)
-        paths = {"ARGOCD_GNUPGHOME": "gpg", "ARGOCD_TLS_DATA_PATH": "tls", "ARGOCD_SSH_DATA_PATH": "ssh",
-                 "ARGOCD_PLUGINSOCKFILEPATH": "plugins"}
-        for folder in paths.values():
-            (self.workdir / folder).mkdir(exist_ok=True)
         environment = dict(os.environ, HOME=str(self.workdir / "home"), ARGOCD_BINARY_NAME=name,
                            PATH=f"{RELEASE}:{os.environ.get('PATH', '')}", ARGOCD_GPG_ENABLED="false",
-                           **{key: str(self.workdir / folder) for key, folder in paths.items()})
+                           **{key: str(self.workdir / folder) for key, folder in CONFIG_PATHS.items()})
         for key in ("KUBECONFIG", "K8S_AUTH_KUBECONFIG"):
             environment.pop(key, None)
         environment.update(env or {})
-        proc = subprocess.Popen([str(BIN / binary), *args], stdout=logfile, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, env=environment, preexec_fn=_die_with_parent,
-                                close_fds=True, cwd=self.workdir)
-        logfile.close()
+        proc = spawn([BIN / binary, *args], self.workdir / "logs" / f"{name}.log", self.workdir / f"{name}.pid",
+                     env=environment, cwd=self.workdir)
         self.processes[name] = proc
-        (self.workdir / f"{name}.pid").write_text(str(proc.pid))
         return proc
 
     def _start_processes(self):

@@ -25,6 +25,7 @@ Deployment's roll-out finishes. No container runs: kwok writes the pods' status 
 
 import argparse
 import atexit
+import contextlib
 import ctypes
 import datetime
 import ipaddress
@@ -71,6 +72,25 @@ def _die_with_parent():
 
 
 # ---------------------------------------------------------------- certificates
+
+
+def spawn(argv, log_path, pid_path, env=None, cwd=None):
+    """Start ``argv`` with its output appended to ``log_path`` and its pid in ``pid_path``; it gets SIGTERM when this
+    process dies. How every launcher here starts what it runs."""
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen([str(a) for a in argv], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                env=env, cwd=cwd, preexec_fn=_die_with_parent, close_fds=True)
+    Path(pid_path).write_text(str(proc.pid))
+    return proc
+
+
+def rss_mib(proc):
+    """Resident memory of a running process in MiB (from /proc), or None."""
+    with contextlib.suppress(OSError, AttributeError):
+        for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) // 1024
+    return None
 
 
 def stop_process(proc, grace=15):
@@ -243,12 +263,8 @@ class LocalCluster:
             print(f"cluster: {text}", file=self.log, flush=True)
 
     def _spawn(self, name, args):
-        logfile = open(self.workdir / "logs" / f"{name}.log", "ab")  # noqa: SIM115 - lives with the process
-        proc = subprocess.Popen([str(BIN / name), *args], stdout=logfile, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent, close_fds=True)
-        logfile.close()
+        proc = spawn([BIN / name, *args], self.workdir / "logs" / f"{name}.log", self.workdir / f"{name}.pid")
         self.processes[name] = proc
-        (self.workdir / f"{name}.pid").write_text(str(proc.pid))
         return proc
 
     def _check_alive(self, name):

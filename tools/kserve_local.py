@@ -23,7 +23,6 @@ that needs ``minReplicas`` pods sets that annotation.
 import contextlib
 import datetime
 import os
-import subprocess
 import sys
 import time
 import urllib.request
@@ -31,7 +30,7 @@ from pathlib import Path
 
 import yaml
 
-from cluster import BIN, ClusterError, _die_with_parent, free_port, install_crds, stop_process
+from cluster import BIN, ClusterError, free_port, install_crds, rss_mib, spawn, stop_process
 
 RELEASE = BIN.parent / "kserve-release"
 NAMESPACE = "kserve"
@@ -106,11 +105,7 @@ class LocalKServe:
 
     def memory(self):
         """Resident memory of the controller, MiB."""
-        with contextlib.suppress(OSError, AttributeError):
-            for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) // 1024
-        return None
+        return rss_mib(self.proc)
 
     def check_alive(self):
         if self.proc is not None and self.proc.poll() is not None:
@@ -141,14 +136,10 @@ class LocalKServe:
         _self_signed(tmp / "k8s-webhook-server" / "serving-certs")
         probe = free_port()
         env = dict(os.environ, KUBECONFIG=self.kubeconfig, POD_NAMESPACE=NAMESPACE, TMPDIR=str(tmp))
-        log = open(self.workdir / "kserve-manager.log", "ab")  # noqa: SIM115 - lives with the process
-        self.proc = subprocess.Popen(
-            [str(BIN / "kserve-manager"), "--metrics-addr", f"127.0.0.1:{free_port()}",
-             "--health-probe-addr", f"127.0.0.1:{probe}", "--webhook-port", str(free_port())],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, preexec_fn=_die_with_parent,
-            close_fds=True, cwd=self.workdir)
-        log.close()
-        (self.workdir / "kserve-manager.pid").write_text(str(self.proc.pid))
+        self.proc = spawn([BIN / "kserve-manager", "--metrics-addr", f"127.0.0.1:{free_port()}",
+                           "--health-probe-addr", f"127.0.0.1:{probe}", "--webhook-port", str(free_port())],
+                          self.workdir / "kserve-manager.log", self.workdir / "kserve-manager.pid", env=env,
+                          cwd=self.workdir)
         deadline = time.monotonic() + timeout
         while True:
             self.check_alive()
