@@ -16,7 +16,10 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
+import datetime
+import email.utils
 import json
+import random
 import time
 
 try:
@@ -25,11 +28,21 @@ except ImportError:  # reported by the caller through missing_requirements()
     DynamicApiError = ResourceNotFoundError = None
 
 MERGE = "application/merge-patch+json"
-JSON_PATCH = "application/json-patch+json"
 STRATEGIC = "application/strategic-merge-patch+json"
 
-# Retried once more after a short pause; everything else is the caller's to handle.
+# Answers worth the same request again (and a broken connection, status None); everything else is the caller's.
 TRANSIENT_CODES = (429, 500, 502, 503, 504)
+# The one retry budget of every request (``KubeApi.request``), shaped like amazon.aws's jittered backoff: after the
+# n-th transient failure (n = 0, 1, ...) pause for what the server asks in ``Retry-After`` (429 and 503, as the API
+# server's priority and fairness and a starting server send it), else for a jittered exponential step, between
+# half and all of ``RETRY_DELAY * 2**n``; no pause is longer than ``RETRY_MAX_DELAY``. At most ``RETRY_ATTEMPTS``
+# retries and ``RETRY_BUDGET`` seconds of pauses per request, whichever ends first. Retrying a write is safe here:
+# patches are merge patches (the same patch twice is the same object) or carry a resourceVersion, creates carry
+# a fixed name (a repeat is a 409 the caller reads as "already there"), deletes one uid.
+RETRY_ATTEMPTS = 3
+RETRY_DELAY = 0.2
+RETRY_MAX_DELAY = 5.0
+RETRY_BUDGET = 10.0
 
 # KubeApi.conditional_write: the one retry budget (patches sent per call) and the one give-up (a deferral,
 # decided again after this many seconds), for every feature.
@@ -41,8 +54,9 @@ _UNREAD = object()  # conditional_write without ``current``: read the object fir
 class KubeError(Exception):
     """An API error with the parts a user needs: status code, reason, server message, target."""
 
-    def __init__(self, status, reason, message, target=None, verb=None):
+    def __init__(self, status, reason, message, target=None, verb=None, retry_after=None):
         self.status = status
+        self.retry_after = retry_after  # seconds the server asked to wait (Retry-After on 429/503), or None
         self.reason = reason
         self.server_message = message
         self.target = target
@@ -70,6 +84,10 @@ class KubeError(Exception):
 
 
 def _error_from(exc, target, verb):
+    """The KubeError for what the client raised: an API answer (its Status body), or a broken connection."""
+    if DynamicApiError is not None and not isinstance(exc, DynamicApiError) and not isinstance(
+            getattr(exc, "status", None), int):
+        return KubeError(None, "ConnectionError", str(exc), target=target, verb=verb, retry_after=None)
     status = getattr(exc, "status", None)
     reason, message = getattr(exc, "reason", None), None
     body = getattr(exc, "body", None)
@@ -84,7 +102,35 @@ def _error_from(exc, target, verb):
             message = str(body)[:500]
     if status is None:
         message = message or str(exc)
-    return KubeError(status, reason, message, target=target, verb=verb)
+    return KubeError(status, reason, message, target=target, verb=verb,
+                     retry_after=_retry_after(getattr(exc, "headers", None)) if status in (429, 503) else None)
+
+
+def _retry_after(headers):
+    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date), or None."""
+    value = (headers or {}).get("Retry-After") if hasattr(headers, "get") else None
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.timezone.utc)
+    return max(0.0, (moment - datetime.datetime.now(datetime.timezone.utc)).total_seconds())
+
+
+def backoff(attempt, retry_after=None):
+    """The pause before retry number ``attempt`` (0 first): the server's ``Retry-After`` when it sent one, else a
+    jittered exponential step; never above ``RETRY_MAX_DELAY``."""
+    if retry_after is not None:
+        return min(RETRY_MAX_DELAY, retry_after)
+    step = min(RETRY_MAX_DELAY, RETRY_DELAY * 2 ** attempt)
+    return step / 2 + random.uniform(0, step / 2)
 
 
 def describe(kind, name, namespace=None):
@@ -132,7 +178,7 @@ class KubeApi:
     invalid object exactly where the real run would.
     """
 
-    def __init__(self, dynamic_client, request_timeout=30, retries=1, dry_run=False):
+    def __init__(self, dynamic_client, request_timeout=30, retries=RETRY_ATTEMPTS, dry_run=False):
         self.client = dynamic_client
         self.request_timeout = request_timeout
         self.retries = retries
@@ -214,33 +260,31 @@ class KubeApi:
         return path
 
     # -- raw request --------------------------------------------------------------------
-    def request(self, method, path, verb, target, body=None, query=None, content_type=None):
-        attempt = 0
+    def _send(self, method, path, verb, target, timeout, body=None, query=None, content_type=None, retries=None):
+        """One request as the client makes it, with the retry budget spent on transient answers (``retries``:
+        at most this many, default ``self.retries``); its errors as KubeError. Returns the client's raw response."""
+        retries = self.retries if retries is None else retries
+        attempt, paused = 0, 0.0
         while True:
             self.counts[verb] = self.counts.get(verb, 0) + 1
             try:
-                resp = self.client.request(
-                    method,
-                    path,
-                    body=body,
-                    query_params=list(query or []),
-                    content_type=content_type,
-                    serialize=False,
-                    _request_timeout=self.request_timeout,
-                )
-                data = resp.data
-                return json.loads(data) if data else None
-            except DynamicApiError as exc:
-                err = _error_from(exc, target, verb)
-            except Exception as exc:  # connection refused, timeout, TLS
+                return self.client.request(method, path, body=body, query_params=list(query or []),
+                                           content_type=content_type, serialize=False, _request_timeout=timeout)
+            except Exception as exc:  # an API answer, or a refused, reset or timed-out connection
                 if DynamicApiError is None:
                     raise
-                err = KubeError(None, "ConnectionError", str(exc), target=target, verb=verb)
-            if err.transient and attempt < self.retries:
-                attempt += 1
-                time.sleep(0.2 * attempt)
-                continue
-            raise err
+                err = _error_from(exc, target, verb)
+            pause = backoff(attempt, err.retry_after)
+            if not err.transient or attempt >= retries or paused + pause > RETRY_BUDGET:
+                raise err
+            time.sleep(pause)
+            attempt, paused = attempt + 1, paused + pause
+
+    def request(self, method, path, verb, target, body=None, query=None, content_type=None):
+        """The answer as a plain dict (None when empty)."""
+        data = self._send(method, path, verb, target, self.request_timeout, body=body, query=query,
+                          content_type=content_type).data
+        return json.loads(data) if data else None
 
     # -- verbs --------------------------------------------------------------------------
     def get(self, api_version, kind, name, namespace=None):
@@ -253,9 +297,10 @@ class KubeApi:
                 return None
             raise
 
-    def list(self, api_version, kind, namespace=None, label_selector=None, field_selector=None, page_size=500):
-        """Yield every object, one page (``limit``/``continue``) in memory at a time."""
+    def _pages(self, api_version, kind, namespace, label_selector, field_selector, page_size):
+        """Every page of a list (``limit``/``continue``), one in memory at a time."""
         path = self._path(api_version, kind, namespace=namespace)
+        target = "{0} in {1}".format(kind, namespace or "all namespaces")
         token = None
         while True:
             query = [("limit", page_size)]
@@ -265,14 +310,16 @@ class KubeApi:
                 query.append(("labelSelector", label_selector))
             if field_selector:
                 query.append(("fieldSelector", field_selector))
-            target = "{0} in {1}".format(kind, namespace or "all namespaces")
             page = self.request("GET", path, "list", target, query=query)
             token = (page.get("metadata") or {}).get("continue")
-            items = page.get("items") or []
-            del page
-            yield from items
+            yield page
             if not token:
                 return
+
+    def list(self, api_version, kind, namespace=None, label_selector=None, field_selector=None, page_size=500):
+        """Yield every object, one page in memory at a time."""
+        for page in self._pages(api_version, kind, namespace, label_selector, field_selector, page_size):
+            yield from page.pop("items", None) or []
 
     def create(self, api_version, kind, body, namespace=None):
         name = (body.get("metadata") or {}).get("name") or (body.get("metadata") or {}).get("generateName", "")
@@ -284,12 +331,6 @@ class KubeApi:
         path = self._path(api_version, kind, name, namespace, subresource)
         target = describe(kind, name, namespace)
         return self.request("PATCH", path, "patch", target, body=patch, content_type=patch_type,
-                            query=self._write_query())
-
-    def replace(self, api_version, kind, body, namespace=None):
-        name = body["metadata"]["name"]
-        path = self._path(api_version, kind, name, namespace)
-        return self.request("PUT", path, "update", describe(kind, name, namespace), body=body,
                             query=self._write_query())
 
     def delete(self, api_version, kind, name, namespace=None, uid=None):
@@ -356,22 +397,11 @@ class KubeApi:
     # -- watch (appended for the wave wait) ---------------------------------------------
     def snapshot(self, api_version, kind, namespace=None, label_selector=None, page_size=500):
         """``(items, resourceVersion)``: every object and the list's version, where a watch resumes."""
-        path = self._path(api_version, kind, namespace=namespace)
-        target = "{0} in {1}".format(kind, namespace or "all namespaces")
-        items, token, version = [], None, None
-        while True:
-            query = [("limit", page_size)]
-            if token:
-                query.append(("continue", token))
-            if label_selector:
-                query.append(("labelSelector", label_selector))
-            page = self.request("GET", path, "list", target, query=query)
-            meta = page.get("metadata") or {}
-            version = version or meta.get("resourceVersion")
+        items, version = [], None
+        for page in self._pages(api_version, kind, namespace, label_selector, None, page_size):
+            version = version or (page.get("metadata") or {}).get("resourceVersion")
             items.extend(page.get("items") or [])
-            token = meta.get("continue")
-            if not token:
-                return items, version
+        return items, version
 
     def watch(self, api_version, kind, namespace=None, resource_version=None, timeout_seconds=60, label_selector=None):
         """Yield ``(type, object)`` watch events (plain dicts) until the server ends the stream after
@@ -386,19 +416,9 @@ class KubeApi:
             query.append(("resourceVersion", resource_version))
         if label_selector:
             query.append(("labelSelector", label_selector))
-        self.counts["watch"] = self.counts.get("watch", 0) + 1
-        try:
-            resp = self.client.request(
-                "GET",
-                path,
-                query_params=query,
-                serialize=False,
-                _request_timeout=(self.request_timeout, max(1, int(timeout_seconds)) + self.request_timeout),
-            )
-        except DynamicApiError as exc:
-            raise _error_from(exc, target, "watch") from exc
-        except Exception as exc:  # connection refused, TLS
-            raise KubeError(None, "ConnectionError", str(exc), target=target, verb="watch") from exc
+        # not retried here: the caller's deadline decides whether a broken start is waited out
+        resp = self._send("GET", path, "watch", target, (self.request_timeout, max(1, int(timeout_seconds)) +
+                                                         self.request_timeout), query=query, retries=0)
         try:
             for line in iter_resp_lines(resp):
                 if not line:

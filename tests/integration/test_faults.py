@@ -19,6 +19,8 @@ from ansible_collections.mlops.gitops.plugins.module_utils import notebook_statu
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import (
     CONFLICT_ATTEMPTS,
     CONFLICT_RETRY_AFTER,
+    RETRY_ATTEMPTS,
+    RETRY_DELAY,
     KubeApi,
     KubeError,
 )
@@ -154,7 +156,7 @@ def test_one_failed_request_anywhere_loses_nothing_and_fires_nothing_twice(api, 
 
 
 def test_single_transient_errors_are_absorbed_by_the_client_retry(api, kube, namespace):
-    """With the plugin's default client (one retry), one 503 on each write still ends in ONE reconcile."""
+    """With the plugin's default client (its retry budget), one 503 on each write still ends in ONE reconcile."""
     world.load_scenario(kube, namespace)
     for verb, resource in (("patch", "notebookvalidationjobs"), ("create", "events"), ("delete", "pods"),
                            ("patch", "applications"), ("list", "notebookvalidationjobs")):
@@ -164,6 +166,53 @@ def test_single_transient_errors_are_absorbed_by_the_client_retry(api, kube, nam
     assert kube.active_faults() == []  # every fault was hit
     assert_exact(api, kube, namespace)
 
+
+
+def tries_of(kube, namespace, name):
+    return [e for e in kube.request_log if e.get("resource") == "configmaps" and e.get("namespace") == namespace
+            and e.get("name") == name and e.get("verb") == "get"]
+
+
+def test_transient_answers_are_retried_with_a_growing_jittered_backoff(api, kube, namespace):
+    """The one retry budget of every request: RETRY_ATTEMPTS transient answers in a row are waited out, each pause
+    at least half its exponential step (the proxy's log times each try); one more is the caller's, with the
+    server's answer; a refusal (403) is not retried."""
+    world.create(api, {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "probe", "namespace": namespace}})
+    client = KubeApi(api.client, request_timeout=TIMEOUT)
+    kube.clear_log()
+    kube.inject_fault(verb="get", resource="configmaps", namespace=namespace, name="probe", code=503,
+                      count=RETRY_ATTEMPTS)
+    assert client.get("v1", "ConfigMap", "probe", namespace)["metadata"]["name"] == "probe"
+    tries = tries_of(kube, namespace, "probe")
+    assert [e["code"] for e in tries] == [503] * RETRY_ATTEMPTS + [200]
+    gaps = [later["time"] - earlier["time"] for earlier, later in zip(tries, tries[1:])]
+    assert all(gap >= RETRY_DELAY * 2 ** n / 2 for n, gap in enumerate(gaps)), gaps
+
+    kube.clear_log()
+    kube.inject_fault(verb="get", resource="configmaps", namespace=namespace, name="probe", code=503,
+                      count=RETRY_ATTEMPTS + 1)
+    with pytest.raises(KubeError) as failed:
+        client.get("v1", "ConfigMap", "probe", namespace)
+    assert failed.value.status == 503 and "unable to handle the request" in str(failed.value)
+    assert len(tries_of(kube, namespace, "probe")) == RETRY_ATTEMPTS + 1
+
+    kube.clear_log()
+    kube.inject_fault(verb="get", resource="configmaps", namespace=namespace, name="probe", code=403)
+    with pytest.raises(KubeError) as refused:
+        client.get("v1", "ConfigMap", "probe", namespace)
+    assert refused.value.forbidden and len(tries_of(kube, namespace, "probe")) == 1
+
+
+def test_too_many_requests_waits_what_retry_after_asks(api, kube, namespace):
+    """A 429 (the API server's priority and fairness) carries Retry-After (the proxy sends 1 s, as the server
+    does): the retry waits at least that long instead of the short exponential step."""
+    world.create(api, {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "probe", "namespace": namespace}})
+    kube.clear_log()
+    kube.inject_fault(verb="get", resource="configmaps", namespace=namespace, name="probe", code=429)
+    assert KubeApi(api.client, request_timeout=TIMEOUT).get("v1", "ConfigMap", "probe", namespace) is not None
+    tries = tries_of(kube, namespace, "probe")
+    assert [e["code"] for e in tries] == [429, 200]
+    assert tries[1]["time"] - tries[0]["time"] >= 1.0
 
 
 # The trigger's Event fails after the action: the outcome is recorded with its Event marked missing, and the next
@@ -371,10 +420,10 @@ def test_sync_of_a_missing_application_fails_that_target_only(api, kube, namespa
 
 # -- the real plugin under a fault ----------------------------------------------------------------
 def test_playbook_run_under_a_fault_then_the_next_run_completes(api, kube, namespace, playbook):
-    """ansible-playbook: the Application write fails twice (the client's retry too), the task fails
+    """ansible-playbook: the Application write fails every time (the client's retries too), the task fails
     naming the step; the next run writes the exact status and fires nothing again."""
     world.load_scenario(kube, namespace)
-    kube.inject_fault(verb="patch", resource="applications", namespace=namespace, code=503, count=2)
+    kube.inject_fault(verb="patch", resource="applications", namespace=namespace, code=503, count=RETRY_ATTEMPTS + 1)
     task = {"name": "reconcile", "register": "out", "ignore_errors": True,
             "mlops.gitops.notebook_reconcile": {"name": JOB_NAME, "namespace": namespace, "argocd_namespace": namespace,
                                                 "min_interval": 0}}
