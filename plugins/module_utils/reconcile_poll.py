@@ -16,9 +16,13 @@ that requeue is armed. It asks for the same instant (``due - now``: the queue me
 requeue fires before this run returns (the job is queued again behind it), for none. The run the armed requeue
 causes starts after the due time and asks for the next poll as usual.
 
-When a run started is read from the process tree: ansible-runner's start, which ansible-operator execs as the
-reconcile begins. Without it (not under ansible-runner) every run counts as the armed requeue's run, which is
-what happens without a state file. A lost file (a new pod, a new leader) costs at most one extra chain start.
+When a run started is told by ansible-operator itself: for each reconcile it writes a fresh kubeconfig (Go's
+``os.CreateTemp("", "kubeconfig")``: ``$TMPDIR/kubeconfig<digits>``, pointing the run at its API proxy) just before it
+starts ansible-runner, passes its path to the run as ``K8S_AUTH_KUBECONFIG`` and removes it when the run returns
+(internal/ansible/controller/reconcile.go, proxy/kubeconfig). The file's modification time is the reconcile's start,
+read with one ``stat``; nothing of the process tree. Any other kubeconfig (a user's, a mounted one) does not have
+that name and gives None: every run then counts as the armed requeue's run, which is what happens without a state
+file. A lost file (a new pod, a new leader) costs at most one extra chain start.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -28,6 +32,7 @@ __metaclass__ = type
 import json
 import math
 import os
+import re
 import time
 
 try:
@@ -67,37 +72,25 @@ def decide(record, wait, started, now, margin=FIRES_BEFORE_RETURN):
     return wait, {"due": now + wait}
 
 
-def run_started(pid=None, proc="/proc", now=None):
-    """When the ansible-runner this process runs under started (epoch), or None (not under one, no /proc).
+# The name ansible-operator's per-reconcile kubeconfig has (Go's os.CreateTemp pattern "kubeconfig": digits added).
+OPERATOR_KUBECONFIG = re.compile(r"kubeconfig[0-9]+")
 
-    The start is ``now`` minus how long ago it was: the process's start (clock ticks since boot) against
-    ``/proc/uptime`` (10 ms). ``btime`` (whole seconds) must agree within 1.5 s, so that a ``/proc/uptime``
-    that is not the kernel's (a container's, from lxcfs) gives None rather than a wrong time."""
+
+def run_started(environ=None, now=None):
+    """When ansible-operator began the reconcile this run is part of (epoch), or None (not run by it).
+
+    The modification time of the kubeconfig it wrote for this reconcile (``K8S_AUTH_KUBECONFIG``, named
+    ``kubeconfig<digits>``); None for any other kubeconfig, a missing file, or a time ahead of ``now``."""
+    environ = os.environ if environ is None else environ
     now = time.time() if now is None else now
-    try:
-        with open(os.path.join(proc, "uptime")) as handle:
-            uptime = float(handle.read().split()[0])
-        with open(os.path.join(proc, "stat")) as handle:
-            boot = next(float(line.split()[1]) for line in handle if line.startswith("btime "))
-        ticks = float(os.sysconf("SC_CLK_TCK"))
-        pid = pid or os.getpid()
-        for _depth in range(8):
-            with open(os.path.join(proc, str(pid), "stat")) as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
-            with open(os.path.join(proc, str(pid), "cmdline"), "rb") as handle:
-                argv = handle.read().decode("utf-8", "replace").split("\0")
-            if any(os.path.basename(arg) == "ansible-runner" for arg in argv[:3]):
-                since_boot = int(fields[19]) / ticks
-                started = now - (uptime - since_boot)
-                if started > now or abs(started - (boot + since_boot)) > 1.5:
-                    return None
-                return started
-            pid = int(fields[1])
-            if pid <= 1:
-                return None
-    except (OSError, ValueError, StopIteration, IndexError):
+    path = environ.get("K8S_AUTH_KUBECONFIG") or ""
+    if not OPERATOR_KUBECONFIG.fullmatch(os.path.basename(path)):
         return None
-    return None
+    try:
+        started = os.stat(path).st_mtime
+    except OSError:
+        return None
+    return started if started <= now else None
 
 
 class PollState:

@@ -1,5 +1,5 @@
 """One poll chain per running job (plugins/module_utils/reconcile_poll.py): the decision of each run, the state
-file, and the run's start read from the process tree; the work queue it relies on is modelled below."""
+file, and the run's start as ansible-operator tells it; the work queue it relies on is modelled below."""
 
 import json
 import os
@@ -131,37 +131,24 @@ def test_an_unreadable_state_file_counts_as_empty(tmp_path):
     assert reconcile_poll.PollState(str(path)).settle("a", 15, started=1.0, now=1.0) == 15
 
 
-def fake_proc(root, processes, btime=1000, uptime=600.25):
-    """``processes``: {pid: (ppid, argv, starttime in ticks)}."""
-    (root / "stat").write_text("cpu 1 2 3\nbtime {0}\n".format(btime))
-    (root / "uptime").write_text("{0} 1000.00\n".format(uptime))
-    for pid, (ppid, argv, start) in processes.items():
-        (root / str(pid)).mkdir()
-        fields = ["S", str(ppid)] + ["0"] * 17 + [str(start)] + ["0"] * 10
-        (root / str(pid) / "stat").write_text("{0} (x y) {1}".format(pid, " ".join(fields)))
-        (root / str(pid) / "cmdline").write_bytes("\0".join(argv).encode() + b"\0")
+def test_the_run_started_when_ansible_operator_wrote_its_kubeconfig(tmp_path):
+    """ansible-operator writes $TMPDIR/kubeconfig<digits> for each reconcile, just before it starts ansible-runner,
+    and passes it as K8S_AUTH_KUBECONFIG: its modification time is the reconcile's start."""
+    path = tmp_path / "kubeconfig2873409812"
+    path.write_text("apiVersion: v1\nkind: Config\n")
+    os.utime(path, (1500.25, 1500.25))
+    assert reconcile_poll.run_started({"K8S_AUTH_KUBECONFIG": str(path)}, now=1600.5) == 1500.25
 
 
-def test_the_run_started_when_its_ansible_runner_did(tmp_path):
-    ticks = os.sysconf("SC_CLK_TCK")
-    fake_proc(tmp_path, {
-        7: (1, ["/usr/local/bin/ansible-operator", "run"], 10 * ticks),
-        40: (7, ["/usr/bin/python3", "/usr/local/bin/ansible-runner", "-vv", "run"], 500 * ticks),
-        41: (40, ["/usr/bin/python3", "/usr/local/bin/ansible-playbook", "main.json"], 502 * ticks),
-        42: (41, ["/usr/bin/python3", "/usr/local/bin/ansible-playbook", "main.json"], 504 * ticks),
-    })
-    # 100.25 s ago by /proc/uptime (btime, whole seconds, says 1500: close enough to trust uptime's 10 ms)
-    assert reconcile_poll.run_started(pid=42, proc=str(tmp_path), now=1600.5) == pytest.approx(1500.25)
-
-
-def test_an_uptime_that_disagrees_with_the_boot_time_gives_no_start(tmp_path):
-    """A container's /proc/uptime (lxcfs) is not the clock the process start counts from."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    fake_proc(tmp_path, {40: (1, ["ansible-runner", "run"], 500 * ticks)}, uptime=30.0)
-    assert reconcile_poll.run_started(pid=40, proc=str(tmp_path), now=1600.5) is None
-
-
-def test_without_ansible_runner_the_start_is_unknown(tmp_path):
-    fake_proc(tmp_path, {5: (1, ["bash"], 1), 6: (5, ["ansible-playbook", "site.yml"], 2)})
-    assert reconcile_poll.run_started(pid=6, proc=str(tmp_path)) is None
-    assert reconcile_poll.run_started(pid=6, proc=str(tmp_path / "missing")) is None
+def test_any_other_kubeconfig_gives_no_start(tmp_path):
+    """A user's kubeconfig (run by ansible-playbook or AWX) is not a reconcile's: every run then counts as its
+    chain's own run. So does a file that is gone or a time ahead of now."""
+    mine = tmp_path / "config"
+    mine.write_text("")
+    assert reconcile_poll.run_started({"K8S_AUTH_KUBECONFIG": str(mine)}) is None
+    assert reconcile_poll.run_started({}) is None
+    assert reconcile_poll.run_started({"K8S_AUTH_KUBECONFIG": str(tmp_path / "kubeconfig123")}) is None
+    ahead = tmp_path / "kubeconfig456"
+    ahead.write_text("")
+    os.utime(ahead, (2000.0, 2000.0))
+    assert reconcile_poll.run_started({"K8S_AUTH_KUBECONFIG": str(ahead)}, now=1600.0) is None
