@@ -20,7 +20,7 @@ export PATH := $(BIN):$(PATH)
 GOBUILD := $(CURDIR)/tools/gobuild/build.sh
 CLUSTER_DIR := $(CURDIR)/.build/cluster
 
-.PHONY: bench-argocd demo test venv lock collection control-plane cluster-up cluster-down lint unit integration check sanity molecule bench bench-operator clean
+.PHONY: bench-argocd demo test run venv lock collection control-plane cluster-up cluster-down lint unit integration check sanity molecule bench bench-operator clean
 
 demo: collection control-plane operator-runtime  ## run the end-to-end demo on a local control plane (or $KUBECONFIG)
 	$(BIN)/python tools/demo.py
@@ -66,6 +66,13 @@ control-plane:
 
 cluster-up: venv control-plane  ## start the local cluster, Argo CD and KServe in the background; writes .build/cluster/kubeconfig
 	$(BIN)/python tools/cluster.py up --dir $(CLUSTER_DIR) --crds tests/data/crds
+
+# The Operator SDK's `make run`: the controller in the foreground, the way the image runs it (the real
+# ansible-operator with the project's watches.yaml, the Dockerfile's ENV and the Deployment's env, args and RBAC),
+# against $KUBECONFIG or the local control plane (started when it is not up). Ctrl-C stops it.
+# RUN_ARGS: e.g. "--namespace ml --env NOTEBOOK_CONTROLLER_MIN_INTERVAL=10".
+run: collection control-plane operator-runtime  ## the controller in the foreground with its log, against $KUBECONFIG or the local cluster; Ctrl-C stops it
+	$(BIN)/python tools/real_operator.py run $(RUN_ARGS)
 
 cluster-down:  ## stop the control plane cluster-up started
 	$(BIN)/python tools/cluster.py down --dir $(CLUSTER_DIR)

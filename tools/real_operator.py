@@ -698,19 +698,25 @@ def _relay(args):
     relay.close()
 
 
-# ---------------------------------------------------------------- command line (molecule/operator uses it)
+# ---------------------------------------------------------------- command line (molecule/operator, make run)
 #   python tools/real_operator.py up --kubeconfig K --dir D --namespace NS [--env K=V ...]
 #   python tools/real_operator.py down --dir D
+#   python tools/real_operator.py run [--kubeconfig K] [--namespace NS ...] [--env K=V ...]   (make run)
 
 
-def _serve(args):
-    """Foreground: start the operator, write D/ready.json, run until SIGTERM, then stop everything."""
+def _serve(args, follow=False):
+    """Foreground: start the operator, write D/ready.json, run until SIGTERM (or Ctrl-C), then stop everything.
+    ``follow``: copy its log to standard output as it grows."""
     env = dict(item.split("=", 1) for item in args.env)
     operator = AnsibleOperator(args.kubeconfig, args.dir, args.namespace, env=env)
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
     signal.signal(signal.SIGINT, lambda *_: stopping.append(1))
-    operator.start()
+    shown = 0
+    if follow:
+        print(f"ansible-operator starting (watching {', '.join(args.namespace) or 'all namespaces'}); "
+              "Ctrl-C stops it", flush=True)
+    operator.start(timeout=args.timeout)
     try:
         token_file = Path(args.dir) / "metrics-token"
         token_file.write_text(operator.identity.scraper_token or "")
@@ -722,10 +728,34 @@ def _serve(args):
             "metrics_token_file": str(token_file),
             "service_account": f"{operator.identity.namespace}/{operator.identity.name}"}))
         while not stopping and operator.proc.poll() is None:
+            if follow:
+                text = operator.log_text()
+                sys.stdout.write(text[shown:])
+                sys.stdout.flush()
+                shown = len(text)
             time.sleep(0.5)
     finally:
         operator.stop()
+    if follow and stopping:
+        print("ansible-operator stopped; its ServiceAccount and RBAC deleted", flush=True)
+    elif follow:
+        print(f"ansible-operator exited with {operator.proc.returncode}:\n{operator.log_tail()}", file=sys.stderr)
     return 0 if stopping else 1
+
+
+def _run(args):
+    """``make run``: the controller in the foreground, as the image runs it, against $KUBECONFIG or the local
+    control plane of ``make cluster-up`` (started here when it is not up; it stays up after Ctrl-C)."""
+    if not args.kubeconfig:
+        cluster_dir = REPO / ".build" / "cluster"
+        if not (cluster_dir / "ready").exists():
+            print("no $KUBECONFIG: starting the local control plane (make cluster-up; make cluster-down stops it)",
+                  flush=True)
+            subprocess.run([sys.executable, str(REPO / "tools" / "cluster.py"), "up", "--dir", str(cluster_dir),
+                            "--crds", str(REPO / "tests" / "data" / "crds")], check=True)
+        args.kubeconfig = str(cluster_dir / "kubeconfig")
+    args.namespace = [n for item in args.namespace for n in item.split(",") if n.strip()]
+    return _serve(args, follow=True)
 
 
 def _up(args):
@@ -778,13 +808,21 @@ def main(argv=None):
         one.add_argument("--namespace", action="append", required=True, help="WATCH_NAMESPACE (repeatable)")
         one.add_argument("--env", action="append", default=[], help="KEY=VALUE over the Deployment's env")
         one.add_argument("--timeout", type=float, default=120)
+    run = sub.add_parser("run", help="the controller in the foreground with its log (make run); Ctrl-C stops it")
+    run.add_argument("--kubeconfig", default=os.environ.get("KUBECONFIG"),
+                     help="an admin kubeconfig (default: $KUBECONFIG, else the local control plane)")
+    run.add_argument("--dir", default=str(BUILD / "run"))
+    run.add_argument("--namespace", action="append", default=[],
+                     help="WATCH_NAMESPACE (repeatable or comma-separated; default: all namespaces)")
+    run.add_argument("--env", action="append", default=[], help="KEY=VALUE over the Deployment's env")
+    run.add_argument("--timeout", type=float, default=120)
     down = sub.add_parser("down")
     down.add_argument("--dir", required=True)
     relay = sub.add_parser("relay", help="(inside a replica's namespaces) relay the API server's address")
     relay.add_argument("--listen", required=True, help="tcp:HOST:PORT or unix:PATH")
     relay.add_argument("--connect", required=True, help="tcp:HOST:PORT or unix:PATH")
     args = parser.parse_args(argv)
-    return {"up": _up, "serve": _serve, "down": _down, "relay": _relay}[args.command](args)
+    return {"up": _up, "serve": _serve, "run": _run, "down": _down, "relay": _relay}[args.command](args)
 
 
 if __name__ == "__main__":
