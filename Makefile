@@ -9,7 +9,7 @@ BUILD ?= $(CURDIR)/.build
 COLLECTIONS := $(BUILD)/collections
 COLLECTION_DIR := $(COLLECTIONS)/ansible_collections/mlops/gitops
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
-export PYTHONPATH := $(COLLECTIONS):$(CURDIR)/tools
+export PYTHONPATH := $(COLLECTIONS):$(CURDIR)
 export ANSIBLE_NOCOWS := 1
 export ANSIBLE_LOCAL_TEMP := $(BUILD)/ansible-tmp
 export PATH := $(BIN):$(PATH)
@@ -65,21 +65,21 @@ control-plane:
 	$(GOBUILD) $(CONTROL_PLANE)
 
 cluster-up: venv control-plane  ## start the local cluster, Argo CD and KServe in the background; writes .build/cluster/kubeconfig
-	$(BIN)/python tools/cluster.py up --dir $(CLUSTER_DIR) --crds tests/data/crds
+	$(BIN)/python harness/cluster.py up --dir $(CLUSTER_DIR) --crds tests/data/crds
 
 # The Operator SDK's `make run`: the controller in the foreground, the way the image runs it (the real
 # ansible-operator with the project's watches.yaml, the Dockerfile's ENV and the Deployment's env, args and RBAC),
 # against $KUBECONFIG or the local control plane (started when it is not up). Ctrl-C stops it.
 # RUN_ARGS: e.g. "--namespace ml --env NOTEBOOK_CONTROLLER_MIN_INTERVAL=10".
 run: collection control-plane operator-runtime  ## the controller in the foreground with its log, against $KUBECONFIG or the local cluster; Ctrl-C stops it
-	$(BIN)/python tools/real_operator.py run $(RUN_ARGS)
+	$(BIN)/python harness/real_operator.py run $(RUN_ARGS)
 
 cluster-down:  ## stop the control plane cluster-up started
-	$(BIN)/python tools/cluster.py down --dir $(CLUSTER_DIR)
+	$(BIN)/python harness/cluster.py down --dir $(CLUSTER_DIR)
 
 lint: collection
 	tools/lock.sh --check
-	$(BIN)/ruff check plugins tools tests
+	$(BIN)/ruff check plugins harness tools tests
 	$(BIN)/ansible-lint --offline --profile production
 	$(MAKE) --no-print-directory changelog-lint
 
@@ -156,7 +156,7 @@ molecule-operator: operator-runtime control-plane
 
 # config/ (kustomize manifests for the controller) from roles/notebook_controller_deploy/templates.
 config: venv
-	$(BIN)/python tools/controller_config.py
+	$(BIN)/python harness/controller_config.py
 
 # kustomize, as Argo CD renders a kustomization: the tests build config/ with it (tools/gobuild/kustomize
 # pins v5.8.2; a cold build takes 2-3 minutes).

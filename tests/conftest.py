@@ -2,10 +2,10 @@
 
 - ``KUBECONFIG`` set: tests talk to that cluster (``cluster.proxy`` is None, and the tests that need the
   request log or fault injection, through the ``kube`` fixture, skip).
-- otherwise: a local control plane built from Kubernetes' own Go modules (tools/cluster.py: etcd,
-  kube-apiserver, kube-controller-manager) with the recording proxy (tools/kube_proxy.py) in front.
+- otherwise: a local control plane built from Kubernetes' own Go modules (harness/cluster.py: etcd,
+  kube-apiserver, kube-controller-manager) with the recording proxy (harness/kube_proxy.py) in front.
 
-The test CRDs come from tests/crds.py: the upstream projects' own CRDs where ../shared/reference/crds
+The test CRDs come from harness/crds.py: the upstream projects' own CRDs where ../shared/reference/crds
 exists, else ours in tests/data/crds. Tests isolate themselves with the ``namespace`` fixture.
 """
 
@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tools"))
+sys.path.insert(0, str(REPO))  # the harness package
 
-from cluster import install_crds  # noqa: E402
-from tests.crds import crd_paths  # noqa: E402
-from tests.support.cluster import TestCluster  # noqa: E402
+from harness.cluster import install_crds  # noqa: E402
+from harness.crds import crd_paths  # noqa: E402
+from harness.session import TestCluster  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -46,7 +46,7 @@ def argocd(cluster, tmp_path_factory):
     """The real Argo CD (application controller, repo server, notifications controller): started on the local
     control plane the first time a test asks for it (a session that needs none pays nothing), or the one
     $KUBECONFIG's cluster runs. It installs the release's own Application and AppProject CRDs."""
-    from tests.support.argocd import ArgoCD
+    from harness.argocd import ArgoCD
 
     running = ArgoCD.of_cluster(cluster, tmp_path_factory.mktemp("argocd"))
     try:

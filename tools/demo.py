@@ -10,10 +10,10 @@ shows what Argo CD and a person see (the sync operation, which waves are applied
 the notification delivered) and checks it: the demo is also a smoke test (exit code 0 only if every check
 held).
 
-Without $KUBECONFIG it starts the local cluster (tools/cluster.py: etcd, kube-apiserver,
+Without $KUBECONFIG it starts the local cluster (harness/cluster.py: etcd, kube-apiserver,
 kube-controller-manager, kube-scheduler and kwok, built from their Go modules) and Argo CD v3.6
-(tools/argocd_local.py: application controller, repo server, notifications controller); with it, it uses
-that cluster and the Argo CD it runs in namespace `argocd`; KServe v0.16's controller (tools/kserve_local.py,
+(harness/argocd_local.py: application controller, repo server, notifications controller); with it, it uses
+that cluster and the Argo CD it runs in namespace `argocd`; KServe v0.16's controller (harness/kserve_local.py,
 RawDeployment mode) serves the InferenceService. What still stands in: the Go operator (its status writes).
 """
 
@@ -30,18 +30,17 @@ from pathlib import Path
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tools"))  # when run without make; make puts tools/ on PYTHONPATH
-sys.path.insert(1, str(REPO))  # tests.support.world: the test world builds the scenario
+sys.path.insert(0, str(REPO))  # the harness package (local cluster, Argo CD, KServe, the real operator, the world)
 
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj  # noqa: E402
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi  # noqa: E402
-from argocd_local import LocalArgoCD  # noqa: E402
-from kserve_local import AUTOSCALER_NONE, LocalKServe  # noqa: E402
-from cluster import LocalCluster, install_crds  # noqa: E402
-from real_operator import AnsibleOperator, runtime_missing  # noqa: E402
+from harness.argocd_local import LocalArgoCD  # noqa: E402
+from harness.kserve_local import AUTOSCALER_NONE, LocalKServe  # noqa: E402
+from harness.cluster import LocalCluster, install_crds  # noqa: E402
+from harness.real_operator import AnsibleOperator, runtime_missing  # noqa: E402
 
-from tests.support import world  # noqa: E402
-from tests.support.argocd import SlackReceiver  # noqa: E402
+from harness import world  # noqa: E402
+from harness.argocd import SlackReceiver  # noqa: E402
 
 CRDS = REPO / "tests" / "data" / "crds"
 ARGOCD = "argocd"
@@ -503,7 +502,7 @@ def main():
         operator = None
         try:
             api = KubeApi.from_auth(kubeconfig=cluster.kubeconfig)
-            # The real ansible-operator (tools/real_operator.py): the Deployment's env and args, its own
+            # The real ansible-operator (harness/real_operator.py): the Deployment's env and args, its own
             # ServiceAccount under the deploy role's RBAC, watching the scenario's namespace.
             operator = AnsibleOperator(cluster.kubeconfig, workdir / "operator", [NAMESPACE], env={
                 "NOTEBOOK_CONTROLLER_ARGOCD_NAMESPACE": ARGOCD,

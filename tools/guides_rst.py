@@ -249,7 +249,12 @@ class Renderer:
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only report guides whose RST is out of date")
+    parser.add_argument("--render", action="store_true",
+                        help="print the RST of the Markdown on standard input (a preview; what the tests check)")
     args = parser.parse_args(argv)
+    if args.render:
+        sys.stdout.write(Renderer("sample").render(sys.stdin.read()))
+        return 0
     wanted = {}
     for guide in guides():
         with open(os.path.join(DOCS, guide + ".md"), encoding="utf-8") as handle:

@@ -1,5 +1,5 @@
 """The collection against the real Argo CD (``argocd`` fixture: its application controller, repo server and
-notifications controller, built from github.com/argoproj/argo-cd/v3; see tools/argocd_local.py).
+notifications controller, built from github.com/argoproj/argo-cd/v3; see harness/argocd_local.py).
 
 Argo CD syncs Applications from local git repositories (``world.GitOpsRepository``). What is still played:
 the Go NotebookValidationJob operator (its status writes, ``world.set_phase``/``world.complete``), which the
@@ -17,8 +17,8 @@ import time
 import pytest
 
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj
-from tests.support import world
-from tests.support.argocd import SlackReceiver, history, operation_phase
+from harness import world
+from harness.argocd import SlackReceiver, history, operation_phase
 
 pytestmark = pytest.mark.slow
 
@@ -196,7 +196,7 @@ def slack(api, argocd, playbook):
     """Argo CD's own catalog of triggers and templates, then the role's installed beside them, and Argo CD's Slack
     service pointed at a receiver."""
     if argocd.local is not None:
-        from argocd_local import notifications_catalog
+        from harness.argocd_local import notifications_catalog
 
         api.patch(*CONFIGMAP, "argocd-notifications-cm", {"data": notifications_catalog()},
                   namespace=argocd.namespace)

@@ -16,7 +16,7 @@ from ansible_collections.mlops.gitops.plugins.module_utils.reconcile import (
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError
 
-from tests.support.world import create_job, get_job, markers, set_phase, write_status
+from harness.world import create_job, get_job, markers, set_phase, write_status
 
 SEQUENCE = os.path.join(os.path.dirname(__file__), "..", "data", "go_operator", "failed-build-sequence.yaml")
 PARAMS = {"allowed_namespaces": [], "argocd_namespace": "argocd", "trigger_annotation": nvj.ANN_TRIGGER,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.support.rbac import LEADER, USED, granted, rights
+from harness.rbac import LEADER, USED, granted, rights
 
 REPO = Path(__file__).resolve().parents[2]
 ROLE = "mlops.gitops.notebook_controller_deploy"

@@ -2,7 +2,7 @@
 and keep every field the collection writes.
 
 Runs against a real kube-apiserver (the local control plane's, or a user's cluster),
-with tests/data/crds or, when ``../shared/reference/crds`` exists, the upstream CRDs (tests/crds.py).
+with tests/data/crds or, when ``../shared/reference/crds`` exists, the upstream CRDs (harness/crds.py).
 A misspelt field may be pruned (the default field validation, ``Warn``, which the collection's client
 gets) or rejected (``Strict``); either is fine, keeping it is not.
 """
@@ -17,7 +17,7 @@ from ansible_collections.mlops.gitops.plugins.module_utils import (
     trigger_verbs,
 )
 
-from tests.support import world
+from harness import world
 
 APP = ("argoproj.io", "v1alpha1", "applications")
 ARGOCD = ("argoproj.io", "v1beta1", "argocds")

@@ -3,7 +3,7 @@ fails after an action must not leave the action unrecorded, and a job being dele
 """
 
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj
-from tests.support import rbac, world
+from harness import rbac, world
 
 RESTART = "- {apiVersion: apps/v1, kind: Deployment, name: model, action: restart}\n"
 
@@ -14,7 +14,7 @@ def restarted_at(api, namespace):
 
 
 def rules_without(*missing):
-    """The controller's rights (tests/support/rbac.USED) as namespaced Role rules, less ``missing``."""
+    """The controller's rights (harness/rbac.USED) as namespaced Role rules, less ``missing``."""
     out = []
     for group, resource, verb in sorted(rbac.rights(rbac.USED) - set(missing)):
         out.append({"apiGroups": [group], "resources": [resource], "verbs": [verb]})

@@ -25,8 +25,8 @@ from ansible_collections.mlops.gitops.plugins.module_utils.kube import (
     KubeError,
 )
 
-from tests.support import world
-from tests.support.world import APP, APP_NAME, DEPLOY, DEPLOY_NAME, ISVC, ISVC_LABEL, ISVC_NAME, JOB_NAME
+from harness import world
+from harness.world import APP, APP_NAME, DEPLOY, DEPLOY_NAME, ISVC, ISVC_LABEL, ISVC_NAME, JOB_NAME
 
 SYNC_TRIGGER = "- {apiVersion: argoproj.io/v1alpha1, kind: Application, name: platform, action: sync}\n"
 # Client request timeout used under faults; injected delays exceed it. Long enough that a real

@@ -6,7 +6,7 @@ import secrets
 import pytest
 import yaml
 
-from tests.support import world
+from harness import world
 
 HEALTH_LUA = world.HEALTH_LUA
 KEY = world.HEALTH_KEY

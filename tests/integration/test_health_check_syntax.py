@@ -4,7 +4,7 @@ targets and in check mode; the message names the line and the error."""
 import pytest
 
 from tests.integration.playbook import assert_alias_deprecated
-from tests.support import world
+from harness import world
 
 ARGOCD = world.ARGOCD[0]
 KEY = world.HEALTH_KEY

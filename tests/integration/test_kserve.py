@@ -1,4 +1,4 @@
-"""The InferenceService triggers against KServe's own controller (v0.16, RawDeployment mode; tools/kserve_local.py),
+"""The InferenceService triggers against KServe's own controller (v0.16, RawDeployment mode; harness/kserve_local.py),
 with pods that run (kube-scheduler and kwok). KServe creates the predictor Deployment from the InferenceService;
 `rollout` patches the InferenceService and KServe rolls its Deployment; `restart` deletes the predictor's pods
 and the ReplicaSet re-creates them. On a user's cluster ($KUBECONFIG) the KServe it runs does the same.
@@ -11,11 +11,11 @@ import secrets
 import time
 
 import pytest
-from kserve_local import AUTOSCALER_NONE
+from harness.kserve_local import AUTOSCALER_NONE
 
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj
-from tests.crds import crd_paths
-from tests.support import world
+from harness.crds import crd_paths
+from harness import world
 
 pytestmark = pytest.mark.slow
 PREDICTOR = world.ISVC_NAME + "-predictor"  # the Deployment KServe creates for InferenceService "predictor"
@@ -26,8 +26,8 @@ def kserve(cluster, tmp_path_factory):
     if cluster.local is None:
         yield None  # a user's cluster: its KServe
         return
-    from cluster import install_crds
-    from kserve_local import LocalKServe
+    from harness.cluster import install_crds
+    from harness.kserve_local import LocalKServe
 
     running = LocalKServe(tmp_path_factory.mktemp("kserve"), cluster.local.kubeconfig).start()
     try:

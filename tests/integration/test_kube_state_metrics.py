@@ -17,9 +17,9 @@ import pytest
 import yaml
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj, trigger_record, trigger_verbs
 
-from cluster import free_port  # tools/
-from real_operator import parse_metrics  # tools/
-from tests.support import world
+from harness.cluster import free_port
+from harness.real_operator import parse_metrics
+from harness import world
 from tests.integration.test_reconcile_action import TASK, reconcile_task
 
 REPO = Path(__file__).resolve().parents[2]

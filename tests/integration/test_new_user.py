@@ -4,7 +4,7 @@ each through the real ansible-playbook against the cluster."""
 import yaml
 
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj
-from tests.support import world
+from harness import world
 
 DONE = "2026-01-24T22:30:00Z"
 

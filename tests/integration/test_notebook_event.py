@@ -2,7 +2,7 @@
 the right type, reason, labels, involvedObject and message; the module's check mode."""
 
 from ansible_collections.mlops.gitops.plugins.module_utils import notebook_event, nvj
-from tests.support.world import create_job, get_job, set_phase
+from harness.world import create_job, get_job, set_phase
 
 TRACKED = "argocd.argoproj.io/tracking-id"
 

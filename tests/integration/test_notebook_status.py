@@ -9,9 +9,9 @@ import pytest
 from ansible_collections.mlops.gitops.plugins.module_utils import notebook_status, nvj, status_tally
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import CONFLICT_ATTEMPTS, CONFLICT_RETRY_AFTER
 
-from tests.support import world
-from tests.support.world import app_annotations as notes
-from tests.support.world import set_phase
+from harness import world
+from harness.world import app_annotations as notes
+from harness.world import set_phase
 
 T0 = datetime.datetime(2026, 1, 24, 22, 30, 0, tzinfo=datetime.UTC)
 

@@ -15,7 +15,7 @@ from ansible_collections.mlops.gitops.plugins.module_utils import (
 )
 
 from tests.integration.playbook import assert_alias_deprecated
-from tests.support import world as test_world
+from harness import world as test_world
 
 HERE = os.path.dirname(__file__)
 CASES = sorted(glob.glob(os.path.join(HERE, "..", "data", "trigger_cases", "*.yaml")))
@@ -34,7 +34,7 @@ def entry(kind, name, action, namespace=None, **extra):
 
 
 class World:
-    """Objects of one test in its namespace, built by the test world (tests/support/test_world.py)."""
+    """Objects of one test in its namespace, built by the test world (harness/test_world.py)."""
 
     def __init__(self, api, namespace):
         self.api = api

@@ -10,7 +10,7 @@ import pytest
 
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj, notebook_wait
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi, KubeError
-from tests.support.world import create_job, set_phase
+from harness.world import create_job, set_phase
 
 DONE = "2026-01-24T22:30:00Z"
 

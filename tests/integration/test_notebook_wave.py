@@ -2,7 +2,7 @@
 lost updates re-decided; and the module's wiring (check mode, diff, idempotence, a missing job)."""
 
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj, notebook_wave
-from tests.support.world import create_job, get_job, markers, set_phase
+from harness.world import create_job, get_job, markers, set_phase
 
 T1 = "2026-01-24T22:30:00Z"
 T2 = "2026-01-25T08:00:00Z"

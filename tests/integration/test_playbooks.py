@@ -6,7 +6,7 @@ import json
 
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj
 
-from tests.support import world
+from harness import world
 
 HEALTH_KEY = "resource.customizations.health.mlops.mlops.dev_NotebookValidationJob"
 OWN = {"url": "https://argocd.example.invalid", "trigger.on-sync-failed": "- send: [x]\n"}

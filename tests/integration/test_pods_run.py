@@ -1,5 +1,5 @@
 """Pods that run: kube-scheduler binds them to the kwok Node and kwok takes them to Running and Ready, as a
-kubelet would (tools/cluster.py, ``pods=True``). A restart trigger's roll-out then finishes for real: a new
+kubelet would (harness/cluster.py, ``pods=True``). A restart trigger's roll-out then finishes for real: a new
 ReplicaSet, the old pods gone, the Deployment available again. Needs the local control plane (on a user's
 cluster the same test runs against its real nodes)."""
 
@@ -8,7 +8,7 @@ import time
 import pytest
 
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj
-from tests.support import world
+from harness import world
 
 pytestmark = pytest.mark.slow
 

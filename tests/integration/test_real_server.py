@@ -1,4 +1,4 @@
-"""What only a real kube-apiserver shows, tested on the local control plane (tools/cluster.py):
+"""What only a real kube-apiserver shows, tested on the local control plane (harness/cluster.py):
 the pinned release answers, Events expire (--event-ttl) and a completion is still announced once,
 an unknown token is refused with 401 and a clear message, namespaces stay Terminating, and the
 real ReplicaSet controller re-creates the pods a restart deletes."""
@@ -13,10 +13,10 @@ import pytest
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi
 
-from tests.crds import crd_paths
-from tests.support import world
+from harness.crds import crd_paths
+from harness import world
 from tests.integration.playbook import PlaybookRunner
-from tests.support.cluster import TestCluster
+from harness.session import TestCluster
 
 REPO = Path(__file__).resolve().parents[2]
 TASK = "reconcile"
@@ -44,7 +44,7 @@ def short_lived_events(tmp_path_factory, cluster):
     """A second control plane whose Events live 4 seconds (kube-apiserver --event-ttl)."""
     if cluster.local is None:
         pytest.skip("starts a local control plane with a short --event-ttl")
-    from cluster import install_crds
+    from harness.cluster import install_crds
 
     ttl_cluster = TestCluster.start(tmp_path_factory.mktemp("ttl"), event_ttl="4s")
     try:

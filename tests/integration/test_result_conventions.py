@@ -7,7 +7,7 @@ import json
 import yaml
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj
 
-from tests.support.world import create_job, get_job, write_status
+from harness.world import create_job, get_job, write_status
 
 T1 = "2026-01-24T22:30:00Z"
 # The Go operator's status after a run that compared against a golden notebook (CRD v1alpha1 fields).

@@ -23,8 +23,8 @@ from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi
 
 from tests.integration.playbook import PlaybookRunner
 from tests.integration.test_faults import fast_api, reconcile
-from tests.support import world
-from tests.support.world import APP, APP_NAME, DEPLOY, DEPLOY_NAME, ISVC, JOB_NAME
+from harness import world
+from harness.world import APP, APP_NAME, DEPLOY, DEPLOY_NAME, ISVC, JOB_NAME
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY_ROLE = REPO / "roles" / "notebook_controller_deploy"

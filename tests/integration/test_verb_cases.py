@@ -6,7 +6,7 @@ verb meets, what it is asked, and the object expected after. Here each case file
 - ``target``: the trigger entry (``apiVersion``, ``kind``, ``name``, ``action``, and extra fields such as
   ``mode``), parsed by ``trigger_parse`` as the annotation would be, in the test's namespace;
 - ``input``: the objects the verb meets, each built by a test-world builder (``build``: the name of a
-  ``tests/support/world.py`` function, called with the namespace and ``args``; a nested ``{build, args}``
+  ``harness/world.py`` function, called with the namespace and ``args``; a nested ``{build, args}``
   in ``args`` is called without one) and deep-merged with ``merge`` (``null`` removes a key);
   ``later``: objects created after the completion (pods that already serve the new model);
 - ``context``: ``completion_time`` (RFC 3339, or ``now``: a second after ``input`` was created), ``key``;
@@ -32,7 +32,7 @@ import yaml
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj, trigger_parse, trigger_verbs
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError
 
-from tests.support import rbac, world
+from harness import rbac, world
 
 CASES_DIR = os.path.join(os.path.dirname(__file__), "..", "data", "verb_cases")
 CASES = sorted(glob.glob(os.path.join(CASES_DIR, "*", "*.yaml")))
@@ -108,7 +108,7 @@ def writes(cluster):
 
 
 def ungranted(cluster):
-    """The requests sent that the controller's rights (tests/support/rbac.py USED, which the ClusterRole of
+    """The requests sent that the controller's rights (harness/rbac.py USED, which the ClusterRole of
     the deploy role must grant exactly) do not cover: a new verb's kind must be added there too."""
     granted = rbac.rights(rbac.USED)
     return ["{0} {1}/{2}".format(e["verb"], e["group"] or "core", e["resource"]) for e in cluster.request_log

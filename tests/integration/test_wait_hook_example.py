@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.support.world import create_job, set_phase
+from harness.world import create_job, set_phase
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "docs" / "examples" / "wait-for-wave-hook"

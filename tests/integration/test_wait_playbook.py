@@ -4,7 +4,7 @@ durations, progress while waiting, the renamed variables), through the real ansi
 import time
 
 from ansible_collections.mlops.gitops.plugins.module_utils import notebook_wait
-from tests.support.world import create_job, set_phase
+from harness.world import create_job, set_phase
 
 DONE = "2026-01-24T22:30:00Z"
 WAIT_TASK = "Wait until the selected NotebookValidationJobs succeeded"

@@ -5,7 +5,7 @@ throttling is injected in front of it (the request never reaches the server), ev
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj, notebook_wait
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi, KubeError
 from tests.integration.test_notebook_wait import ChangeOnWatch
-from tests.support.world import create_job, set_phase
+from harness.world import create_job, set_phase
 
 DONE = "2026-01-24T22:30:00Z"
 

@@ -1,10 +1,10 @@
-"""The test world (tests/support/world.py) against the real API server: every object it builds is stored
+"""The test world (harness/world.py) against the real API server: every object it builds is stored
 as built (no field pruned by a CRD schema, none refused), and a job's phases reach the server as the Go
 operator writes them."""
 
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj
 
-from tests.support import world
+from harness import world
 
 
 def missing(built, stored, path=""):

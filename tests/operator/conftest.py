@@ -1,9 +1,9 @@
-"""Fixtures for the controller under the real ansible-operator (tools/real_operator.py says how
+"""Fixtures for the controller under the real ansible-operator (harness/real_operator.py says how
 it runs). They need the real control plane (the session's `cluster`) and `make operator-runtime`."""
 
 import pytest
 
-from real_operator import AnsibleOperator, runtime_missing
+from harness.real_operator import AnsibleOperator, runtime_missing
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from controller_config import IMAGE_PLACEHOLDER, ROLE, main, render_config, render_objects, role_variables  # tools/
+from harness.controller_config import IMAGE_PLACEHOLDER, ROLE, main, render_config, render_objects, role_variables
 
 REPO = Path(__file__).resolve().parents[2]
 KUSTOMIZE = Path(os.environ.get("MLOPS_KUSTOMIZE_BIN", REPO / ".build" / "bin" / "kustomize"))

@@ -20,7 +20,7 @@ import time
 import pytest
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj
 
-from tests.support import world
+from harness import world
 
 REQUEUE = 3
 GVK = "mlops.mlops.dev/v1alpha1, Kind=NotebookValidationJob"

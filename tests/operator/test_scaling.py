@@ -1,14 +1,14 @@
 """Growing past one controller (docs/operator.md, "Scaling"): more workers reconcile several jobs at once,
 WATCH_NAMESPACE keeps a controller to its namespaces, and of two replicas with leader election only the
 leader acts and the other takes over when it stops. ansible-operator binds localhost:5050 whatever its flags
-say, so the second replica runs in network and mount namespaces of its own (tools/real_operator.py)."""
+say, so the second replica runs in network and mount namespaces of its own (harness/real_operator.py)."""
 
 import pytest
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj
 from kubernetes import client
-from real_operator import AnsibleOperator, ControllerIdentity
+from harness.real_operator import AnsibleOperator, ControllerIdentity
 
-from tests.support import world
+from harness import world
 from tests.operator.test_lifecycle import now, settings
 
 # Shorter than the defaults (15 s lease, 10 s renew deadline) so the handover is quick.

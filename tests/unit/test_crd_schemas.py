@@ -24,7 +24,7 @@ from ansible_collections.mlops.gitops.plugins.module_utils import (
     trigger_verbs,
 )
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi
-from tests import crds
+from harness import crds
 
 APP = ("argoproj.io", "Application")
 PROJECT = ("argoproj.io", "AppProject")

@@ -19,10 +19,10 @@ def test_backoff_grows_with_jitter_and_is_capped():
 
 def test_retry_after_in_seconds_or_as_a_date():
     assert kube._retry_after({"Retry-After": "2"}) == 2.0
-    later = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=30)
+    later = datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=30)
     seconds = kube._retry_after({"Retry-After": email.utils.format_datetime(later, usegmt=True)})
     assert 25 <= seconds <= 30
-    past = datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc)
+    past = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
     assert kube._retry_after({"Retry-After": email.utils.format_datetime(past, usegmt=True)}) == 0.0
     assert kube._retry_after({"Retry-After": "soon"}) is None
     assert kube._retry_after({}) is None and kube._retry_after(None) is None

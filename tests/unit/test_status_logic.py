@@ -8,7 +8,7 @@ import pytest
 
 from ansible_collections.mlops.gitops.plugins.module_utils import notebook_status, nvj, status_tally
 
-from tests.support import world
+from harness import world
 
 T0 = datetime.datetime(2026, 1, 24, 22, 30, 0, tzinfo=datetime.UTC)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.support.rbac import LEADER, USED, granted, rights
+from harness.rbac import LEADER, USED, granted, rights
 
 REPO = Path(__file__).resolve().parents[2]
 ROLE = REPO / "roles" / "notebook_controller"

@@ -20,7 +20,7 @@ import tracemalloc
 
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj
 
-from tests.support import world
+from harness import world
 
 SIZES = (100, 1000, 10000)
 OUTPUT_BYTES = 20 * 1024

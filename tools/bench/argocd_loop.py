@@ -1,4 +1,4 @@
-"""Benchmark 7: the real Argo CD in the loop (tools/argocd_local.py: v3.6 application controller, repo server and
+"""Benchmark 7: the real Argo CD in the loop (harness/argocd_local.py: v3.6 application controller, repo server and
 notifications controller on the local control plane).
 
 - **Start-up**: seconds from the call to every process serving, and the resident memory of each once idle.
@@ -20,9 +20,9 @@ from pathlib import Path
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi
 from ansible_collections.mlops.gitops.plugins.module_utils.reconcile import FEATURES, JobReconcile, feature_modules
-from argocd_local import LocalArgoCD
+from harness.argocd_local import LocalArgoCD
 
-from tests.support import world
+from harness import world
 
 RUNS = 10
 HEALTH_LUA = world.HEALTH_LUA

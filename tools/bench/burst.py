@@ -17,7 +17,7 @@ import math
 import time
 
 from bench.aggregation import EPOCH, bench_job
-from tests.support import world
+from harness import world
 
 JOBS = 1000
 WINDOW = 60.0  # seconds in which all jobs succeed

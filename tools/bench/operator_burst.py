@@ -1,8 +1,8 @@
-"""Benchmark 5b: a burst of completions under the real ansible-operator (tools/real_operator.py), with the
+"""Benchmark 5b: a burst of completions under the real ansible-operator (harness/real_operator.py), with the
 Deployment's settings (running poll 15 s growing to 30 s, min_interval 0) and ``--max-concurrent-reconciles``
 2 (the default) and then 4, each in a namespace and an operator of its own.
 
-The bench plays the Go operator: it creates ``jobs`` running NotebookValidationJobs (tests/support/world.py
+The bench plays the Go operator: it creates ``jobs`` running NotebookValidationJobs (harness/world.py
 builders; each carries the restart trigger of the one InferenceService), lets the operator give each job its
 first run, then completes all of them at once as the Go operator does (``world.complete``: the status
 subresource write, then its wave annotations, which wake each job's run at once). Measured from the first
@@ -19,9 +19,9 @@ import statistics
 import time
 
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj
-from real_operator import AnsibleOperator
+from harness.real_operator import AnsibleOperator
 
-from tests.support import world
+from harness import world
 
 WORKERS = (2, 4)
 JOBS = 100
@@ -142,10 +142,10 @@ if __name__ == "__main__":  # python tools/bench/operator_burst.py [jobs]: a try
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     sys.path.insert(1, str(Path(__file__).resolve().parents[2]))
-    from cluster import install_crds
+    from harness.cluster import install_crds
 
-    from tests.crds import crd_paths
-    from tests.support.cluster import TestCluster
+    from harness.crds import crd_paths
+    from harness.session import TestCluster
 
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         local = TestCluster.start(tmp)

@@ -1,4 +1,4 @@
-"""Benchmark 5: the controller under the real ansible-operator (tools/real_operator.py), with the
+"""Benchmark 5: the controller under the real ansible-operator (harness/real_operator.py), with the
 Deployment's settings (running poll 15 s growing to at most 30 s, or 60 s for a job with a sync wave; 2
 workers; min_interval 0 so every completion is counted at once).
 
@@ -18,9 +18,9 @@ import statistics
 import time
 
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj
-from real_operator import AnsibleOperator
+from harness.real_operator import AnsibleOperator
 
-from tests.support import world
+from harness import world
 
 NAMESPACE = "bench-operator"
 LONG = "long-validation"

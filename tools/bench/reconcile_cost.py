@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.support import world
+from harness import world
 
 HERE = Path(__file__).resolve().parent
 CORE_PLAYBOOK = HERE / "kubernetes_core_reconcile.yml"

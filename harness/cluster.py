@@ -7,9 +7,9 @@ and writes a kubeconfig. Everything it started is stopped on ``stop()``, on exit
 this process dies (the children get SIGTERM from the kernel then), so no process and no fixed port
 outlives it.
 
-    python tools/cluster.py up [--dir .build/cluster] [--event-ttl 1h]   # starts it, waits, detaches
-    python tools/cluster.py down [--dir .build/cluster]                   # stops it
-    python tools/cluster.py run  [--dir DIR]                              # in the foreground until Ctrl-C
+    python harness/cluster.py up [--dir .build/cluster] [--event-ttl 1h]   # starts it, waits, detaches
+    python harness/cluster.py down [--dir .build/cluster]                   # stops it
+    python harness/cluster.py run  [--dir DIR]                              # in the foreground until Ctrl-C
 
     with LocalCluster(workdir) as cluster:     # from Python (the test fixtures do this)
         cluster.kubeconfig                     # admin, client certificate, straight to kube-apiserver
@@ -19,7 +19,7 @@ and kwok, a kubelet stand-in maintained by Kubernetes SIG Scheduling: one Node `
 Ready, so the ReplicaSet controller's pods are scheduled, reach Running and Ready, and go when deleted, and a
 Deployment's roll-out finishes. No container runs: kwok writes the pods' status as a kubelet would. Without
 ``pods``, pods are created but never scheduled. ``cluster.py up`` also starts the real Argo CD in namespace
-``argocd`` (tools/argocd_local.py) unless ``--no-argocd``, and KServe's controller (tools/kserve_local.py) unless
+``argocd`` (harness/argocd_local.py) unless ``--no-argocd``, and KServe's controller (harness/kserve_local.py) unless
 ``--no-kserve``.
 """
 
@@ -42,6 +42,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+if __package__ in (None, ""):  # run as a script: the harness package is imported from the repository
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(os.environ.get("MLOPS_KUBE_BIN", REPO / ".build" / "bin"))
 BINARIES = ("etcd", "kube-apiserver", "kube-controller-manager")
@@ -475,7 +477,7 @@ def _pids(directory):
         pidfile = Path(directory) / f"{name}.pid"
         if pidfile.exists():
             yield name, int(pidfile.read_text())
-    for sub in ("argocd", "kserve"):  # tools/argocd_local.py's and tools/kserve_local.py's processes
+    for sub in ("argocd", "kserve"):  # harness/argocd_local.py's and harness/kserve_local.py's processes
         for pidfile in sorted((Path(directory) / sub).glob("*.pid")):
             yield pidfile.stem, int(pidfile.read_text())
 
@@ -549,13 +551,13 @@ def main(argv=None):
             cluster._say(f"installed CRDs: {', '.join(install_crds(cluster.kubeconfig, crds))}")
         said = f"cluster: {cluster.version()} at {cluster.url}, pods run on Node {NODE} (kwok)\n"
         if not args.no_argocd:
-            from argocd_local import LocalArgoCD
+            from harness.argocd_local import LocalArgoCD
 
             argocd = LocalArgoCD(directory / "argocd", cluster.kubeconfig).start()
             said += (f"argocd: {argocd.version()} in namespace {argocd.namespace}, "
                      f"ready in {argocd.ready_seconds:.1f} s\n")
         if not args.no_kserve:
-            from kserve_local import LocalKServe
+            from harness.kserve_local import LocalKServe
 
             kserve = LocalKServe(directory / "kserve", cluster.kubeconfig).start()
             said += f"kserve: controller in namespace kserve (RawDeployment), ready in {kserve.ready_seconds:.1f} s\n"

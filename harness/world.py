@@ -30,13 +30,13 @@ import yaml
 
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj
 
-SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+SAMPLES = Path(__file__).resolve().parents[1] / "tests" / "data" / "samples"
 
 APP = ("argoproj.io/v1alpha1", "Application")
 PROJECT = ("argoproj.io/v1alpha1", "AppProject")
 ARGOCD = ("argoproj.io/v1beta1", "ArgoCD")
 # The health check the collection ships, and the argocd-cm key plain Argo CD reads it from.
-HEALTH_LUA = (Path(__file__).resolve().parents[2] / "roles" / "argocd_health_check" / "files"
+HEALTH_LUA = (Path(__file__).resolve().parents[1] / "roles" / "argocd_health_check" / "files"
               / "resource_customizations" / "mlops.mlops.dev" / "NotebookValidationJob" / "health.lua")
 HEALTH_KEY = "resource.customizations.health.mlops.mlops.dev_NotebookValidationJob"
 ISVC = ("serving.kserve.io/v1beta1", "InferenceService")

@@ -49,6 +49,8 @@ from pathlib import Path
 
 import yaml
 
+if __package__ in (None, ""):  # run as a script: the harness package is imported from the repository
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 REPO = Path(__file__).resolve().parent.parent
 BUILD = Path(os.environ.get("MLOPS_BUILD", REPO / ".build"))
 VENV = Path(os.environ.get("MLOPS_OPERATOR_VENV", BUILD / "operator-venv"))
@@ -59,8 +61,6 @@ LOCK = Path("/tmp/ansible-operator.lock")
 RUNNER_DIR = Path("/tmp/ansible-operator")
 GVK = ("mlops.mlops.dev", "v1alpha1", "NotebookValidationJob")
 FIXED_PORTS = (8888, 5050)
-if str(REPO / "tools") not in sys.path:
-    sys.path.insert(0, str(REPO / "tools"))  # controller_config, when run as a script
 
 
 class OperatorError(RuntimeError):
@@ -138,7 +138,7 @@ class ControllerIdentity:
                 "notebook_controller_deploy_image": "controller:test"}
 
     def render(self):
-        from controller_config import render_objects  # tools/
+        from harness.controller_config import render_objects
 
         return render_objects(self.overrides())
 
@@ -699,9 +699,9 @@ def _relay(args):
 
 
 # ---------------------------------------------------------------- command line (molecule/operator, make run)
-#   python tools/real_operator.py up --kubeconfig K --dir D --namespace NS [--env K=V ...]
-#   python tools/real_operator.py down --dir D
-#   python tools/real_operator.py run [--kubeconfig K] [--namespace NS ...] [--env K=V ...]   (make run)
+#   python harness/real_operator.py up --kubeconfig K --dir D --namespace NS [--env K=V ...]
+#   python harness/real_operator.py down --dir D
+#   python harness/real_operator.py run [--kubeconfig K] [--namespace NS ...] [--env K=V ...]   (make run)
 
 
 def _serve(args, follow=False):

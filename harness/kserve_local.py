@@ -30,7 +30,7 @@ from pathlib import Path
 
 import yaml
 
-from cluster import BIN, ClusterError, free_port, install_crds, rss_mib, spawn, stop_process
+from harness.cluster import BIN, ClusterError, free_port, install_crds, rss_mib, spawn, stop_process
 
 RELEASE = BIN.parent / "kserve-release"
 NAMESPACE = "kserve"

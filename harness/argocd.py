@@ -1,4 +1,4 @@
-"""The real Argo CD in the tests: the session's (tools/argocd_local.py, started on the local control plane the
+"""The real Argo CD in the tests: the session's (harness/argocd_local.py, started on the local control plane the
 first time a test asks for it) or, with ``KUBECONFIG`` set, the Argo CD that cluster already runs (namespace
 ``$ARGOCD_NAMESPACE``, default ``argocd``). Nothing here plays Argo CD: these helpers only wait for what its
 controller writes on an Application and read it back.
@@ -11,7 +11,7 @@ import threading
 import time
 import urllib.parse
 
-from tests.support import world
+from harness import world
 
 APP_VERSION, APP_KIND = world.APP
 
@@ -27,7 +27,7 @@ class ArgoCD:
     def of_cluster(cls, cluster, workdir):
         if cluster.local is None:  # a user's cluster: its own Argo CD
             return cls(os.environ.get("ARGOCD_NAMESPACE", "argocd"))
-        from argocd_local import LocalArgoCD
+        from harness.argocd_local import LocalArgoCD
 
         return cls("argocd", LocalArgoCD(workdir, cluster.local.kubeconfig).start())
 

@@ -24,7 +24,7 @@ against a cluster given by an admin kubeconfig, in namespace ``argocd``:
         argocd.namespace                   # "argocd"
         argocd.memory()                    # RSS of each process, in MiB
 
-``python tools/argocd_local.py run --kubeconfig K --dir D`` runs it in the foreground (``make cluster-up``
+``python harness/argocd_local.py run --kubeconfig K --dir D`` runs it in the foreground (``make cluster-up``
 starts it this way with the control plane).
 """
 
@@ -44,7 +44,10 @@ from pathlib import Path
 
 import yaml
 
-from cluster import BIN, ClusterError, free_port, install_crds, rss_mib, spawn, stop_process, write_kubeconfig
+
+if __package__ in (None, ""):  # run as a script: the harness package is imported from the repository
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from harness.cluster import BIN, ClusterError, free_port, install_crds, rss_mib, spawn, stop_process, write_kubeconfig
 
 REPO = Path(__file__).resolve().parent.parent
 RELEASE = BIN.parent / "argocd-release"

@@ -1,5 +1,5 @@
-"""How tests reach Kubernetes: the real local control plane (tools/cluster.py) behind a recording proxy
-(tools/kube_proxy.py), or a user's cluster when ``KUBECONFIG`` is set.
+"""How tests reach Kubernetes: the real local control plane (harness/cluster.py) behind a recording proxy
+(harness/kube_proxy.py), or a user's cluster when ``KUBECONFIG`` is set.
 
 Tests talk to the real kube-apiserver over HTTPS with real credentials. The admin kubeconfig goes
 through the proxy (a bearer token, which the proxy passes on), so the request log and fault injection
@@ -16,10 +16,10 @@ from pathlib import Path
 
 import yaml
 
-from cluster import LocalCluster, write_kubeconfig
-from kube_proxy import RecordingProxy
+from harness.cluster import LocalCluster, write_kubeconfig
+from harness.kube_proxy import RecordingProxy
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 USERS_NAMESPACE = "mlops-test-users"
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -54,7 +54,7 @@ class TestCluster:
     @classmethod
     def start(cls, workdir, event_ttl="1h", pods=True):
         """A fresh local control plane in ``workdir`` with the recording proxy in front of it; with ``pods``,
-        kube-scheduler and kwok too, so pods are scheduled and reach Running (tools/cluster.py)."""
+        kube-scheduler and kwok too, so pods are scheduled and reach Running (harness/cluster.py)."""
         local = LocalCluster(Path(workdir) / "cluster", event_ttl=event_ttl, pods=pods).start()
         pki = local.pki
         proxy = RecordingProxy(local.url, pki["ca.crt"], pki["apiserver.crt"], pki["apiserver.key"]).start()
