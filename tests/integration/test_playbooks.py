@@ -4,6 +4,7 @@ every job of the namespaces given as AWX survey text, and refuses to run without
 
 import json
 
+import yaml
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj
 
 from tests.support import world
@@ -87,9 +88,29 @@ def test_reconcile_every_job_of_namespaces_given_as_survey_text(api, playbook, n
 
 
 def test_reconcile_needs_namespaces(playbook):
-    result = playbook.run(None, playbook="mlops.gitops.reconcile", extra_vars={"namespaces": " , "})
+    result = playbook.run(None, playbook="mlops.gitops.reconcile", extra_vars={})
     assert result.rc != 0
     assert "Set `namespaces`" in result.result("Check the namespaces to reconcile")["msg"]
+    blank = playbook.run(None, playbook="mlops.gitops.reconcile", extra_vars={"namespaces": " , "})
+    assert blank.rc != 0
+    failed = [res for _name, res in blank.tasks if res.get("failed")]
+    assert failed and "namespaces is empty" in failed[0]["msg"] and "nothing was done" in failed[0]["msg"]
+
+
+def test_reconcile_lets_triggers_act_in_any_namespace_with_allowed_namespaces_star_as_survey_text(
+        api, playbook, namespace, spaces):
+    """``allowed_namespaces=*`` (AWX text) means any namespace; it was dropped, and the trigger refused."""
+    [other] = spaces(1)
+    world.create(api, world.deployment(other))
+    target = {"apiVersion": "apps/v1", "kind": "Deployment", "name": world.DEPLOY_NAME, "namespace": other,
+              "action": "restart"}
+    world.create(api, world.job(namespace, trigger=yaml.safe_dump([target])))
+    world.set_phase(api, namespace, world.JOB_NAME, "Succeeded", started=world.stamp(), completed=world.stamp())
+    result = playbook.run(None, playbook="mlops.gitops.reconcile", extra_vars={
+        "namespaces": namespace, "argocd_namespace": namespace, "allowed_namespaces": "*", "features": "triggers"})
+    assert result.rc == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    template = api.get("apps/v1", "Deployment", world.DEPLOY_NAME, other)["spec"]["template"]["metadata"]
+    assert "kubectl.kubernetes.io/restartedAt" in (template.get("annotations") or {}), template
 
 
 def test_install_with_the_controller_and_no_image_stops_before_writing_anything(api, playbook, namespace):

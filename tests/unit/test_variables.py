@@ -83,7 +83,8 @@ def test_the_controller_settings_are_checked_as_the_reconcile_checks_its_options
     """Each NOTEBOOK_CONTROLLER_<X> the Deployment passes to a reconcile option <x> is checked with that option's
     rules (reconcile.OPTION_SPEC and option_errors), and declared with the same type by the role."""
     with open(os.path.join(DEPLOY, "templates", "deployment.yaml.j2")) as handle:
-        passed = set(m.lower() for m in re.findall(r"name: NOTEBOOK_CONTROLLER_(\w+), value: \"?\{\{ settings\.", handle.read()))
+        env = re.findall(r"name: NOTEBOOK_CONTROLLER_(\w+), value: \"?\{\{ settings\.", handle.read())
+    passed = set(name.lower() for name in env)
     options = set(role_variables.RECONCILE_SPEC) & passed
     assert options >= {"min_interval", "allowed_namespaces", "features", "argocd_namespace", "trigger_annotation"}
     assert CHECK["reconcile_options"] == dict((PREFIX + o, o) for o in sorted(options))
