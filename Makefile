@@ -148,7 +148,7 @@ molecule-operator: operator-runtime control-plane
 	$(BIN)/molecule test -s operator
 
 # config/ (kustomize manifests for the controller) from roles/notebook_controller_deploy/templates.
-config: venv
+config: collection  ## config/ from the role's templates (checked by the role's own code, from the collection)
 	$(BIN)/python tools/controller_config.py
 
 # kustomize, as Argo CD renders a kustomization: the tests build config/ with it (tools/gobuild/kustomize

@@ -71,6 +71,21 @@ def check(spec, given, formats, reconcile_options):
     return values, errors
 
 
+def role_settings(role_path, given, formats, reconcile_options, entry_point="main"):
+    """``(settings, errors)`` for the role at ``role_path``: its variables (``given``: name -> value, templated)
+    converted and checked, by name without the role's prefix. tools/controller_config.py renders the role's
+    templates with these too."""
+    spec = role_spec(role_path, entry_point)
+    errors = spec_errors(spec, formats, reconcile_options)
+    if errors:
+        return None, errors
+    values, errors = check(spec, dict((name, given[name]) for name in spec if name in given), formats,
+                           reconcile_options)
+    prefix = os.path.basename(role_path) + "_"
+    return dict((name[len(prefix):] if name.startswith(prefix) else name, value)
+                for name, value in values.items()), errors
+
+
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = False
@@ -87,15 +102,11 @@ class ActionModule(ActionBase):
             spec = role_spec(role_path, args["entry_point"])
         except ValueError as exc:
             return dict(result, failed=True, msg=str(exc))
-        errors = spec_errors(spec, args["formats"], args["reconcile_options"])
-        if errors:
-            return dict(result, failed=True, msg="; ".join(errors))
         given = self._templar.template(dict((name, task_vars[name]) for name in spec if name in task_vars))
-        values, errors = check(spec, given, args["formats"], args["reconcile_options"])
+        settings, errors = role_settings(role_path, given, args["formats"], args["reconcile_options"],
+                                         args["entry_point"])
         if errors:
             return dict(result, failed=True, msg="{0} invalid variable(s), nothing was done: {1}".format(
                 len(errors), "; ".join(errors)))
-        prefix = os.path.basename(role_path) + "_"
-        result.update(changed=False, settings=dict(
-            (name[len(prefix):] if name.startswith(prefix) else name, value) for name, value in values.items()))
+        result.update(changed=False, settings=settings)
         return result
