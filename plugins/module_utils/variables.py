@@ -18,7 +18,6 @@ __metaclass__ = type
 import re
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-from ansible.module_utils.six import string_types
 
 from ansible_collections.mlops.gitops.plugins.module_utils.trigger_parse import NAMESPACE_RE
 
@@ -37,7 +36,7 @@ def text_list(value):
     type check (a list stays as it is)."""
     if value is None:
         return []
-    if isinstance(value, string_types):
+    if isinstance(value, str):
         return [item for item in _SEPARATORS.split(value) if item]
     return value
 
@@ -46,7 +45,7 @@ def with_lists_from_text(spec, params):
     """``params`` with every option that ``spec`` declares a list and that holds text split by ``text_list``."""
     out = dict(params)
     for name, option in spec.items():
-        if option.get("type") == "list" and isinstance(out.get(name), string_types):
+        if option.get("type") == "list" and isinstance(out.get(name), str):
             out[name] = text_list(out[name])
     return out
 
