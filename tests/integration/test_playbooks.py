@@ -126,3 +126,20 @@ def test_install_with_the_controller_and_no_image_stops_before_writing_anything(
     assert api.get("v1", "ConfigMap", "argocd-cm", namespace)["metadata"]["resourceVersion"] == before
     assert HEALTH_KEY not in data(api, namespace, "argocd-cm")
     assert api.get("v1", "Namespace", namespace + "-ctl") is None
+
+
+def test_install_with_a_controller_setting_the_controller_would_refuse_writes_nothing(api, playbook, namespace):
+    """The controller's settings are checked with the rest, before the health check is installed."""
+    configmaps(api, namespace)
+    before = api.get("v1", "ConfigMap", "argocd-cm", namespace)["metadata"]["resourceVersion"]
+    run = playbook.run(None, playbook="mlops.gitops.install", extra_vars={
+        "argocd_namespace": namespace, "argocd_target": "configmap", "install_controller": "true",
+        "notebook_controller_deploy_namespace": namespace + "-ctl",
+        "notebook_controller_deploy_image": "registry.example.com/mlops-gitops-controller:0.1.0",
+        "notebook_controller_deploy_reconcile_period": "soon", "notebook_controller_deploy_watch_namespaces": "a,b"})
+    assert run.rc != 0
+    failed = [res for _name, res in run.tasks if res.get("failed")]
+    assert failed and "notebook_controller_deploy_reconcile_period" in failed[0]["msg"], run.tasks
+    assert "'soon'" in failed[0]["msg"] and "watch_namespaces" not in failed[0]["msg"]
+    assert api.get("v1", "ConfigMap", "argocd-cm", namespace)["metadata"]["resourceVersion"] == before
+    assert api.get("v1", "Namespace", namespace + "-ctl") is None
