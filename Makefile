@@ -155,7 +155,7 @@ molecule-operator: operator-runtime control-plane
 	$(BIN)/molecule test -s operator
 
 # config/ (kustomize manifests for the controller) from roles/notebook_controller_deploy/templates.
-config: venv
+config: collection  ## config/ from the role's templates (checked by the role's own code, from the collection)
 	$(BIN)/python harness/controller_config.py
 
 # kustomize, as Argo CD renders a kustomization: the tests build config/ with it (tools/gobuild/kustomize

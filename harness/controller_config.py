@@ -86,14 +86,24 @@ def _load(path):
 
 
 def role_variables(overrides=None):
-    """The role's defaults, then its vars, then ``overrides`` (Ansible's precedence for role parameters).
+    """The role's defaults, then its vars, then ``overrides`` (Ansible's precedence for role parameters), and
+    what its first task registers: ``notebook_controller_deploy_checked.settings``, the values the templates read,
+    converted and checked by the same code (the action mlops.gitops.role_variables, as tasks/validate.yml calls it).
 
     Vars that are Jinja expressions evaluated by Ansible at run time (check-mode bookkeeping) are left out:
     the templates never use them."""
+    from ansible_collections.mlops.gitops.plugins.action.role_variables import role_settings
+
     variables = dict(_load(ROLE / "defaults" / "main.yml"))
     variables.update((k, v) for k, v in _load(ROLE / "vars" / "main.yml").items()
                      if not (isinstance(v, str) and "{{" in v))
     variables.update(overrides or {})
+    [check] = [t["mlops.gitops.role_variables"] for t in yaml.safe_load((ROLE / "tasks" / "validate.yml").read_text())
+               if "mlops.gitops.role_variables" in t]
+    settings, errors = role_settings(str(ROLE), variables, check.get("formats", {}), check.get("reconcile_options", {}))
+    if errors:
+        raise ValueError("; ".join(errors))
+    variables["notebook_controller_deploy_checked"] = {"settings": settings}
     return variables
 
 

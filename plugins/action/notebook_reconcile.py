@@ -14,8 +14,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 
-import re
-
 from ansible.plugins.action import ActionBase
 
 try:
@@ -23,7 +21,7 @@ try:
 except ImportError:  # reported when the task runs
     AUTH_ARG_SPEC = {}
 
-from ansible_collections.mlops.gitops.plugins.module_utils import module_runner, nvj, reconcile
+from ansible_collections.mlops.gitops.plugins.module_utils import module_runner, reconcile, variables
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi
 
 OWN_SPEC = {
@@ -38,30 +36,6 @@ def argument_spec():
     return module_runner.argument_spec(module_runner.ARGOCD_NAMESPACE_SPEC, OWN_SPEC, reconcile.OPTION_SPEC)
 
 
-_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
-_ANNOTATION_KEY = re.compile(r"([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?")
-
-
-def option_errors(params):
-    """Every problem with the options, found before the first request (so nothing is half written)."""
-    errors = []
-    for key in ("min_interval", "running_requeue", "running_requeue_max", "announced_requeue_max"):
-        if params.get(key) is not None and params[key] < 0:
-            errors.append("{0} must be an integer >= 0 (seconds), got {1}".format(key, params[key]))
-    for key in ("namespaces", "allowed_namespaces"):
-        bad = [n for n in params.get(key) or [] if n != reconcile.ALL_NAMESPACES and not _DNS_LABEL.fullmatch(n or "")]
-        if bad:
-            errors.append("{0}: {1} not a namespace name (lowercase letters, digits and '-', or {2!r} for all)".format(
-                key, ", ".join(repr(n) for n in bad), reconcile.ALL_NAMESPACES))
-    if not _DNS_LABEL.fullmatch(params.get("argocd_namespace") or ""):
-        errors.append("argocd_namespace must name the Argo CD namespace (e.g. argocd, openshift-gitops), got {0!r}"
-                      .format(params.get("argocd_namespace")))
-    if not _ANNOTATION_KEY.fullmatch(params.get("trigger_annotation") or ""):
-        errors.append("trigger_annotation must be an annotation key such as {0}, got {1!r}".format(
-            nvj.ANN_TRIGGER, params.get("trigger_annotation")))
-    return errors
-
-
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = False
@@ -74,15 +48,18 @@ class ActionModule(ActionBase):
         problem = module_runner.kubernetes_problem()
         if problem:
             return dict(result, failed=True, msg=problem)
+        spec = argument_spec()
+        # Lists also as text (AWX surveys, -e): "a, b" is ["a", "b"], not ["a", " b"]; "" is [].
+        self._task.args = variables.with_lists_from_text(spec, self._task.args)
         _validation, params = self.validate_argument_spec(
-            argument_spec=argument_spec(),
+            argument_spec=spec,
             mutually_exclusive=[("namespaces", "name"), ("namespaces", "definition")],
             required_one_of=[("name", "definition", "namespaces")],
         )
         check_mode = bool(self._play_context.check_mode)
         # ansible-operator passes ansible_operator_meta: then the credentials are the controller's.
         who = module_runner.CONTROLLER if "ansible_operator_meta" in (task_vars or {}) else module_runner.USER
-        errors = option_errors(params)
+        errors = reconcile.option_errors(params)
         if errors:
             return dict(result, failed=True, msg="invalid options, nothing was done: " + "; ".join(errors))
         execute = reconcile.reconcile_namespaces if params.get("namespaces") else reconcile.reconcile_job

@@ -18,10 +18,12 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import importlib
+import re
 from collections import namedtuple
 
 from ansible_collections.mlops.gitops.plugins.module_utils import module_runner, nvj, reconcile_poll
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError, describe
+from ansible_collections.mlops.gitops.plugins.module_utils.trigger_parse import NAMESPACE_RE
 
 ALL_NAMESPACES = "*"
 
@@ -81,6 +83,37 @@ OPTION_SPEC = {
     "announced_requeue_max": {"type": "int"},
     "poll_state": {"type": "path"},
 }
+_ANNOTATION_KEY = re.compile(r"([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?")
+SECONDS_OPTIONS = ("min_interval", "running_requeue", "running_requeue_max", "announced_requeue_max")
+
+
+def option_errors(params, names=None):
+    """Every problem with the options (of ``OPTION_SPEC``, ``argocd_namespace`` and ``namespaces``, converted to
+    their types), found before the first request so that nothing is half written. ``names`` (option -> name)
+    says what the messages call an option (a role's variable that the option is set from); only the options
+    it names are checked then. The controller's deployment checks its settings with these same rules."""
+    names = dict((key, key) for key in params) if names is None else names
+    errors = []
+    for key in SECONDS_OPTIONS:
+        if key in names and params.get(key) is not None and params[key] < 0:
+            errors.append("{0} must be an integer >= 0 (seconds), got {1}".format(names[key], params[key]))
+    if "namespaces" in names and params.get("namespaces") == []:
+        errors.append("{0} is empty: name the namespaces whose NotebookValidationJobs to reconcile (or {1!r} for "
+                      "all), as a list or comma-separated".format(names["namespaces"], ALL_NAMESPACES))
+    for key in ("namespaces", "allowed_namespaces"):
+        bad = [n for n in params.get(key) or [] if n != ALL_NAMESPACES and not NAMESPACE_RE.fullmatch(n or "")]
+        if key in names and bad:
+            errors.append("{0}: {1} not a namespace name (lowercase letters, digits and '-', or {2!r} for all)".format(
+                names[key], ", ".join(repr(n) for n in bad), ALL_NAMESPACES))
+    if "argocd_namespace" in names and not NAMESPACE_RE.fullmatch(params.get("argocd_namespace") or ""):
+        errors.append("{0} must name the Argo CD namespace (e.g. argocd, openshift-gitops), got {1!r}".format(
+            names["argocd_namespace"], params.get("argocd_namespace")))
+    if "trigger_annotation" in names and not _ANNOTATION_KEY.fullmatch(params.get("trigger_annotation") or ""):
+        errors.append("{0} must be an annotation key such as {1}, got {2!r}".format(
+            names["trigger_annotation"], nvj.ANN_TRIGGER, params.get("trigger_annotation")))
+    return errors
+
+
 # How fast the poll of a running job backs off: it waits a fifth of the time the job has been running.
 RUNNING_REQUEUE_GROWTH = 0.2
 

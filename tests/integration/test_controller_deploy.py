@@ -22,7 +22,7 @@ SETTINGS = {
     "notebook_controller_deploy_image_pull_policy": "Always",
     "notebook_controller_deploy_watch_namespaces": ["team-a", "team-b"],
     "notebook_controller_deploy_argocd_namespace": "openshift-gitops",
-    "notebook_controller_deploy_allowed_namespaces": ["serving"],
+    "notebook_controller_deploy_allowed_namespaces": ["serving", "models"],
     "notebook_controller_deploy_trigger_annotation": "gitops.mlops.dev/on-success-trigger",
     "notebook_controller_deploy_min_interval": 30,
     "notebook_controller_deploy_features": ["waves", "status"],
@@ -32,6 +32,9 @@ SETTINGS = {
     "notebook_controller_deploy_reconcile_period": "3m",
     "notebook_controller_deploy_max_concurrent_reconciles": 4,
 }
+
+# The same settings as an AWX survey or -e key=value sends them: text.
+AS_TEXT = {key: ", ".join(value) if isinstance(value, list) else str(value) for key, value in SETTINGS.items()}
 
 
 def deploy(playbook, name, namespace, check=False, **overrides):
@@ -117,7 +120,7 @@ def assert_installed(api, name, namespace):
     assert watch["reconcilePeriod"] == "3m"
     assert watch["vars"] == {
         "notebook_controller_argocd_namespace": "openshift-gitops",
-        "notebook_controller_allowed_namespaces": ["serving"],
+        "notebook_controller_allowed_namespaces": ["serving", "models"],
         "notebook_controller_trigger_annotation": "gitops.mlops.dev/on-success-trigger",
         "notebook_controller_min_interval": 30,
         "notebook_controller_features": ["waves", "status"],
@@ -211,7 +214,7 @@ def test_check_mode_on_a_fresh_cluster_writes_nothing_then_install_and_remove(ap
 
 
 def test_a_namespace_the_role_must_not_create_has_to_exist(playbook, namespace):
-    missing = namespace + "-missing"
+    missing = namespace[:54] + "-missing"  # a namespace name (at most 63 characters) that does not exist
     settings = dict(notebook_controller_deploy_create_namespace=False)
     result = playbook.run(
         [],
@@ -229,3 +232,35 @@ def test_a_namespace_the_role_must_not_create_has_to_exist(playbook, namespace):
     # Removing from a namespace that is gone already is nothing to do, not an error.
     gone = deploy(playbook, controller_name(namespace), missing, notebook_controller_deploy_state="absent", **settings)
     assert gone.stats["changed"] == 0
+
+
+def test_settings_given_as_survey_text_reach_the_controller_as_their_values(api, playbook, namespace):
+    """Lists as comma-separated text (WATCH_NAMESPACE was the characters of the text, the allowed namespaces one
+    string), numbers as digits, create_namespace "false" (a string in a condition fails under ansible-core 2.19)."""
+    name = controller_name(namespace)
+    try:
+        deploy(playbook, name, namespace, notebook_controller_deploy_create_namespace="false", **AS_TEXT)
+        assert_installed(api, name, namespace)
+        assert "app.kubernetes.io/part-of" not in api.get("v1", "Namespace", namespace)["metadata"].get("labels", {})
+    finally:
+        delete_if_present(api, name, namespace, own_namespace=False)
+
+
+def test_settings_the_controller_would_refuse_stop_the_role_before_any_write(api, playbook, namespace, kube):
+    name, own = controller_name(namespace), namespace + "-ctl"
+    kube.clear_log()
+    try:
+        result = playbook.run([], roles=[ROLE], extra_vars=dict(
+            SETTINGS, notebook_controller_deploy_name=name, notebook_controller_deploy_namespace=own,
+            notebook_controller_deploy_min_interval="-5", notebook_controller_deploy_reconcile_period="soon",
+            notebook_controller_deploy_allowed_namespaces="serving, Models"))
+        assert result.rc != 0
+        failed = [r for _, r in result.tasks if r.get("failed")]
+        assert failed and "3 invalid variable(s), nothing was done" in failed[0]["msg"], result.tasks
+        refused = (("min_interval", "-5"), ("reconcile_period", "'soon'"), ("allowed_namespaces", "'Models'"))
+        for variable, value in refused:
+            assert "notebook_controller_deploy_" + variable in failed[0]["msg"] and value in failed[0]["msg"]
+        assert not [e for e in kube.request_log if e["verb"] in WRITES], kube.request_log
+        assert all(obj is None for obj in objects(api, name, own).values())
+    finally:
+        delete_if_present(api, name, own, own_namespace=True)

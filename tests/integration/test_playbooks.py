@@ -4,6 +4,7 @@ every job of the namespaces given as AWX survey text, and refuses to run without
 
 import json
 
+import yaml
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj
 
 from harness import world
@@ -87,9 +88,29 @@ def test_reconcile_every_job_of_namespaces_given_as_survey_text(api, playbook, n
 
 
 def test_reconcile_needs_namespaces(playbook):
-    result = playbook.run(None, playbook="mlops.gitops.reconcile", extra_vars={"namespaces": " , "})
+    result = playbook.run(None, playbook="mlops.gitops.reconcile", extra_vars={})
     assert result.rc != 0
     assert "Set `namespaces`" in result.result("Check the namespaces to reconcile")["msg"]
+    blank = playbook.run(None, playbook="mlops.gitops.reconcile", extra_vars={"namespaces": " , "})
+    assert blank.rc != 0
+    failed = [res for _name, res in blank.tasks if res.get("failed")]
+    assert failed and "namespaces is empty" in failed[0]["msg"] and "nothing was done" in failed[0]["msg"]
+
+
+def test_reconcile_lets_triggers_act_in_any_namespace_with_allowed_namespaces_star_as_survey_text(
+        api, playbook, namespace, spaces):
+    """``allowed_namespaces=*`` (AWX text) means any namespace; it was dropped, and the trigger refused."""
+    [other] = spaces(1)
+    world.create(api, world.deployment(other))
+    target = {"apiVersion": "apps/v1", "kind": "Deployment", "name": world.DEPLOY_NAME, "namespace": other,
+              "action": "restart"}
+    world.create(api, world.job(namespace, trigger=yaml.safe_dump([target])))
+    world.set_phase(api, namespace, world.JOB_NAME, "Succeeded", started=world.stamp(), completed=world.stamp())
+    result = playbook.run(None, playbook="mlops.gitops.reconcile", extra_vars={
+        "namespaces": namespace, "argocd_namespace": namespace, "allowed_namespaces": "*", "features": "triggers"})
+    assert result.rc == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    template = api.get("apps/v1", "Deployment", world.DEPLOY_NAME, other)["spec"]["template"]["metadata"]
+    assert "kubectl.kubernetes.io/restartedAt" in (template.get("annotations") or {}), template
 
 
 def test_install_with_the_controller_and_no_image_stops_before_writing_anything(api, playbook, namespace):
@@ -104,4 +125,21 @@ def test_install_with_the_controller_and_no_image_stops_before_writing_anything(
     assert "docs/operator.md" in failed[0]["msg"]
     assert api.get("v1", "ConfigMap", "argocd-cm", namespace)["metadata"]["resourceVersion"] == before
     assert HEALTH_KEY not in data(api, namespace, "argocd-cm")
+    assert api.get("v1", "Namespace", namespace + "-ctl") is None
+
+
+def test_install_with_a_controller_setting_the_controller_would_refuse_writes_nothing(api, playbook, namespace):
+    """The controller's settings are checked with the rest, before the health check is installed."""
+    configmaps(api, namespace)
+    before = api.get("v1", "ConfigMap", "argocd-cm", namespace)["metadata"]["resourceVersion"]
+    run = playbook.run(None, playbook="mlops.gitops.install", extra_vars={
+        "argocd_namespace": namespace, "argocd_target": "configmap", "install_controller": "true",
+        "notebook_controller_deploy_namespace": namespace + "-ctl",
+        "notebook_controller_deploy_image": "registry.example.com/mlops-gitops-controller:0.1.0",
+        "notebook_controller_deploy_reconcile_period": "soon", "notebook_controller_deploy_watch_namespaces": "a,b"})
+    assert run.rc != 0
+    failed = [res for _name, res in run.tasks if res.get("failed")]
+    assert failed and "notebook_controller_deploy_reconcile_period" in failed[0]["msg"], run.tasks
+    assert "'soon'" in failed[0]["msg"] and "watch_namespaces" not in failed[0]["msg"]
+    assert api.get("v1", "ConfigMap", "argocd-cm", namespace)["metadata"]["resourceVersion"] == before
     assert api.get("v1", "Namespace", namespace + "-ctl") is None

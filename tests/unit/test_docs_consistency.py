@@ -109,6 +109,9 @@ def test_every_role_variable_used_is_defined_and_every_option_is_used(role):
         for name in re.findall(r"\b({}_\w+)".format(re.escape(role)), text):
             if role_of(name) == role:
                 used.setdefault(name, path)
+        # read through mlops.gitops.role_variables, whose settings name them without the role's prefix
+        for name in re.findall(r"\bsettings\.(\w+)", text):
+            used.setdefault(role + "_" + name, path)
     defined = set(role_options(role))
     vars_file = role_file(role, "vars", "main.yml")
     if os.path.exists(vars_file):

@@ -119,7 +119,10 @@ def test_a_too_old_kubernetes_library_is_refused_naming_the_minimum(monkeypatch)
 def test_the_minimum_is_the_one_requirements_and_docs_name():
     with open(os.path.join(ROOT, "requirements.txt")) as handle:
         assert "kubernetes>={0}\n".format(module_runner.MIN_KUBERNETES) in handle.read()
-    for path, doc, _ in module_docs():
+    clients = [(path, doc) for path, doc, _ in module_docs()
+               if "kubernetes.core.k8s_auth_options" in doc.get("extends_documentation_fragment", [])]
+    assert len(clients) >= 8
+    for path, doc in clients:
         assert "kubernetes >= {0}".format(module_runner.MIN_KUBERNETES) in doc["requirements"], path
 
 
