@@ -48,6 +48,9 @@ def option_errors(params):
     for key in ("min_interval", "running_requeue", "running_requeue_max", "announced_requeue_max"):
         if params.get(key) is not None and params[key] < 0:
             errors.append("{0} must be an integer >= 0 (seconds), got {1}".format(key, params[key]))
+    if params.get("namespaces") is not None and not params["namespaces"]:
+        errors.append("namespaces is empty: list the namespaces whose jobs to reconcile ({0!r} for all), or leave "
+                      "namespaces out and give name and namespace for one job".format(reconcile.ALL_NAMESPACES))
     for key in ("namespaces", "allowed_namespaces"):
         bad = [n for n in params.get(key) or [] if n != reconcile.ALL_NAMESPACES and not _DNS_LABEL.fullmatch(n or "")]
         if bad:

@@ -146,13 +146,11 @@ def execute(module, api):
     if params["state"] == "present" and params["check"]:
         problem = lua_syntax.describe(params["check"])
         if problem:
-            return {"failed": True, "changed": False, "msg": "check is not a script Argo CD can compile ({}); "
+            return {"failed": True, "changed": False, "msg": "check is not a script Argo CD can run ({}); "
                     "nothing was written".format(problem)}
-    rights = "get and patch on configmaps/{0}, or get, list and patch on argocds.argoproj.io, in namespace {1}".format(
-        argocd_config.ARGOCD_CM, params["argocd_namespace"])
     return argocd_config.task_result(
         module,
-        rights,
+        argocd_health_check.rights(params["target"], params["argocd_namespace"]),
         argocd_health_check.install_health_check,
         api,
         params["argocd_namespace"],

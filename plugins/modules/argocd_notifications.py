@@ -123,15 +123,9 @@ from ansible_collections.mlops.gitops.plugins.module_utils import argocd_config,
 
 def execute(module, api):
     params = module.params
-    rights = (
-        "get and patch on configmaps/{0} (create when it is missing) and get on configmaps/{1}, or get and patch on "
-        "notificationsconfigurations.argoproj.io/{2}, in namespace {3}".format(
-            argocd_notifications.CONFIGMAP, argocd_notifications.ARGOCD_CM, argocd_notifications.CR_NAME,
-            params["argocd_namespace"])
-    )
     return argocd_config.task_result(
         module,
-        rights,
+        argocd_notifications.rights(params["target"], params["argocd_namespace"]),
         argocd_notifications.install,
         api,
         params["argocd_namespace"],
