@@ -588,37 +588,37 @@ class _Parser:
             self.expression(priority - 1 if op in RIGHT_ASSOC else priority)
 
 
+def _parse(script):
+    """``(problem, closed)``: ``check``'s answer, and ``closed_libraries``' for a script that compiles."""
+    try:
+        parser = _Parser(script)
+        parser.chunk()
+    except LuaSyntaxError as exc:
+        return (exc.line, exc.message), []
+    except RecursionError:
+        return None, []  # too deep for this check; gopher-lua has no such limit, so do not refuse
+    return None, parser.closed
+
+
 def check(script):
     """None when gopher-lua would compile ``script``, else ``(line, message)`` (line 0: the end)."""
-    try:
-        _Parser(script).chunk()
-    except LuaSyntaxError as exc:
-        return exc.line, exc.message
-    except RecursionError:
-        return None  # too deep for this check; gopher-lua has no such limit, so do not refuse
-    return None
+    return _parse(script)[0]
 
 
 def closed_libraries(script):
     """``[(line, library)]``: where a script that compiles uses a global library Argo CD leaves out (``string``,
     ``math``, ``io``, ``os``, ...), which fails there with ``attempt to index a non-table object(nil)``. A local of
     that name (``local os = require("os")``) is the script's own."""
-    parser = _Parser(script)
-    try:
-        parser.chunk()
-    except (LuaSyntaxError, RecursionError):
-        return []
-    return parser.closed
+    return _parse(script)[1]
 
 
 def describe(script):
     """Why Argo CD cannot run ``script`` as a health check, as one sentence, or None."""
-    problem = check(script)
+    problem, closed = _parse(script)
     if problem is not None:
         line, message = problem
         where = "at the end of the script" if line == 0 else "on line {}".format(line)
         return "Lua syntax error {}: {}".format(where, message)
-    closed = closed_libraries(script)
     if closed:
         line, library = closed[0]
         return ("line {0} uses the {1} library, which Argo CD does not open for health checks (only the base, table "
