@@ -45,17 +45,22 @@ options:
       - Name of the C(ArgoCD) resource to configure, needed only when the namespace holds several.
     type: str
   group:
-    description: API group of the resource kind the check is for.
+    description:
+      - API group of the resource kind the check is for; an empty string for the core group (the key is then
+        C(resource.customizations.health.<kind>)). Anything but an API group name is refused before writing.
     type: str
     default: mlops.mlops.dev
   kind:
-    description: Kind the check is for.
+    description: Kind the check is for (a letter, then letters and digits); anything else is refused before writing.
     type: str
     default: NotebookValidationJob
   check:
     description:
       - The Lua script, stored byte for byte. Required when O(state=present).
-      - Argo CD runs it without the C(string), C(math) and C(io) libraries.
+      - Argo CD runs it with the base, C(table) and C(package) libraries only (C(os.time) and C(os.date) through
+        C(local os = require("os"))): a script that uses the global C(string), C(math), C(io), C(os),
+        C(coroutine), C(debug) or C(channel) library is refused before anything is written, since it fails
+        there. Methods of strings (C(s:upper())) fail too, but cannot be told from a table's and are not checked.
       - A script Argo CD could not compile (gopher-lua, Lua 5.1 with C(goto)) is refused before anything is
         written; the message names the line and the error.
     type: str

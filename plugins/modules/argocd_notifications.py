@@ -19,7 +19,10 @@ description:
     resource C(default-notifications-configuration) and reverts edits to it, sets the same keys in its
     C(spec.triggers) and C(spec.templates).
   - Only the given keys are touched; services, subscriptions and other triggers and templates keep their values.
-    O(state=absent) removes only the given keys.
+    O(state=absent) removes only the given keys, and then deletes C(argocd-notifications-cm) if this module created
+    it (annotation C(mlops.dev/created-by)) and nothing else is in it.
+  - A trigger that is not a YAML list of conditions with a C(when) expression, or a template that is not a YAML
+    mapping, is refused before anything is written; the message names the key and the YAML error.
   - The role C(mlops.gitops.argocd_notifications) calls this module with the collection's notebook catalog.
 author:
   - mlops.gitops developers (@mlops-gitops)
@@ -93,6 +96,11 @@ resource:
   description: The object written, as C(Kind namespace/name).
   returned: success
   type: str
+configmap_deleted:
+  description: With O(state=absent) on C(argocd-notifications-cm), whether the ConfigMap was deleted (this module had
+    created it and nothing else was in it).
+  returned: state absent on the ConfigMap
+  type: bool
 triggers:
   description: The trigger keys handled.
   returned: success

@@ -290,7 +290,9 @@ def test_module_failures_missing_namespace_and_forbidden(api, playbook, namespac
     forbidden = run.result("forbidden")
     assert forbidden.get("failed") is True, forbidden
     assert forbidden["msg"].startswith(f"insufficient rights: patch ConfigMap {namespace}/argocd-cm")
-    assert "get and patch on configmaps/argocd-cm" in forbidden["msg"]
+    assert f"lacks patch on configmaps in namespace {namespace}; it needs list on argocds.argoproj.io" in \
+        forbidden["msg"], forbidden["msg"]
+    assert "else on configmaps/argocd-cm" in forbidden["msg"]
     missing = run.result("missing namespace")
     assert missing.get("failed") is True
     assert f"the Argo CD namespace {missing_ns} does not exist" in missing["msg"]
