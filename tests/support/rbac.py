@@ -51,6 +51,7 @@ def granted(rules):
 def installer_role():
     """The installer's Role as docs/awx.md gives it (the YAML block of ``kind: Role``)."""
     blocks = re.findall(r"```yaml\n(.*?)```", AWX_DOC.read_text(), re.S)
-    roles = [doc for doc in (yaml.safe_load(block) for block in blocks) if isinstance(doc, dict) and doc.get("kind") == "Role"]
+    docs = [yaml.safe_load(block) for block in blocks]
+    roles = [doc for doc in docs if isinstance(doc, dict) and doc.get("kind") == "Role"]
     assert len(roles) == 1, "docs/awx.md must hold exactly one Role: the installer's"
     return roles[0]
