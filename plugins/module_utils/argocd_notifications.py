@@ -63,8 +63,9 @@ def annotations_read(value):
 
 
 def _yaml_problem(field, value):
-    """Why the notifications controller could not read a trigger (a YAML list of conditions, each with a
-    ``when`` expression) or a template (a YAML mapping), or None."""
+    """Why the notifications controller could not read a trigger (a YAML list of conditions, mappings whose ``when``
+    is an expression, ``false`` when left out: notifications-engine's ``triggers.Condition``) or a template (a YAML
+    mapping), or None. A value it cannot read stops it from loading the whole ConfigMap."""
     import yaml
 
     try:
@@ -77,14 +78,15 @@ def _yaml_problem(field, value):
     if not isinstance(parsed, list) or not parsed:
         return "must be a YAML list of conditions (- when: ..., send: [...]), not {0}".format(type(parsed).__name__)
     for number, condition in enumerate(parsed, 1):
-        if not isinstance(condition, dict) or not isinstance(condition.get("when"), str):
+        if not isinstance(condition, dict) or not isinstance(condition.get("when", ""), str):
             return "condition {0} must be a mapping whose when is an expression (text)".format(number)
     return None
 
 
-def check_entries(triggers, templates):
-    """Raise ConfigError unless every key is ``trigger.<name>`` / ``template.<name>`` with a value the notifications
-    controller can read (a trigger: a YAML list of conditions; a template: a YAML mapping)."""
+def check_entries(triggers, templates, state="present"):
+    """Raise ConfigError unless every key is ``trigger.<name>`` / ``template.<name>`` with a string value, one the
+    notifications controller can read when it is installed (a trigger: a YAML list of conditions; a template: a
+    YAML mapping)."""
     for field, entries, prefix in (("triggers", triggers, TRIGGER_PREFIX), ("templates", templates, TEMPLATE_PREFIX)):
         for key, value in (entries or {}).items():
             if not key.startswith(prefix) or not _NAME.fullmatch(key[len(prefix):]):
@@ -95,7 +97,7 @@ def check_entries(triggers, templates):
             if not isinstance(value, str):
                 raise ConfigError("{0}: the value of {1} must be a string (YAML text), got {2}".format(
                     field, key, type(value).__name__))
-            problem = _yaml_problem(field, value)
+            problem = state == "present" and _yaml_problem(field, value)
             if problem:
                 raise ConfigError("{0}: {1} {2}; nothing was written".format(field, key, problem))
 
@@ -202,7 +204,7 @@ def install(api, namespace, triggers, templates, state="present", target="auto",
     ``auto`` refuses to write ``argocd-notifications-cm`` in a namespace the Argo CD Operator manages without
     notifications (it would overwrite the ConfigMap once they are enabled); ``configmap`` does it with a warning.
     Raises ConfigError for what the user fixes, KubeError for API errors."""
-    check_entries(triggers, templates)
+    check_entries(triggers, templates, state)
     where = resolve_target(api, namespace, target)
     warnings = []
     if where == "configmap" and state == "present":

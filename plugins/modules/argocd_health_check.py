@@ -57,10 +57,10 @@ options:
   check:
     description:
       - The Lua script, stored byte for byte. Required when O(state=present).
-      - Argo CD runs it with the base, C(table) and C(package) libraries only (C(os.time) and C(os.date) through
-        C(local os = require("os"))): a script that uses the global C(string), C(math), C(io), C(os),
-        C(coroutine), C(debug) or C(channel) library is refused before anything is written, since it fails
-        there. Methods of strings (C(s:upper())) fail too, but cannot be told from a table's and are not checked.
+      - Argo CD runs it with the base, C(table) and C(package) libraries only, and C(os.time) and C(os.date)
+        through C(local os = require("os")). A script that uses the global C(string), C(math), C(io), C(os),
+        C(coroutine), C(debug) or C(channel) library fails there, so it is refused before anything is written.
+        Methods of strings (C(s:upper())) fail too, but cannot be told from a table's and are not checked.
       - A script Argo CD could not compile (gopher-lua, Lua 5.1 with C(goto)) is refused before anything is
         written; the message names the line and the error.
     type: str

@@ -21,8 +21,9 @@ description:
   - Only the given keys are touched; services, subscriptions and other triggers and templates keep their values.
     O(state=absent) removes only the given keys, and then deletes C(argocd-notifications-cm) if this module created
     it (annotation C(mlops.dev/created-by)) and nothing else is in it.
-  - A trigger that is not a YAML list of conditions with a C(when) expression, or a template that is not a YAML
-    mapping, is refused before anything is written; the message names the key and the YAML error.
+  - A trigger that is not a YAML list of conditions (mappings whose C(when), if given, is an expression), or a
+    template that is not a YAML mapping, is refused before anything is written (the notifications controller would
+    not load any of its configuration); the message names the key and the YAML error.
   - The role C(mlops.gitops.argocd_notifications) calls this module with the collection's notebook catalog.
 author:
   - mlops.gitops developers (@mlops-gitops)

@@ -137,7 +137,8 @@ def test_uninstall_keeps_a_configmap_it_did_not_create(api, namespace):
     ({"trigger.on-x": "- when: [unclosed\n  send: [x]\n"}, {},
      "triggers: trigger.on-x is not valid YAML: while parsing a flow sequence"),
     ({"trigger.on-x": "when: 'true'\nsend: [x]\n"}, {}, "triggers: trigger.on-x must be a YAML list of conditions"),
-    ({"trigger.on-x": "- send: [x]\n"}, {}, "trigger.on-x condition 1 must be a mapping whose when is an expression"),
+    ({"trigger.on-x": "- when: 1\n"}, {}, "trigger.on-x condition 1 must be a mapping whose when is an expression"),
+    ({"trigger.on-x": "- send: [x]\n- [x]\n"}, {}, "trigger.on-x condition 2 must be a mapping"),
     ({}, {"template.x": "message: [unclosed\n"}, "templates: template.x is not valid YAML"),
     ({}, {"template.x": "- message: x\n"}, "templates: template.x must be a YAML mapping"),
 ])
