@@ -1,5 +1,13 @@
 """The controller's API rights, as the unit tests (the rendered roles) and the integration tests (the
-ClusterRole the deploy role creates on a cluster) check them."""
+ClusterRole the deploy role creates on a cluster) check them; and the installer's Role, read from docs/awx.md
+(where it is defined, once) for the tests that run the install and uninstall playbooks with exactly it."""
+
+import pathlib
+import re
+
+import yaml
+
+AWX_DOC = pathlib.Path(__file__).resolve().parents[1] / "docs" / "awx.md"
 
 # What each step of the controller does to the API: (apiGroup, resource, verb, who). Keep in step
 # with the code; the ClusterRole must grant exactly these (least privilege), nothing more.
@@ -38,3 +46,12 @@ def rights(used):
 def granted(rules):
     """``{(apiGroup, resource, verb)}`` that RBAC ``rules`` grant."""
     return {(g, r, v) for rule in rules for g in rule["apiGroups"] for r in rule["resources"] for v in rule["verbs"]}
+
+
+def installer_role():
+    """The installer's Role as docs/awx.md gives it (the YAML block of ``kind: Role``)."""
+    blocks = re.findall(r"```yaml\n(.*?)```", AWX_DOC.read_text(), re.S)
+    docs = [yaml.safe_load(block) for block in blocks]
+    roles = [doc for doc in docs if isinstance(doc, dict) and doc.get("kind") == "Role"]
+    assert len(roles) == 1, "docs/awx.md must hold exactly one Role: the installer's"
+    return roles[0]

@@ -30,6 +30,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
+import re
 
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError, describe
 
@@ -40,6 +41,13 @@ ARGOCD_API_VERSIONS = ("argoproj.io/v1beta1", "argoproj.io/v1alpha1")
 
 class ConfigError(Exception):
     """A situation the user fixes (wrong namespace, Argo CD missing, ambiguous target)."""
+
+
+def set_target(value):
+    """How a user sets the module's ``target`` ``value``: the install and uninstall playbooks' ``argocd_target``
+    calls both Operator CRs (``argocd_cr``, ``notifications_cr``) ``cr``."""
+    return "target {0} (argocd_target: {1} in the install and uninstall playbooks)".format(
+        value, "cr" if value.endswith("_cr") else value)
 
 
 # -- pure planning ----------------------------------------------------------------------------
@@ -138,16 +146,33 @@ def task_result(module, rights, install, *args, **kwargs):
     except KubeError as exc:
         if not exc.forbidden:
             raise
+        missing = missing_right(exc)
         return {
             "failed": True,
             "status": 403,
             "msg": "insufficient rights: {0}. The account running the install (your kubeconfig or K8S_AUTH_* "
-            "credentials, not the controller) needs {1}".format(exc, rights),
+            "credentials, not the controller) {1}needs {2}".format(
+                exc, "lacks {0}; it ".format(missing) if missing else "", rights),
         }
     for warning in result.pop("warnings", []):
         module.warn(warning)
     result["diff"] = readable_diff(result.get("diff"))
     return result
+
+
+# kube-apiserver's RBAC refusal: ... cannot list resource "argocds" in API group "argoproj.io" in the namespace "x"
+_FORBIDDEN = re.compile(r'cannot (\w+) resource "([^"]+)" in API group "([^"]*)"(?: in the namespace "([^"]+)")?')
+
+
+def missing_right(exc):
+    """The right a 403 says is missing, as RBAC names it (``list on argocds.argoproj.io in namespace x``), or None
+    when the server's message does not say."""
+    found = _FORBIDDEN.search(exc.server_message or "")
+    if not found:
+        return None
+    verb, resource, group, namespace = found.groups()
+    return "{0} on {1}{2}{3}".format(verb, resource, "." + group if group else "",
+                                     " in namespace " + namespace if namespace else "")
 
 
 # -- applying to the cluster ------------------------------------------------------------------

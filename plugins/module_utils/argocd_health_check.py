@@ -13,17 +13,49 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 from ansible_collections.mlops.gitops.plugins.module_utils import argocd_config
 from ansible_collections.mlops.gitops.plugins.module_utils.argocd_config import ARGOCD_CM, ARGOCD_KIND, ConfigError
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError, describe
 
 HEALTH_KEY_PREFIX = "resource.customizations.health."
 TARGETS = ("auto", "configmap", "argocd_cr")
+SET_ARGOCD_NAME = ("argocd_name (in the install and uninstall playbooks and the argocd_health_check module; "
+                   "argocd_health_check_argocd_name for the role)")
+# What the account running the module needs for each target (docs/awx.md's installer Role grants all of them).
+_RIGHTS = {
+    "configmap": "get and patch on configmaps/" + ARGOCD_CM,
+    "argocd_cr": "list, get and patch on argocds.argoproj.io",
+    "auto": "list on argocds.argoproj.io (to find out whether the Argo CD Operator manages the namespace; asked "
+            "whenever the server has that resource type), then get and patch on the ArgoCD resource if there is "
+            "one, else on configmaps/" + ARGOCD_CM,
+}
+
+
+def rights(target, namespace):
+    """The rights ``install_health_check`` needs with ``target`` in ``namespace``, for a 403's message."""
+    return "{0}, in namespace {1}".format(_RIGHTS.get(target, _RIGHTS["auto"]), namespace)
+
+
+_KIND = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+_GROUP = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 
 
 def health_key(group, kind):
-    """The ``argocd-cm`` key Argo CD reads a health check from."""
-    return "{}{}_{}".format(HEALTH_KEY_PREFIX, group, kind)
+    """The ``argocd-cm`` key Argo CD reads a health check from: ``<group>_<kind>``, or ``<kind>`` for the core
+    group (Argo CD's ``settings.convertToOverrideKey``)."""
+    return "{}{}_{}".format(HEALTH_KEY_PREFIX, group, kind) if group else HEALTH_KEY_PREFIX + kind
+
+
+def check_group_kind(group, kind):
+    """Raise ConfigError unless ``kind`` is a Kind and ``group`` an API group ('' for the core group)."""
+    if not isinstance(kind, str) or not _KIND.fullmatch(kind):
+        raise ConfigError("kind must be the resource's Kind, such as NotebookValidationJob (a letter, then letters "
+                          "and digits), not {0!r}; nothing was written".format(kind))
+    if not isinstance(group, str) or (group and (len(group) > 253 or not _GROUP.fullmatch(group))):
+        raise ConfigError("group must be the resource's API group, such as mlops.mlops.dev ('' for the core group), "
+                          "not {0!r}; nothing was written".format(group))
 
 
 # -- target detection -------------------------------------------------------------------------
@@ -52,15 +84,15 @@ def resolve_target(api, namespace, target="auto", argocd_name=None):
         return (api_version, ARGOCD_KIND, names[0], namespace)
     if len(names) > 1:
         raise ConfigError(
-            "namespace {} holds several ArgoCD resources ({}); set argocd_name to the one to configure".format(
-                namespace, ", ".join(names)
+            "namespace {} holds several ArgoCD resources ({}); set {} to the one to configure".format(
+                namespace, ", ".join(names), SET_ARGOCD_NAME
             )
         )
     if target == "argocd_cr" or argocd_name:
         if api_version is None:
             raise ConfigError(
                 "the server has no ArgoCD resource type (argoproj.io); the Argo CD Operator / OpenShift GitOps "
-                "is not installed: use target=configmap for a plain Argo CD install"
+                "is not installed: use {} for a plain Argo CD install".format(argocd_config.set_target("configmap"))
             )
         if argocd_name:
             _fail_missing(api, namespace, "ArgoCD {}/{} does not exist".format(namespace, argocd_name))
@@ -93,6 +125,7 @@ def install_health_check(api, namespace, group, kind, check=None, state="present
     edits to ``argocd-cm``), else ``argocd-cm``. Returns ``changed``, ``diff``, ``target``
     (``configmap``/``argocd_cr``), ``resource`` and ``warnings``. Raises ``ConfigError`` for what the
     user must fix, ``KubeError`` for API errors (403 included)."""
+    check_group_kind(group, kind)
     if state == "present" and not check:
         raise ConfigError("check (the Lua script) is required when state is present")
     where = resolve_target(api, namespace, target, argocd_name)
@@ -122,5 +155,5 @@ def _operator_warning(api, namespace):
         return []
     return [
         "namespace {} has the ArgoCD resource {}: the Argo CD Operator reverts edits to {}; "
-        "use target argocd_cr (or auto) instead".format(namespace, names[0], ARGOCD_CM)
+        "use {} or auto instead".format(namespace, names[0], ARGOCD_CM, argocd_config.set_target("argocd_cr"))
     ]

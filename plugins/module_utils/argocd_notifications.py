@@ -21,6 +21,10 @@ from ansible_collections.mlops.gitops.plugins.module_utils.argocd_config import 
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError, describe
 
 CONFIGMAP = "argocd-notifications-cm"
+# On an argocd-notifications-cm this collection created (Argo CD's install manifests ship it, a core install does
+# not): uninstall deletes it again once our keys are gone and nobody else's are there.
+CREATED_BY = "mlops.dev/created-by"
+CREATED_BY_US = "mlops.gitops"
 ARGOCD_CM = "argocd-cm"
 CR_API_VERSION = "argoproj.io/v1alpha1"
 CR_KIND = "NotificationsConfiguration"
@@ -35,13 +39,54 @@ _EXPR_ANNOTATION = re.compile(r"app\.metadata\.annotations\[\s*['\"]([^'\"]+)['\
 _TEMPLATE_ANNOTATION = re.compile(r"index\s+\.app\.metadata\.annotations\s+\"([^\"]+)\"")
 
 
+# What the account running the module needs for each target (docs/awx.md's installer Role grants all of them).
+_CONFIGMAP_RIGHTS = ("get and patch on configmaps/{0} (create when it is missing, which also reads configmaps/{1}; "
+                     "delete on uninstall when it created it)".format(CONFIGMAP, ARGOCD_CM))
+_CR_RIGHTS = "get and patch on notificationsconfigurations.argoproj.io/" + CR_NAME
+_RIGHTS = {
+    "configmap": _CONFIGMAP_RIGHTS,
+    "notifications_cr": _CR_RIGHTS,
+    "auto": "get on notificationsconfigurations.argoproj.io/{0} (to find out whether the Argo CD Operator manages "
+            "notifications; asked whenever the server has that resource type) and list on argocds.argoproj.io, then "
+            "{1}, or else {2}".format(CR_NAME, _CR_RIGHTS.replace("get and ", ""), _CONFIGMAP_RIGHTS),
+}
+
+
+def rights(target, namespace):
+    """The rights ``install`` needs with ``target`` in ``namespace``, for a 403's message."""
+    return "{0}, in namespace {1}".format(_RIGHTS.get(target, _RIGHTS["auto"]), namespace)
+
+
 def annotations_read(value):
     """Annotation keys a trigger (expr) or template (Go template) reads from ``app.metadata.annotations``."""
     return set(_EXPR_ANNOTATION.findall(value or "")) | set(_TEMPLATE_ANNOTATION.findall(value or ""))
 
 
-def check_entries(triggers, templates):
-    """Raise ConfigError unless every key is ``trigger.<name>`` / ``template.<name>`` with a string value."""
+def _yaml_problem(field, value):
+    """Why the notifications controller could not read a trigger (a YAML list of conditions, mappings whose ``when``
+    is an expression, ``false`` when left out: notifications-engine's ``triggers.Condition``) or a template (a YAML
+    mapping), or None. A value it cannot read stops it from loading the whole ConfigMap."""
+    import yaml
+
+    try:
+        parsed = yaml.safe_load(value)
+    except yaml.YAMLError as exc:
+        return "is not valid YAML: {0}".format(" ".join(str(exc).split()))
+    if field == "templates":
+        return None if isinstance(parsed, dict) else "must be a YAML mapping (message, title, ...), not {0}".format(
+            type(parsed).__name__)
+    if not isinstance(parsed, list) or not parsed:
+        return "must be a YAML list of conditions (- when: ..., send: [...]), not {0}".format(type(parsed).__name__)
+    for number, condition in enumerate(parsed, 1):
+        if not isinstance(condition, dict) or not isinstance(condition.get("when", ""), str):
+            return "condition {0} must be a mapping whose when is an expression (text)".format(number)
+    return None
+
+
+def check_entries(triggers, templates, state="present"):
+    """Raise ConfigError unless every key is ``trigger.<name>`` / ``template.<name>`` with a string value, one the
+    notifications controller can read when it is installed (a trigger: a YAML list of conditions; a template: a
+    YAML mapping)."""
     for field, entries, prefix in (("triggers", triggers, TRIGGER_PREFIX), ("templates", templates, TEMPLATE_PREFIX)):
         for key, value in (entries or {}).items():
             if not key.startswith(prefix) or not _NAME.fullmatch(key[len(prefix):]):
@@ -52,6 +97,9 @@ def check_entries(triggers, templates):
             if not isinstance(value, str):
                 raise ConfigError("{0}: the value of {1} must be a string (YAML text), got {2}".format(
                     field, key, type(value).__name__))
+            problem = state == "present" and _yaml_problem(field, value)
+            if problem:
+                raise ConfigError("{0}: {1} {2}; nothing was written".format(field, key, problem))
 
 
 def _exists(api, api_version, kind, name, namespace):
@@ -70,8 +118,8 @@ def resolve_target(api, namespace, target="auto"):
     if target == "notifications_cr" and not _exists(api, CR_API_VERSION, CR_KIND, CR_NAME, namespace):
         raise ConfigError(
             "{0} does not exist: enable notifications in the ArgoCD resource (spec.notifications.enabled: true) "
-            "so the Argo CD Operator creates it, or use target configmap for a plain Argo CD install".format(
-                describe(CR_KIND, CR_NAME, namespace)
+            "so the Argo CD Operator creates it, or use {1} for a plain Argo CD install".format(
+                describe(CR_KIND, CR_NAME, namespace), argocd_config.set_target("configmap")
             )
         )
     return target
@@ -111,11 +159,42 @@ def _ensure_configmap(api, namespace, check_mode):
             "name": CONFIGMAP,
             "namespace": namespace,
             "labels": {"app.kubernetes.io/name": CONFIGMAP, "app.kubernetes.io/part-of": "argocd"},
+            "annotations": {CREATED_BY: CREATED_BY_US},
         },
         "data": {},
     }
     api.checking(check_mode).create("v1", "ConfigMap", body, namespace=namespace)  # check mode: a dry run
     return True
+
+
+def _ours_alone(cm, entries):
+    """Whether ``cm`` is the ConfigMap we created and holds nothing but ``entries`` (our keys)."""
+    meta = cm.get("metadata") or {}
+    return ((meta.get("annotations") or {}).get(CREATED_BY) == CREATED_BY_US and not cm.get("binaryData")
+            and not set(cm.get("data") or {}) - set(entries))
+
+
+def _remove_from_configmap(api, namespace, entries, check_mode):
+    """Remove our keys; then delete the ConfigMap when we created it and nothing else is in it (a write by
+    someone else in between makes the delete's resourceVersion precondition fail: the ConfigMap stays)."""
+    target_ref = ("v1", "ConfigMap", CONFIGMAP, namespace)
+    current = api.get(*target_ref)
+    if current is None:
+        return {"changed": False, "diff": {"before": {}, "after": {}}, "configmap_deleted": False}
+    result = argocd_config.apply_map(api, target_ref, ("data",), entries, "absent", check_mode)
+    fresh = current if check_mode else api.get(*target_ref)  # check mode: the patch was a dry run
+    deleted = False
+    if fresh is not None and _ours_alone(fresh, entries):
+        try:
+            deleted = api.checking(check_mode).delete(
+                "v1", "ConfigMap", CONFIGMAP, namespace,
+                resource_version=None if check_mode else fresh["metadata"]["resourceVersion"])
+        except KubeError as exc:
+            if not exc.conflict:
+                raise
+    result["changed"] = result["changed"] or deleted
+    result["configmap_deleted"] = deleted
+    return result
 
 
 def install(api, namespace, triggers, templates, state="present", target="auto", check_mode=False):
@@ -125,7 +204,7 @@ def install(api, namespace, triggers, templates, state="present", target="auto",
     ``auto`` refuses to write ``argocd-notifications-cm`` in a namespace the Argo CD Operator manages without
     notifications (it would overwrite the ConfigMap once they are enabled); ``configmap`` does it with a warning.
     Raises ConfigError for what the user fixes, KubeError for API errors."""
-    check_entries(triggers, templates)
+    check_entries(triggers, templates, state)
     where = resolve_target(api, namespace, target)
     warnings = []
     if where == "configmap" and state == "present":
@@ -137,18 +216,19 @@ def install(api, namespace, triggers, templates, state="present", target="auto",
             raise ConfigError(
                 _operator_without_notifications(namespace, argocd_names) + ". Enable notifications first: set "
                 "spec.notifications.enabled: true in ArgoCD {0}, wait for the operator to create {1}, then run again "
-                "(or set target configmap to write the ConfigMap anyway)".format(argocd_names[0], CR_NAME)
+                "(or set {2} to write the ConfigMap anyway)".format(
+                    argocd_names[0], CR_NAME, argocd_config.set_target("configmap"))
             )
         if argocd_names:
-            warnings.append(_operator_without_notifications(namespace, argocd_names)
-                            + "; use target notifications_cr (or auto) once notifications are enabled")
+            warnings.append(_operator_without_notifications(namespace, argocd_names) + "; use {0} or auto once "
+                            "notifications are enabled".format(argocd_config.set_target("notifications_cr")))
     if where == "configmap":
         created = state == "present" and _ensure_configmap(api, namespace, check_mode)
         if created and check_mode:  # nothing to read yet: everything of ours would be added
             plan = argocd_config.plan_map({}, dict(triggers, **templates))
             result = {"changed": True, "diff": {"before": {"data": {}}, "after": {"data": plan["after"]}}}
-        elif state == "absent" and not _exists(api, "v1", "ConfigMap", CONFIGMAP, namespace):
-            result = {"changed": False, "diff": {"before": {}, "after": {}}}
+        elif state == "absent":
+            result = _remove_from_configmap(api, namespace, dict(triggers, **templates), check_mode)
         else:
             target_ref = ("v1", "ConfigMap", CONFIGMAP, namespace)
             result = argocd_config.apply_map(api, target_ref, ("data",), dict(triggers, **templates), state, check_mode)

@@ -333,11 +333,13 @@ class KubeApi:
         return self.request("PATCH", path, "patch", target, body=patch, content_type=patch_type,
                             query=self._write_query())
 
-    def delete(self, api_version, kind, name, namespace=None, uid=None):
-        """Delete; True when deleted, False when it was already gone. ``uid`` guards against a namesake."""
+    def delete(self, api_version, kind, name, namespace=None, uid=None, resource_version=None):
+        """Delete; True when deleted, False when it was already gone. ``uid`` guards against a namesake,
+        ``resource_version`` against a change since it was read (both: a 409 ``KubeError``)."""
         body = None
-        if uid:
-            body = {"apiVersion": "v1", "kind": "DeleteOptions", "preconditions": {"uid": uid}}
+        preconditions = dict((k, v) for k, v in (("uid", uid), ("resourceVersion", resource_version)) if v)
+        if preconditions:
+            body = {"apiVersion": "v1", "kind": "DeleteOptions", "preconditions": preconditions}
             if self.dry_run:
                 # With a body the server reads DeleteOptions from it alone and ignores the query: a dryRun
                 # only in the query would delete for real.

@@ -39,6 +39,11 @@ RIGHT_ASSOC = frozenset(["..", "^"])
 UNARY_PRIORITY = 8
 SINGLE = frozenset("+*/%^#(){}];,")
 DIGITS = frozenset("0123456789")
+# The gopher-lua libraries Argo CD does not open for a health check (util/lua/lua.go: SkipOpenLibs, then only
+# package, base and table; its safe os, time and date only, is reached through require("os") alone), unless the
+# argocd-cm key resource.customizations.useOpenLibs.<group>_<kind> is true, which the module does not set.
+CLOSED_LIBRARIES = frozenset(["string", "math", "io", "os", "coroutine", "debug", "channel"])
+USED_AS_TABLE = frozenset([".", "[", ":", "(", "string", "{"])  # indexed or called: a nil global fails there
 
 
 class LuaSyntaxError(Exception):
@@ -201,6 +206,7 @@ class _Block:
     def __init__(self, loop):
         self.loop = loop
         self.locals = 0
+        self.names = set()  # the locals' names
         self.labels = {}  # name -> (line, locals active at the label)
         self.pending = []  # unresolved gotos: (name, line, locals of this block active at the goto)
         self.into_scope = None  # (line, message) of a goto into a local's scope, unless the label ends the block
@@ -211,6 +217,7 @@ class _Parser:
         self.toks = tokens(source)
         self.i = 0
         self.functions = []
+        self.closed = []  # (line, library) of each use of a library Argo CD leaves out
 
     # token helpers
     @property
@@ -284,8 +291,13 @@ class _Parser:
                 block.into_scope = (line, "goto {} at line {} jumps into the scope of a local".format(name, goto_line))
         block.pending = still
 
-    def add_locals(self, count):
-        self.functions[-1].blocks[-1].locals += count
+    def add_locals(self, names):
+        block = self.functions[-1].blocks[-1]
+        block.locals += len(names)
+        block.names.update(names)
+
+    def is_local(self, name):
+        return any(name in block.names for function in self.functions for block in function.blocks)
 
     # grammar
     def chunk(self):
@@ -359,7 +371,7 @@ class _Parser:
             self.expect_match("end", "do", line)
         elif kind == "for":
             self.advance()
-            self.expect("name", "<name>")
+            names = [self.expect("name", "<name>")[1]]
             if self.kind == "=":
                 self.advance()
                 self.expression()
@@ -371,14 +383,14 @@ class _Parser:
             elif self.kind in (",", "in"):
                 while self.kind == ",":
                     self.advance()
-                    self.expect("name", "<name>")
+                    names.append(self.expect("name", "<name>")[1])
                 self.expect("in")
                 self.expression_list()
             else:
                 self.error("'=' or 'in' expected")
             self.expect("do")
             self.open_block(loop=True)
-            self.add_locals(1)
+            self.add_locals(names)
             self.block_body()
             self.close_block(self.line)
             self.expect_match("end", "for", line)
@@ -402,20 +414,17 @@ class _Parser:
             self.advance()
             if self.kind == "function":
                 self.advance()
-                self.expect("name", "<name>")
-                self.add_locals(1)
+                self.add_locals([self.expect("name", "<name>")[1]])
                 self.function_body(line)
             else:
-                count = 1
-                self.expect("name", "<name>")
+                names = [self.expect("name", "<name>")[1]]
                 while self.kind == ",":
                     self.advance()
-                    self.expect("name", "<name>")
-                    count += 1
+                    names.append(self.expect("name", "<name>")[1])
                 if self.kind == "=":
                     self.advance()
                     self.expression_list()
-                self.add_locals(count)
+                self.add_locals(names)
         elif kind == "::":
             self.advance()
             name = self.expect("name", "<name>")[1]
@@ -446,22 +455,21 @@ class _Parser:
     def function_body(self, line):
         self.expect("(")
         vararg = False
-        count = 0
+        params = []
         if self.kind != ")":
             while True:
                 if self.kind == "...":
                     self.advance()
                     vararg = True
                     break
-                self.expect("name", "<name>")
-                count += 1
+                params.append(self.expect("name", "<name>")[1])
                 if self.kind != ",":
                     break
                 self.advance()
         self.expect(")")
         self.open_function(vararg, line)
         self.open_block()
-        self.add_locals(count)
+        self.add_locals(params)
         self.block_body()
         last = self.line
         self.close_block(last)
@@ -477,7 +485,9 @@ class _Parser:
     def primary_expression(self):
         """A name (``var``) or a parenthesised expression (``expr``)."""
         if self.kind == "name":
-            self.advance()
+            _kind, name, line = self.advance()
+            if name in CLOSED_LIBRARIES and self.kind in USED_AS_TABLE and not self.is_local(name):
+                self.closed.append((line, name))
             return "var"
         if self.kind == "(":
             line = self.line
@@ -578,22 +588,40 @@ class _Parser:
             self.expression(priority - 1 if op in RIGHT_ASSOC else priority)
 
 
+def _parse(script):
+    """``(problem, closed)``: ``check``'s answer, and ``closed_libraries``' for a script that compiles."""
+    try:
+        parser = _Parser(script)
+        parser.chunk()
+    except LuaSyntaxError as exc:
+        return (exc.line, exc.message), []
+    except RecursionError:
+        return None, []  # too deep for this check; gopher-lua has no such limit, so do not refuse
+    return None, parser.closed
+
+
 def check(script):
     """None when gopher-lua would compile ``script``, else ``(line, message)`` (line 0: the end)."""
-    try:
-        _Parser(script).chunk()
-    except LuaSyntaxError as exc:
-        return exc.line, exc.message
-    except RecursionError:
-        return None  # too deep for this check; gopher-lua has no such limit, so do not refuse
-    return None
+    return _parse(script)[0]
+
+
+def closed_libraries(script):
+    """``[(line, library)]``: where a script that compiles uses a global library Argo CD leaves out (``string``,
+    ``math``, ``io``, ``os``, ...), which fails there with ``attempt to index a non-table object(nil)``. A local of
+    that name (``local os = require("os")``) is the script's own."""
+    return _parse(script)[1]
 
 
 def describe(script):
-    """``check`` as one sentence, or None."""
-    problem = check(script)
-    if problem is None:
-        return None
-    line, message = problem
-    where = "at the end of the script" if line == 0 else "on line {}".format(line)
-    return "Lua syntax error {}: {}".format(where, message)
+    """Why Argo CD cannot run ``script`` as a health check, as one sentence, or None."""
+    problem, closed = _parse(script)
+    if problem is not None:
+        line, message = problem
+        where = "at the end of the script" if line == 0 else "on line {}".format(line)
+        return "Lua syntax error {}: {}".format(where, message)
+    if closed:
+        line, library = closed[0]
+        return ("line {0} uses the {1} library, which Argo CD does not open for health checks (only the base, table "
+                "and package libraries, and os.time/os.date through local os = require(\"os\")): {2}".format(
+                    line, library, ", ".join("{0} on line {1}".format(name, at) for at, name in closed)))
+    return None

@@ -82,7 +82,7 @@ class _Run:
             except KubeError as exc:
                 if not exc.forbidden:
                     raise
-                self.namespaces[name] = None  # cannot read its opt-in: treated as not opted in
+                self.namespaces[name] = trigger_policy.Unreadable(exc)  # not opted in, and the refusal says why
         return self.namespaces[name]
 
     def write_record(self, decide):
@@ -202,7 +202,7 @@ def _decide(run, job):
     for target in busy:
         out["deferred"].append(
             {
-                "what": target["id"],
+                "what": "{0} trigger {1}".format(nvj.ref(job), target["id"]),
                 "reason": "claimed by another writer, in progress",
                 "retry_after": opts["retry_after"],
             }

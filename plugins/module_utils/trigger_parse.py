@@ -41,8 +41,9 @@ FORBIDDEN_KINDS = {
     "CustomResourceDefinition": "a trigger never touches API definitions",
 }
 # Matched with fullmatch: "$" would accept a trailing newline ("predictor\n"), which the API then 404s on.
-NAME_RE = re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")
-NAMESPACE_RE = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
+MAX_NAME, MAX_NAMESPACE = 253, 63  # a DNS subdomain, a DNS label
+NAME_RE = re.compile(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?")
+NAMESPACE_RE = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 
 
 class TriggerError(Exception):
@@ -140,13 +141,19 @@ def _entry_errors(raw, where, default_namespace, argocd_namespace, parent=None):
             )
         )
     errors.extend(_verb_errors(where, action, kind))
-    if not NAME_RE.fullmatch(raw["name"]):
+    if len(raw["name"]) > MAX_NAME:
+        errors.append("{0}: field 'name' is {1} characters long; a Kubernetes object name has at most {2}".format(
+            where, len(raw["name"]), MAX_NAME))
+    elif not NAME_RE.fullmatch(raw["name"]):
         errors.append(
             "{0}: field 'name': {1!r} is not a Kubernetes object name; "
             "use lower-case letters, digits, '-' and '.'".format(where, raw["name"][:80])
         )
     namespace = raw.get("namespace")
-    if namespace is not None and not NAMESPACE_RE.fullmatch(namespace):
+    if namespace is not None and len(namespace) > MAX_NAMESPACE:
+        errors.append("{0}: field 'namespace' is {1} characters long; a namespace name has at most {2}".format(
+            where, len(namespace), MAX_NAMESPACE))
+    elif namespace is not None and not NAMESPACE_RE.fullmatch(namespace):
         errors.append(
             "{0}: field 'namespace': {1!r} is not a namespace name; use lower-case letters, digits and '-'".format(
                 where, namespace[:80]

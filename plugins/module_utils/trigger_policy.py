@@ -19,6 +19,13 @@ from ansible_collections.mlops.gitops.plugins.module_utils import argo_app, nvj
 ANN_ALLOW_FROM = "mlops.dev/allow-triggers-from"
 
 
+class Unreadable:
+    """In place of a target's Namespace the reconciling account may not read (403): its opt-in is unknown."""
+
+    def __init__(self, error):
+        self.error = error
+
+
 def namespace_opts_in(namespace_obj, source_namespace):
     """Whether a Namespace object's ``mlops.dev/allow-triggers-from`` admits ``source_namespace``."""
     value = nvj.annotations(namespace_obj or {}).get(ANN_ALLOW_FROM)
@@ -33,7 +40,8 @@ def refusal(target, job, allowed_namespaces, parent, namespace_obj=None, claimed
 
     ``parent`` is the NVJ's confirmed parent Application or None; ``claimed`` the parent its tracking id
     or labels name (``argo_app.find_parent``), used to suggest the namespace; ``namespace_obj`` the
-    target's Namespace (or None when absent), needed only for other-namespace workloads."""
+    target's Namespace (None when absent, ``Unreadable`` when the account may not read it), needed only for
+    other-namespace workloads."""
     source = nvj.metadata(job).get("namespace")
     allowed = list(allowed_namespaces or [])
     admin_allows = "*" in allowed or target["namespace"] in allowed
@@ -57,6 +65,13 @@ def refusal(target, job, allowed_namespaces, parent, namespace_obj=None, claimed
         )
     if target["namespace"] == source or admin_allows:
         return None
+    if isinstance(namespace_obj, Unreadable):
+        return (
+            "{0} is in another namespace than {1}, {2} is not in allowed_namespaces, and whether namespace {2} "
+            "opts in (annotation {3}) cannot be read: {4}; the account running the reconcile (the controller's "
+            "ServiceAccount, or your credentials) needs get on namespaces, or the administrator must add {2} to "
+            "allowed_namespaces".format(what, nvj.ref(job), target["namespace"], ANN_ALLOW_FROM, namespace_obj.error)
+        )
     if namespace_opts_in(namespace_obj, source):
         return None
     return (

@@ -45,17 +45,22 @@ options:
       - Name of the C(ArgoCD) resource to configure, needed only when the namespace holds several.
     type: str
   group:
-    description: API group of the resource kind the check is for.
+    description:
+      - API group of the resource kind the check is for; an empty string for the core group (the key is then
+        C(resource.customizations.health.<kind>)). Anything but an API group name is refused before writing.
     type: str
     default: mlops.mlops.dev
   kind:
-    description: Kind the check is for.
+    description: Kind the check is for (a letter, then letters and digits); anything else is refused before writing.
     type: str
     default: NotebookValidationJob
   check:
     description:
       - The Lua script, stored byte for byte. Required when O(state=present).
-      - Argo CD runs it without the C(string), C(math) and C(io) libraries.
+      - Argo CD runs it with the base, C(table) and C(package) libraries only, and C(os.time) and C(os.date)
+        through C(local os = require("os")). A script that uses the global C(string), C(math), C(io), C(os),
+        C(coroutine), C(debug) or C(channel) library fails there, so it is refused before anything is written.
+        Methods of strings (C(s:upper())) fail too, but cannot be told from a table's and are not checked.
       - A script Argo CD could not compile (gopher-lua, Lua 5.1 with C(goto)) is refused before anything is
         written; the message names the line and the error.
     type: str
@@ -146,13 +151,11 @@ def execute(module, api):
     if params["state"] == "present" and params["check"]:
         problem = lua_syntax.describe(params["check"])
         if problem:
-            return {"failed": True, "changed": False, "msg": "check is not a script Argo CD can compile ({}); "
+            return {"failed": True, "changed": False, "msg": "check is not a script Argo CD can run ({}); "
                     "nothing was written".format(problem)}
-    rights = "get and patch on configmaps/{0}, or get, list and patch on argocds.argoproj.io, in namespace {1}".format(
-        argocd_config.ARGOCD_CM, params["argocd_namespace"])
     return argocd_config.task_result(
         module,
-        rights,
+        argocd_health_check.rights(params["target"], params["argocd_namespace"]),
         argocd_health_check.install_health_check,
         api,
         params["argocd_namespace"],

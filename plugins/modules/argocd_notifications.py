@@ -19,7 +19,11 @@ description:
     resource C(default-notifications-configuration) and reverts edits to it, sets the same keys in its
     C(spec.triggers) and C(spec.templates).
   - Only the given keys are touched; services, subscriptions and other triggers and templates keep their values.
-    O(state=absent) removes only the given keys.
+    O(state=absent) removes only the given keys, and then deletes C(argocd-notifications-cm) if this module created
+    it (annotation C(mlops.dev/created-by)) and nothing else is in it.
+  - A trigger that is not a YAML list of conditions (mappings whose C(when), if given, is an expression), or a
+    template that is not a YAML mapping, is refused before anything is written (the notifications controller would
+    not load any of its configuration); the message names the key and the YAML error.
   - The role C(mlops.gitops.argocd_notifications) calls this module with the collection's notebook catalog.
 author:
   - mlops.gitops developers (@mlops-gitops)
@@ -93,6 +97,11 @@ resource:
   description: The object written, as C(Kind namespace/name).
   returned: success
   type: str
+configmap_deleted:
+  description: With O(state=absent) on C(argocd-notifications-cm), whether the ConfigMap was deleted (this module had
+    created it and nothing else was in it).
+  returned: state absent on the ConfigMap
+  type: bool
 triggers:
   description: The trigger keys handled.
   returned: success
@@ -123,15 +132,9 @@ from ansible_collections.mlops.gitops.plugins.module_utils import argocd_config,
 
 def execute(module, api):
     params = module.params
-    rights = (
-        "get and patch on configmaps/{0} (create when it is missing) and get on configmaps/{1}, or get and patch on "
-        "notificationsconfigurations.argoproj.io/{2}, in namespace {3}".format(
-            argocd_notifications.CONFIGMAP, argocd_notifications.ARGOCD_CM, argocd_notifications.CR_NAME,
-            params["argocd_namespace"])
-    )
     return argocd_config.task_result(
         module,
-        rights,
+        argocd_notifications.rights(params["target"], params["argocd_namespace"]),
         argocd_notifications.install,
         api,
         params["argocd_namespace"],

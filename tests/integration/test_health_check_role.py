@@ -117,6 +117,9 @@ def test_forcing_the_configmap_under_the_operator_warns(api, cfg, namespace):
     result = cfg.install_health_check(api, namespace, "g", "K", "x", target="configmap")
     assert result["target"] == "configmap" and cm_data(api, namespace) == {"resource.customizations.health.g_K": "x"}
     assert len(result["warnings"]) == 1 and "reverts edits to argocd-cm" in result["warnings"][0]
+    # issue 22, finding 9: the value as the playbooks spell it too (argocd_target cr, not argocd_cr)
+    assert "use target argocd_cr (argocd_target: cr in the install and uninstall playbooks) or auto" in \
+        result["warnings"][0], result["warnings"]
     assert checks_of(api, namespace) == [OTHER_CHECK]
 
 
@@ -141,6 +144,44 @@ def test_clear_failures(api, cfg, namespace, setup, kwargs, message):
     with pytest.raises(cfg.ConfigError) as err:
         cfg.install_health_check(api, namespace, "mlops.mlops.dev", "NotebookValidationJob", **kwargs)
     assert message.format(ns=namespace) in str(err.value)
+
+
+@pytest.mark.parametrize("group, kind, what", [("x.io", "", "kind must be"), ("x.io", "Not A Kind", "kind must be"),
+                                               ("X_io", "K", "group must be")])
+def test_a_group_or_kind_argo_cd_cannot_key_is_refused_before_writing(api, playbook, namespace, group, kind, what):
+    """Issue 22, finding 8: kind '' used to write the key resource.customizations.health.x.io_."""
+    make_cm(api, namespace)
+    task = {"name": "hc", "ignore_errors": True, "mlops.gitops.argocd_health_check": {
+        "argocd_namespace": namespace, "group": group, "kind": kind, "check": "return {}"}}
+    result = playbook.run([task]).result("hc")
+    assert result.get("failed") is True and what in result["msg"] and "nothing was written" in result["msg"], result
+    assert cm_data(api, namespace) == OTHER_DATA
+
+
+def test_the_core_group_key_is_the_kind_alone(cfg):
+    """Argo CD reads resource.customizations.health.<Kind> for the core group (settings.convertToOverrideKey)."""
+    assert cfg.health_key("", "ConfigMap") == "resource.customizations.health.ConfigMap"
+    assert cfg.health_key("mlops.mlops.dev", "NotebookValidationJob") == world.HEALTH_KEY
+
+
+def test_two_argocd_resources_name_the_playbooks_variable(api, playbook, namespace):
+    """Issue 22, finding 9: "set argocd_name" named a variable the install playbook did not have."""
+    make_argocd(api, namespace, name="a")
+    make_argocd(api, namespace, name="b")
+    extra = {"argocd_namespace": namespace, "install_notifications": False}
+    run = playbook.run(None, playbook="mlops.gitops.install", extra_vars=extra)
+    assert run.rc != 0
+    failed = [res for _name, res in run.tasks if res.get("failed")]
+    assert "holds several ArgoCD resources (a, b); set argocd_name (in the install and uninstall playbooks" in \
+        failed[0]["msg"], failed
+    run = playbook.run(None, playbook="mlops.gitops.install", extra_vars=dict(extra, argocd_name="b"))
+    assert run.rc == 0, run.stdout[-3000:]
+    assert checks_of(api, namespace, "b")[-1]["kind"] == "NotebookValidationJob"
+    assert checks_of(api, namespace, "a") == [OTHER_CHECK]
+    run = playbook.run(None, playbook="mlops.gitops.uninstall",
+                       extra_vars={"argocd_namespace": namespace, "uninstall_notifications": False, "argocd_name": "b"})
+    assert run.rc == 0, run.stdout[-3000:]
+    assert checks_of(api, namespace, "b") == [OTHER_CHECK]
 
 
 def test_missing_namespace_is_named(api, cfg):
@@ -249,7 +290,9 @@ def test_module_failures_missing_namespace_and_forbidden(api, playbook, namespac
     forbidden = run.result("forbidden")
     assert forbidden.get("failed") is True, forbidden
     assert forbidden["msg"].startswith(f"insufficient rights: patch ConfigMap {namespace}/argocd-cm")
-    assert "get and patch on configmaps/argocd-cm" in forbidden["msg"]
+    assert f"lacks patch on configmaps in namespace {namespace}; it needs list on argocds.argoproj.io" in \
+        forbidden["msg"], forbidden["msg"]
+    assert "else on configmaps/argocd-cm" in forbidden["msg"]
     missing = run.result("missing namespace")
     assert missing.get("failed") is True
     assert f"the Argo CD namespace {missing_ns} does not exist" in missing["msg"]

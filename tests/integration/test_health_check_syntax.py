@@ -1,5 +1,5 @@
-"""argocd_health_check refuses a Lua script Argo CD could not compile, before writing anything, on both
-targets and in check mode; the message names the line and the error."""
+"""argocd_health_check refuses a Lua script Argo CD could not compile or run (a library it does not open), before
+writing anything, on both targets and in check mode; the message names the line and the error."""
 
 import pytest
 
@@ -57,3 +57,15 @@ def test_good_script_and_removal_are_not_blocked(api, playbook, namespace):
     assert removed.result("remove").get("changed") is True
     assert_alias_deprecated(removed.result("remove"), "namespace")
     assert KEY not in (api.get("v1", "ConfigMap", "argocd-cm", namespace).get("data") or {})
+
+
+def test_script_using_a_library_argo_cd_leaves_out_is_refused(api, playbook, namespace):
+    """Issue 22, finding 8: string.format compiles, but Argo CD opens no string library for health checks
+    (tests/argocd_engines runs the same script there and it fails on line 2)."""
+    world.create(api, world.argocd_cm(namespace, {KEY: OLD}))
+    script = "local hs = {status = 'Healthy'}\nhs.message = string.format('%d jobs', 2)\nreturn hs\n"
+    result = playbook.run([task(namespace, script)]).result("install")
+    assert result.get("failed") is True and result.get("changed") is False, result
+    assert "line 2 uses the string library, which Argo CD does not open for health checks" in result["msg"]
+    assert "nothing was written" in result["msg"]
+    assert api.get("v1", "ConfigMap", "argocd-cm", namespace)["data"] == {KEY: OLD}

@@ -99,6 +99,62 @@ def test_missing_configmap_is_created_where_argo_cd_runs(api, namespace):
     assert cm_data(api, namespace) == dict(TRIGGERS, **TEMPLATES)
 
 
+def test_uninstall_deletes_the_configmap_install_created_and_only_that(playbook, api, namespace):
+    """Issue 22, finding 8: install created argocd-notifications-cm where only argocd-cm was, and uninstall left it
+    behind, empty and labelled. Now uninstall deletes it again, but never one it did not create or one that holds
+    someone else's keys."""
+    make_cm(api, namespace, "argocd-cm", {})
+    extra = {"argocd_namespace": namespace, "install_health_check": False}
+    assert playbook.run(None, playbook="mlops.gitops.install", extra_vars=extra).rc == 0
+    assert cm_data(api, namespace) == dict(TRIGGERS, **TEMPLATES)
+    uninstall = {"argocd_namespace": namespace, "uninstall_health_check": False}
+    check = playbook.run(None, playbook="mlops.gitops.uninstall", extra_vars=uninstall, check=True)
+    assert check.rc == 0 and cm_data(api, namespace) == dict(TRIGGERS, **TEMPLATES)  # check mode: a dry run
+    run = playbook.run(None, playbook="mlops.gitops.uninstall", extra_vars=uninstall)
+    assert run.rc == 0, run.stdout[-3000:]
+    assert api.get("v1", "ConfigMap", nc.CONFIGMAP, namespace) is None
+    assert nc.install(api, namespace, TRIGGERS, TEMPLATES, state="absent")["changed"] is False
+
+    # someone else's key in the ConfigMap we created: only our keys go
+    nc.install(api, namespace, TRIGGERS, TEMPLATES)
+    api.patch("v1", "ConfigMap", nc.CONFIGMAP, {"data": {"service.slack": THEIRS["service.slack"]}},
+              namespace=namespace)
+    removed = nc.install(api, namespace, TRIGGERS, TEMPLATES, state="absent")
+    assert removed["changed"] is True and removed["configmap_deleted"] is False
+    assert cm_data(api, namespace) == {"service.slack": THEIRS["service.slack"]}
+
+
+def test_uninstall_keeps_a_configmap_it_did_not_create(api, namespace):
+    make_cm(api, namespace, "argocd-cm", {})
+    make_cm(api, namespace, nc.CONFIGMAP, {})
+    nc.install(api, namespace, TRIGGERS, TEMPLATES)
+    removed = nc.install(api, namespace, TRIGGERS, TEMPLATES, state="absent")
+    assert removed["changed"] is True and removed["configmap_deleted"] is False
+    assert cm_data(api, namespace) == {}
+
+
+@pytest.mark.parametrize("triggers, templates, message", [
+    ({"trigger.on-x": "- when: [unclosed\n  send: [x]\n"}, {},
+     "triggers: trigger.on-x is not valid YAML: while parsing a flow sequence"),
+    ({"trigger.on-x": "when: 'true'\nsend: [x]\n"}, {}, "triggers: trigger.on-x must be a YAML list of conditions"),
+    ({"trigger.on-x": "- when: 1\n"}, {}, "trigger.on-x condition 1 must be a mapping whose when is an expression"),
+    ({"trigger.on-x": "- send: [x]\n- [x]\n"}, {}, "trigger.on-x condition 2 must be a mapping"),
+    ({}, {"template.x": "message: [unclosed\n"}, "templates: template.x is not valid YAML"),
+    ({}, {"template.x": "- message: x\n"}, "templates: template.x must be a YAML mapping"),
+])
+def test_a_trigger_or_template_argo_cd_cannot_read_is_refused_before_writing(playbook, api, namespace, triggers,
+                                                                              templates, message):
+    """Issue 22, finding 8: a trigger with invalid YAML was written without a word."""
+    make_cm(api, namespace, "argocd-cm", {})
+    make_cm(api, namespace, nc.CONFIGMAP, THEIRS)
+    task = {"name": "n", "ignore_errors": True, "mlops.gitops.argocd_notifications": {
+        "argocd_namespace": namespace, "triggers": triggers, "templates": templates}}
+    result = playbook.run([task]).result("n")
+    assert result.get("failed") is True and message in result["msg"], result
+    assert "nothing was written" in result["msg"]
+    assert cm_data(api, namespace) == THEIRS
+
+
 def test_clear_errors(api, namespace):
     with pytest.raises(nc.ConfigError, match="is Argo CD installed there"):
         nc.install(api, namespace, TRIGGERS, TEMPLATES)

@@ -7,7 +7,7 @@ import json
 import yaml
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj
 
-from harness import world
+from harness import rbac, world
 
 HEALTH_KEY = "resource.customizations.health.mlops.mlops.dev_NotebookValidationJob"
 OWN = {"url": "https://argocd.example.invalid", "trigger.on-sync-failed": "- send: [x]\n"}
@@ -143,3 +143,50 @@ def test_install_with_a_controller_setting_the_controller_would_refuse_writes_no
     assert "'soon'" in failed[0]["msg"] and "watch_namespaces" not in failed[0]["msg"]
     assert api.get("v1", "ConfigMap", "argocd-cm", namespace)["metadata"]["resourceVersion"] == before
     assert api.get("v1", "Namespace", namespace + "-ctl") is None
+
+
+def _installer_rules(without=None):
+    """docs/awx.md's installer Role's rules, less the verb ``without`` = (resource, verb)."""
+    rules = []
+    for rule in rbac.installer_role()["rules"]:
+        verbs = [v for v in rule["verbs"] if (rule["resources"][0], v) != without]
+        if verbs:
+            rules.append(dict(rule, verbs=verbs))
+    return rules
+
+
+def test_install_and_uninstall_with_exactly_the_documented_installer_rights(api, playbook, cluster, namespace,
+                                                                            tmp_path):
+    """Issue 22, findings 8 and 9: with the rights docs/awx.md listed and the default argocd_target auto, install
+    failed (it lists ArgoCDs and reads the NotificationsConfiguration to choose where to write); uninstall left
+    the argocd-notifications-cm install had created. Here a plain Argo CD namespace with argocd-cm alone, while
+    the cluster has the Argo CD Operator's resource types, as a namespace beside an operator's would."""
+    api.create("v1", "ConfigMap", {"metadata": {"name": "argocd-cm", "namespace": namespace}, "data": dict(OWN)},
+               namespace=namespace)
+    with cluster.restricted(tmp_path, _installer_rules(), namespace, name="installer") as (_, kubeconfig):
+        env = {"K8S_AUTH_KUBECONFIG": kubeconfig, "KUBECONFIG": kubeconfig}
+        install = playbook.run(None, playbook="mlops.gitops.install", env=env,
+                               extra_vars={"argocd_namespace": namespace})
+        assert install.rc == 0, install.stdout[-3000:]
+        assert HEALTH_KEY in data(api, namespace, "argocd-cm")
+        assert any(k.startswith("trigger.") for k in data(api, namespace, "argocd-notifications-cm"))
+        uninstall = playbook.run(None, playbook="mlops.gitops.uninstall", env=env,
+                                 extra_vars={"argocd_namespace": namespace})
+        assert uninstall.rc == 0, uninstall.stdout[-3000:]
+    assert data(api, namespace, "argocd-cm") == OWN
+    assert api.get("v1", "ConfigMap", "argocd-notifications-cm", namespace) is None
+
+
+def test_a_missing_installer_right_is_named(api, playbook, cluster, namespace, tmp_path):
+    """Issue 22, finding 9: the 403 says which right is missing, and what target auto needs."""
+    api.create("v1", "ConfigMap", {"metadata": {"name": "argocd-cm", "namespace": namespace}, "data": dict(OWN)},
+               namespace=namespace)
+    rules = _installer_rules(without=("argocds", "list"))
+    with cluster.restricted(tmp_path, rules, namespace, name="installer-less-list") as (_, kubeconfig):
+        env = {"K8S_AUTH_KUBECONFIG": kubeconfig, "KUBECONFIG": kubeconfig}
+        run = playbook.run(None, playbook="mlops.gitops.install", env=env, extra_vars={"argocd_namespace": namespace})
+    assert run.rc != 0
+    msg = [res for _name, res in run.tasks if res.get("failed")][0]["msg"]
+    assert "lacks list on argocds.argoproj.io in namespace {0}; it needs list on argocds.argoproj.io (to find out " \
+        "whether the Argo CD Operator manages the namespace".format(namespace) in msg, msg
+    assert data(api, namespace, "argocd-cm") == OWN

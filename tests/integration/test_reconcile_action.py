@@ -148,3 +148,14 @@ def test_namespaces_mode_aggregates_once(api, playbook, namespace, cluster):
     again = playbook.run([task]).result(TASK)
     assert again["changed"] is False
     assert not any(again["requests"].get(v) for v in ("create", "patch", "delete")), again["requests"]
+
+
+def test_an_empty_namespaces_list_is_named(playbook, namespace):
+    """Issue 22, finding 9: namespaces: [] was answered with "name and namespace are required"."""
+    task = {"name": TASK, "ignore_errors": True,
+            "mlops.gitops.notebook_reconcile": {"namespaces": [], "argocd_namespace": namespace}}
+    result = playbook.run([task]).result(TASK)
+    assert result.get("failed") is True
+    assert result["msg"].startswith("invalid options, nothing was done: namespaces is empty: name the namespaces"), \
+        result["msg"]
+    assert "name and namespace are required" not in result["msg"]

@@ -440,3 +440,23 @@ def test_without_one_verb_the_reconcile_fails_with_the_documented_403(api, playb
     assert res["steps"]["waves"]["status"] == 403, res["steps"]["waves"]
     assert "may not patch NotebookValidationJob {0}/{1}".format(namespace, JOB_NAME) in res["msg"], res["msg"]
     assert "grant it that right" in res["msg"], res["msg"]
+
+
+def test_without_namespaces_get_the_refusal_names_the_missing_right(api, kube, cluster, playbook, two_spaces,
+                                                                      tmp_path):
+    """Issue 22, finding 9: the target namespace does opt in, but the account may not read it. The refusal
+    must say that right is missing, not tell the user to add the annotation the namespace already has."""
+    home, other = two_spaces
+    api.patch("v1", "Namespace", other, {"metadata": {"annotations": {trigger_policy.ANN_ALLOW_FROM: home}}})
+    set_trigger(api, home, entry("Deployment", "feature-server", other))
+    rules = [rule for rule in rendered_cluster_role()["rules"] if "namespaces" not in rule["resources"]]
+    with cluster.restricted(tmp_path, cluster_rules=rules, name="controller-less-namespaces") as (_, kubeconfig):
+        task = {"name": "one", "register": "out", "ignore_errors": True, "mlops.gitops.notebook_reconcile": {
+            "name": JOB_NAME, "namespace": home, "argocd_namespace": home, "min_interval": 0}}
+        res = playbook.run([task], env={"K8S_AUTH_KUBECONFIG": kubeconfig, "KUBECONFIG": kubeconfig}).result("one")
+    msg = res["steps"]["triggers"]["msg"]
+    assert res.get("failed") is True and restarted(api, other) is None
+    assert "whether namespace {0} opts in (annotation {1}) cannot be read".format(
+        other, trigger_policy.ANN_ALLOW_FROM) in msg, msg
+    assert "needs get on namespaces" in msg and "(HTTP 403)" in msg, msg
+    assert "must opt in" not in msg, msg

@@ -79,8 +79,25 @@ def test_syntax_check_agrees_with_gopher_lua(case):
         assert problem[0] == want, problem
 
 
+@pytest.mark.parametrize("case", corpus())
+def test_closed_library_check_agrees_with_argo_cds_lua_state(case):
+    """Issue 22, finding 8: a script using string.format (or math, io, a global os) compiles, but fails in Argo CD,
+    which opens only the base, table and package libraries; health/syntax_test.go runs the same cases there."""
+    closed = lua_syntax.closed_libraries(case["script"])
+    if case.get("closed_line") is not None:
+        assert closed and closed[0][0] == case["closed_line"], closed
+    else:
+        assert closed == [], closed
+
+
+def test_closed_library_message_names_the_line_and_what_argo_cd_opens():
+    message = lua_syntax.describe("local hs = {}\nhs.message = string.format('%d', 1)\nreturn hs")
+    assert message.startswith("line 2 uses the string library, which Argo CD does not open for health checks"), message
+    assert "base, table and package" in message and 'local os = require("os")' in message
+
+
 def test_shipped_check_compiles():
-    assert lua_syntax.check(HEALTH_LUA.read_text()) is None
+    assert lua_syntax.describe(HEALTH_LUA.read_text()) is None
 
 
 @pytest.mark.parametrize(

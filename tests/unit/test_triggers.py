@@ -113,6 +113,15 @@ def test_other_namespace_is_refused_with_the_fix():
     assert "allowed_namespaces" in reason and "mlops.dev/allow-triggers-from: ml-pipelines" in reason
 
 
+def test_an_unreadable_namespace_is_refused_naming_the_missing_right():
+    """Issue 22, finding 9: without get on namespaces the refusal said the namespace must opt in, though it did."""
+    unreadable = trigger_policy.Unreadable("get Namespace prod: forbidden (HTTP 403)")
+    reason = trigger_policy.refusal(target(namespace="prod"), job(), [], None, namespace_obj=unreadable)
+    assert "whether namespace prod opts in (annotation mlops.dev/allow-triggers-from) cannot be read: get " \
+        "Namespace prod: forbidden (HTTP 403)" in reason and "needs get on namespaces" in reason, reason
+    assert "must opt in" not in reason
+
+
 @pytest.mark.parametrize("allowed", [["prod"], ["*"]])
 def test_admin_allows_namespace(allowed):
     assert trigger_policy.refusal(target(namespace="prod"), job(), allowed, None) is None

@@ -2,8 +2,10 @@ package health
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	lua "github.com/yuin/gopher-lua"
@@ -18,6 +20,10 @@ type syntaxCase struct {
 	// CheckerLine: where the Python check deliberately names another line than gopher-lua (e.g.
 	// the line an unfinished string starts on, not the next one); only the Python side reads it.
 	CheckerLine *int `json:"checker_line"`
+	// ClosedLine: the script compiles, and running it the way Argo CD runs a health check fails on this line
+	// (a library Argo CD does not open); Runs: it runs without an error.
+	ClosedLine *int `json:"closed_line"`
+	Runs       bool `json:"runs"`
 }
 
 // errorLine is the line gopher-lua names for a script it cannot compile (0: the end of the script).
@@ -42,9 +48,8 @@ func errorLine(t *testing.T, err error) int {
 	return -1
 }
 
-// The corpus the module's pure-Python pre-write check (plugins/module_utils/lua_syntax.py) is held to:
-// gopher-lua must agree with every verdict and line in it.
-func TestSyntaxCorpusAgainstGopherLua(t *testing.T) {
+func loadCorpus(t *testing.T) []syntaxCase {
+	t.Helper()
 	data, err := os.ReadFile(filepath.Join("..", "testdata", "lua_syntax_cases.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -55,10 +60,46 @@ func TestSyntaxCorpusAgainstGopherLua(t *testing.T) {
 	if err := yaml.UnmarshalStrict(data, &corpus); err != nil {
 		t.Fatal(err)
 	}
-	if len(corpus.Cases) < 20 {
-		t.Fatalf("only %d cases", len(corpus.Cases))
+	return corpus.Cases
+}
+
+// The scripts the module refuses for a library Argo CD leaves out really fail in Argo CD's Lua state, on the
+// line the corpus names; the ones it lets through (a local os from require, a local or field named string) run.
+func TestClosedLibrariesFailInArgoCDsState(t *testing.T) {
+	seen := 0
+	for _, tc := range loadCorpus(t) {
+		if tc.ClosedLine == nil && !tc.Runs {
+			continue
+		}
+		seen++
+		t.Run(tc.Name, func(t *testing.T) {
+			l, _, err := Run(map[string]any{}, tc.Script, false)
+			defer l.Close()
+			if tc.Runs {
+				if err != nil {
+					t.Fatalf("Argo CD fails running it: %v", err)
+				}
+				return
+			}
+			want := fmt.Sprintf("<string>:%d: attempt to index a non-table object(nil)", *tc.ClosedLine)
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Fatalf("want an error containing %q, got %v", want, err)
+			}
+		})
 	}
-	for _, tc := range corpus.Cases {
+	if seen < 8 {
+		t.Fatalf("only %d library cases", seen)
+	}
+}
+
+// The corpus the module's pure-Python pre-write check (plugins/module_utils/lua_syntax.py) is held to:
+// gopher-lua must agree with every verdict and line in it.
+func TestSyntaxCorpusAgainstGopherLua(t *testing.T) {
+	cases := loadCorpus(t)
+	if len(cases) < 20 {
+		t.Fatalf("only %d cases", len(cases))
+	}
+	for _, tc := range cases {
 		t.Run(tc.Name, func(t *testing.T) {
 			err := Compile(tc.Script)
 			switch {
