@@ -4,7 +4,7 @@
 # The base is the ansible-operator release the tests build from source (tools/gobuild/operator/go.mod) and
 # whose Python pins they install (tests/operator/requirements-image.txt): ansible-core 2.18, ansible-runner
 # 2.4, kubernetes 33.1.0 and the runner's http event plugin. requirements.yml adds kubernetes.core (the
-# version the tests run) and operator_sdk.util (requeue_after, osdk_metric).
+# version the tests run); the requeue and the metrics are the collection's own (no other collection).
 FROM quay.io/operator-framework/ansible-operator:v1.42.2 AS build
 COPY --chown=1001:0 . /tmp/src
 RUN ansible-galaxy collection build /tmp/src --output-path /tmp/dist
@@ -29,6 +29,5 @@ ENV NOTEBOOK_CONTROLLER_RECONCILE_PERIOD=10m \
     NOTEBOOK_CONTROLLER_ANNOUNCED_REQUEUE_MAX=60 \
     NOTEBOOK_CONTROLLER_POLL_STATE=/tmp/ansible-operator/mlops-gitops-polls.json \
     NOTEBOOK_CONTROLLER_API=in-cluster \
-    NOTEBOOK_CONTROLLER_OPERATOR_SDK=enabled \
     NOTEBOOK_CONTROLLER_METRICS=true \
     ANSIBLE_GATHERING=explicit

@@ -15,11 +15,11 @@ What differs from the pod, and why:
   the service-account mount), loopback metrics/probe addresses on free ports, `--watches-file`, and
   `--zap-time-encoding=epoch` (sub-second log timestamps, to order runs against the test's writes).
 - `WATCH_NAMESPACE` is the test's namespace(s), so the operator never touches other tests' jobs.
-- `operator_sdk.util` is the test-only stand-in under tests/operator/collections (Galaxy is unreachable).
 
-ansible-operator hard-codes its metrics receiver for osdk_metric (localhost:5050, cmd.go), the proxy address it
-writes into each run's kubeconfig (http://localhost:8888, whatever --proxy-port says) and its runner directories
-(/tmp/ansible-operator/runner): one operator per machine at a time. ``start`` takes an exclusive lock on
+ansible-operator hard-codes its metrics receiver (localhost:5050, cmd.go, which mlops.gitops.operator_metrics posts
+to), the proxy address it writes into each run's kubeconfig (http://localhost:8888, whatever --proxy-port says) and
+its runner directories (/tmp/ansible-operator/runner): one operator per machine at a time. ``start`` takes an
+exclusive lock on
 /tmp/ansible-operator.lock (held until ``stop``) and clears the runner directories.
 
 A second replica (``netns=True``, for leader election) runs in network and mount namespaces of its own
@@ -56,7 +56,6 @@ BUILD = Path(os.environ.get("MLOPS_BUILD", REPO / ".build"))
 VENV = Path(os.environ.get("MLOPS_OPERATOR_VENV", BUILD / "operator-venv"))
 COLLECTIONS = Path(os.environ.get("MLOPS_OPERATOR_COLLECTIONS", BUILD / "operator-collections"))
 BINARY = Path(os.environ.get("MLOPS_OPERATOR_BIN", REPO / ".build" / "bin" / "ansible-operator"))
-STAND_IN = REPO / "tests" / "operator" / "collections"
 LOCK = Path("/tmp/ansible-operator.lock")
 RUNNER_DIR = Path("/tmp/ansible-operator")
 GVK = ("mlops.mlops.dev", "v1alpha1", "NotebookValidationJob")
@@ -255,7 +254,7 @@ class AnsibleOperator:
     env and args, in its own process group; see the module docstring for what differs from the pod."""
 
     def __init__(self, cluster, workdir, namespaces, env=None, args=(), api="in-cluster", identity=None,
-                 netns=False):
+                 netns=False, watches=None):
         self.workdir = Path(workdir)
         self.namespaces = [namespaces] if isinstance(namespaces, str) else list(namespaces)
         self.env_overrides = dict(env or {})
@@ -268,6 +267,7 @@ class AnsibleOperator:
         self.metrics_port = self.probe_port = None
         self.command_line = []
         self.netns = netns
+        self.watches = watches  # a watches.yaml text instead of the project's (benchmark 5's floor)
         self._lock = None
         self._started = False
         self._relay = None
@@ -359,7 +359,7 @@ class AnsibleOperator:
     def watches_file(self):
         """The project's watches.yaml (``${VAR}`` left for ansible-operator to expand), plus the
         in-cluster kubeconfig var when the role talks to the API server directly."""
-        source = (REPO / "watches.yaml").read_text()
+        source = self.watches or (REPO / "watches.yaml").read_text()
         watches = yaml.safe_load(source)
         if self.api == "in-cluster":
             watches[0].setdefault("vars", {})["notebook_controller_in_cluster_kubeconfig"] = \
@@ -376,7 +376,7 @@ class AnsibleOperator:
         container = self.identity.deployment()["spec"]["template"]["spec"]["containers"][0]
         env = {"PATH": f"{VENV / 'bin'}:/usr/local/bin:/usr/bin:/bin", "HOME": str(self.workdir / "home"),
                "LANG": "C.UTF-8", "VIRTUAL_ENV": str(VENV),
-               "ANSIBLE_COLLECTIONS_PATH": f"{STAND_IN}:{COLLECTIONS}"}
+               "ANSIBLE_COLLECTIONS_PATH": str(COLLECTIONS)}
         env.update(dockerfile_env())
         env.update({e["name"]: e["value"] for e in container["env"]})
         env["WATCH_NAMESPACE"] = ",".join(self.namespaces)

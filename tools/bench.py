@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tools"))  # bench/
 sys.path.insert(1, str(REPO))  # the harness package
 
-from bench import aggregation, argocd_loop, burst, operator_burst, operator_cost, reconcile_cost  # noqa: E402
+from bench import aggregation, argocd_loop, burst, operator_burst, operator_cost, reconcile_cost, run_floor  # noqa: E402
 from bench.plot import aggregation_png, burst_png  # noqa: E402
 from harness.cluster import install_crds  # noqa: E402
 
@@ -251,6 +251,45 @@ def section_operator(o):
     ])
 
 
+def section_floor(f):
+    """Benchmark 5's floor table (tools/bench/run_floor.py): CPU per run against an empty role's."""
+    names = {"floor": "empty role (the floor)", "poll": "poll of a running job",
+             "completion": "completion (the acting run and the one its writes cause)"}
+    rows = [[names[key], str(n), "{0:.2f}".format(median), "{0:.2f}-{1:.2f}".format(low, high),
+             "{0:.2f}x".format(ratio)] for key, n, median, low, high, ratio in run_floor.summary(f)]
+    floor = run_floor.summary(f)[0][2]
+    poll = run_floor.summary(f)[1][2]
+    per_completion = run_floor.summary(f)[2][2]
+    runs = sorted(f["completion_runs"])
+    return "\n".join([
+        "### The floor: a run of an empty role",
+        "",
+        "`tools/bench/run_floor.py`, in the same run: ansible-operator running an empty role every {0} s (what "
+        "ansible-runner, ansible-playbook's start-up and the event plugin cost, whatever the role does), the "
+        "controller polling a running job every {0} s, and jobs created `Succeeded` with a restart trigger, each "
+        "until idle. CPU of the operator's reaped children (ansible-runner and everything under it), per run, "
+        "read as each runner exits.".format(run_floor.PERIOD),
+        "",
+        table(["run", "samples", "CPU s (median)", "range", "against the floor"], rows),
+        "",
+        "- a completion took {0} runs (the acting run and the one its own writes cause); per completion "
+        "{1:.2f} CPU s".format("/".join(str(r) for r in runs), per_completion),
+        "- poll run {0:.2f} CPU s — target <= max(1.2 s, 1.2x the floor = {1:.2f} s): {2}".format(
+            poll, 1.2 * floor, verdict(poll <= max(1.2, 1.2 * floor))),
+    ])
+
+
+def only_floor(args):
+    def run(cluster, workdir):
+        print("5 (floor) a run against an empty role's ...", flush=True)
+        section = section_floor(run_floor.run_floor(cluster, workdir, runs=5 if args.quick else 10,
+                                                    completions=3 if args.quick else 5))
+        print(section + "\n", flush=True)
+        return section
+
+    on_a_cluster(run)
+
+
 def section_operator_burst(b):
     runs = b["runs"]
     base = runs[0]
@@ -392,7 +431,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller sizes, nothing written")
     parser.add_argument("--write", action="store_true", help="write docs even with --quick")
-    parser.add_argument("--only", choices=["operator", "operator-burst", "argocd"],
+    parser.add_argument("--only", choices=["operator", "operator-burst", "argocd", "floor"],
                         help="run this benchmark alone, replace its section")
     parser.add_argument("--burst-jobs", type=int, default=operator_burst.JOBS,
                         help="jobs completed at once in benchmark 6 (default %(default)s; 0 with --only operator: "
@@ -406,6 +445,9 @@ def main():
         return
     if args.only == "argocd":
         only_argocd(args)
+        return
+    if args.only == "floor":
+        only_floor(args)
         return
     facts = machine()
     started = time.perf_counter()

@@ -3,8 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """``'operator_sdk.util' is mlops.gitops.collection_installed``: whether Ansible can load a collection.
 
-Lets a role use an optional collection (the controller role uses operator_sdk.util inside the
-ansible-operator image and runs without it elsewhere) without failing when it is absent. Asks the
+Lets a role use an optional collection (for example operator_sdk.util, present in ansible-operator images) without
+failing when it is absent. Asks the
 collection loader Ansible itself uses, so every configured collections path counts."""
 
 from __future__ import absolute_import, division, print_function

@@ -129,7 +129,6 @@ def assert_installed(api, name, namespace):
         "notebook_controller_announced_requeue_max": 90,
         "notebook_controller_poll_state": "/var/run/mlops/polls.json",
         "notebook_controller_api": "in-cluster",
-        "notebook_controller_operator_sdk": "enabled",
         "notebook_controller_metrics": True,
         "notebook_controller_name": "",
         "notebook_controller_namespace": "",

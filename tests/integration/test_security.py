@@ -260,7 +260,7 @@ def test_annotation_content_is_never_templated_by_a_playbook_run(api, kube, name
         set_trigger(api, namespace, text)
         res = playbook.run([], roles=[{"role": "mlops.gitops.notebook_controller", "vars": {
             "notebook_controller_name": JOB_NAME, "notebook_controller_namespace": namespace,
-            "notebook_controller_argocd_namespace": namespace, "notebook_controller_operator_sdk": "disabled"}}])
+            "notebook_controller_argocd_namespace": namespace}}])
         results.append(res.result("mlops.gitops.notebook_controller : Reconcile the NotebookValidationJob"))
         assert not canary_file.exists(), res.stdout[-2000:]
     assert all(r.get("failed") for r in results), [r.get("msg") for r in results]

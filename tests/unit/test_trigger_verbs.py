@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from ansible_collections.mlops.gitops.plugins.module_utils import (
+    operator_metrics,
     trigger_parse,
     trigger_record,
     trigger_verbs,
@@ -126,9 +127,7 @@ def test_the_kube_state_metrics_configs_count_every_verb_and_result(path):
 
 
 def test_the_operator_metric_description_lists_every_verb():
-    [task] = [t for t in yaml.safe_load(read("roles", "notebook_controller", "tasks", "metrics.yml"))
-              if t.get("operator_sdk.util.osdk_metric", {}).get("name") == "argocd_triggers_total"]
-    listed = re.search(r"\(([^)]*)\)", task["operator_sdk.util.osdk_metric"]["description"]).group(1)
+    listed = re.search(r"\(([^)]*)\)", operator_metrics.TRIGGERS[1]).group(1)
     assert [v.strip() for v in listed.split(",")] == list(VERBS)
 
 
