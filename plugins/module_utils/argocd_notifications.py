@@ -35,8 +35,6 @@ TEMPLATE_PREFIX = "template."
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]*")  # fullmatch: "$" would accept a trailing newline
 
 # What a trigger condition / template reads from the Application's annotations.
-_EXPR_ANNOTATION = re.compile(r"app\.metadata\.annotations\[\s*['\"]([^'\"]+)['\"]\s*\]")
-_TEMPLATE_ANNOTATION = re.compile(r"index\s+\.app\.metadata\.annotations\s+\"([^\"]+)\"")
 
 
 # What the account running the module needs for each target (docs/awx.md's installer Role grants all of them).
@@ -55,11 +53,6 @@ _RIGHTS = {
 def rights(target, namespace):
     """The rights ``install`` needs with ``target`` in ``namespace``, for a 403's message."""
     return "{0}, in namespace {1}".format(_RIGHTS.get(target, _RIGHTS["auto"]), namespace)
-
-
-def annotations_read(value):
-    """Annotation keys a trigger (expr) or template (Go template) reads from ``app.metadata.annotations``."""
-    return set(_EXPR_ANNOTATION.findall(value or "")) | set(_TEMPLATE_ANNOTATION.findall(value or ""))
 
 
 def _yaml_problem(field, value):

@@ -67,11 +67,11 @@ def unsettled(job):
     return nvj.is_terminal(job) and nvj.completion_time(job) is None
 
 
-def desired_markers(job, now=None):
+def desired_markers(job):
     """The marker annotations the job should carry, as ``{key: value}`` (absent keys: none).
 
     The timestamp is the job's own completion time, so it is the same on every reconcile and across
-    the Go operator's two steps of a failure. ``now`` is unused (kept for callers)."""
+    the Go operator's two steps of a failure."""
     phase = nvj.phase(job)
     if phase not in nvj.TERMINAL_PHASES:
         return {}
@@ -83,13 +83,13 @@ def desired_markers(job, now=None):
     return {wave_key: wave, time_key: nvj.rfc3339(nvj.parse_time(nvj.completion_time(job)))}
 
 
-def marker_changes(job, now=None):
+def marker_changes(job):
     """``{key: value or None}`` that turns the current markers into the desired ones; {} when settled,
     and {} while the job is ``unsettled`` (the markers are left as they are until the time is there)."""
     if unsettled(job):
         return {}
     current = current_markers(job)
-    desired = desired_markers(job, now=now)
+    desired = desired_markers(job)
     changes = {}
     for key in MARKERS:
         if current.get(key) != desired.get(key):
@@ -97,13 +97,9 @@ def marker_changes(job, now=None):
     return changes
 
 
-def build_patch(job, changes):
-    """A merge patch (``null`` deletes a key) guarded by the job's resourceVersion."""
-    meta = {"annotations": dict(changes)}
-    version = nvj.metadata(job).get("resourceVersion")
-    if version:
-        meta["resourceVersion"] = version
-    return {"metadata": meta}
+def build_patch(changes):
+    """A merge patch (``null`` deletes a key); ``KubeApi.conditional_write`` guards it with the resourceVersion."""
+    return {"metadata": {"annotations": dict(changes)}}
 
 
 def _diff(before, after):
@@ -172,12 +168,12 @@ def reconcile(api, job, options=None, check_mode=False, now=None):
         if unsettled(fresh):
             outcome["unsettled"] = True
             return None
-        changes = marker_changes(fresh, now=now)
+        changes = marker_changes(fresh)
         if not changes:
             return None
         outcome["before"] = current_markers(fresh)
         outcome["after"] = _apply(outcome["before"], changes)
-        return build_patch(fresh, changes)
+        return build_patch(changes)
 
     written = api.conditional_write(nvj.API_VERSION, nvj.KIND, meta.get("name"), meta.get("namespace"), decide,
                                     what="wave markers on " + nvj.ref(job), current=job)

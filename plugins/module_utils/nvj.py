@@ -51,7 +51,6 @@ ANN_NOTEBOOK_LAST_SUCCESS = "mlops.dev/notebook-last-success"  # same, newest su
 SUCCEEDED = "Succeeded"
 FAILED = "Failed"
 TERMINAL_PHASES = (SUCCEEDED, FAILED)
-RUNNING_PHASES = ("Initializing", "Building", "BuildComplete", "ValidationRunning", "Pending", "Running")
 
 # Field manager / reporting component used on every write and Event.
 COMPONENT = "mlops-gitops"

@@ -368,8 +368,7 @@ def _notification_writes():
 
 
 def _nvj_writes():
-    job = {"apiVersion": "mlops.mlops.dev/v1alpha1", "kind": "NotebookValidationJob", "metadata": _meta("job")}
-    return [(NVJ, notebook_wave.build_patch(job, {"mlops.dev/wave-complete": "true", "mlops.dev/wave-failed": None}))]
+    return [(NVJ, notebook_wave.build_patch({"mlops.dev/wave-complete": "true", "mlops.dev/wave-failed": None}))]
 
 
 def written():

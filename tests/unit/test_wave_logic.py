@@ -20,39 +20,37 @@ def test_there_are_cases():
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
 def test_wave_case(path):
     case = yaml.safe_load(path.read_text())
-    assert notebook_wave.marker_changes(case["object"], now=NOW) == case["expected_changes"], case["description"]
+    assert notebook_wave.marker_changes(case["object"]) == case["expected_changes"], case["description"]
 
 
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
 def test_applying_the_patch_settles(path):
     """After the patch, deciding again finds nothing to do: a second reconcile never writes."""
     job = yaml.safe_load(path.read_text())["object"]
-    changes = notebook_wave.marker_changes(job, now=NOW)
+    changes = notebook_wave.marker_changes(job)
     ann = job["metadata"]["annotations"]
     for key, value in changes.items():
         if value is None:
             ann.pop(key, None)
         else:
             ann[key] = value
-    assert notebook_wave.marker_changes(job, now=NOW) == {}
+    assert notebook_wave.marker_changes(job) == {}
 
 
-def test_patch_is_merge_patch_with_resource_version_and_nulls():
+def test_patch_is_merge_patch_with_nulls():
     job = {"metadata": {"resourceVersion": "42", "annotations": {nvj.ANN_WAVE_FAILED: "3"}},
            "status": {"phase": "Running"}}
     changes = notebook_wave.marker_changes(job)
-    assert notebook_wave.build_patch(job, changes) == {
-        "metadata": {"resourceVersion": "42", "annotations": {nvj.ANN_WAVE_FAILED: None}}
-    }
+    assert notebook_wave.build_patch(changes) == {"metadata": {"annotations": {nvj.ANN_WAVE_FAILED: None}}}
 
 
 def test_no_completion_time_waits_for_it():
     """A terminal phase without completionTime is the first step of the Go operator's two-step failure:
     marking it with another time would rewrite the marker one step later."""
     job = {"metadata": {"annotations": {nvj.ANN_SYNC_WAVE: "2"}}, "status": {"phase": "Failed"}}
-    assert notebook_wave.marker_changes(job, now=NOW) == {}
+    assert notebook_wave.marker_changes(job) == {}
     job["status"]["completionTime"] = "yesterday"
-    assert notebook_wave.marker_changes(job, now=NOW) == {}
+    assert notebook_wave.marker_changes(job) == {}
     job["status"]["completionTime"] = "2026-02-01T12:00:00Z"
     assert notebook_wave.marker_changes(job) == {nvj.ANN_WAVE_FAILED: "2", nvj.ANN_FAILURE_TIME: "2026-02-01T12:00:00Z"}
 
