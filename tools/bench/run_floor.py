@@ -43,7 +43,7 @@ def _per_run(operator, name, runs):
     return out
 
 
-def run_floor(cluster, workdir, runs=10, completions=5):
+def run_floor(cluster, workdir, runs=10, completions=5, env=None):
     """``{"floor": [cpu], "poll": [cpu], "completion": [cpu per completion], "completion_runs": [runs]}``."""
     from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi
 
@@ -60,12 +60,12 @@ def run_floor(cluster, workdir, runs=10, completions=5):
     watches = (f"- version: {GVK[1]}\n  group: {GVK[0]}\n  kind: {GVK[2]}\n  role: {role}\n"
                f"  reconcilePeriod: {PERIOD}s\n  manageStatus: false\n  watchDependentResources: false\n")
     world.create(api, world.job(NAMESPACE, name="floor"))
-    with AnsibleOperator(cluster, workdir / "floor", NAMESPACE, watches=watches) as operator:
+    with AnsibleOperator(cluster, workdir / "floor", NAMESPACE, watches=watches, env=env) as operator:
         out["floor"] = _per_run(operator, "floor", runs)
     api.delete(nvj.API_VERSION, nvj.KIND, "floor", NAMESPACE)
 
     env = {"NOTEBOOK_CONTROLLER_RUNNING_REQUEUE": str(PERIOD), "NOTEBOOK_CONTROLLER_RUNNING_REQUEUE_MAX": str(PERIOD),
-           "NOTEBOOK_CONTROLLER_ARGOCD_NAMESPACE": NAMESPACE, "NOTEBOOK_CONTROLLER_MIN_INTERVAL": "0"}
+           "NOTEBOOK_CONTROLLER_ARGOCD_NAMESPACE": NAMESPACE, "NOTEBOOK_CONTROLLER_MIN_INTERVAL": "0", **(env or {})}
     with AnsibleOperator(cluster, workdir / "controller", NAMESPACE, env=env) as operator:
         world.create(api, world.job(NAMESPACE, name="poll", status=world.status("poll", "ValidationRunning")))
         out["poll"] = _per_run(operator, "poll", runs)
