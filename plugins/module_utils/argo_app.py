@@ -28,6 +28,16 @@ _APP_NAME = re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")
 _NAMESPACE = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 
 
+def is_object_name(value):
+    """Whether ``value`` can be an object's name (a DNS subdomain)."""
+    return isinstance(value, str) and _APP_NAME.fullmatch(value) is not None
+
+
+def is_namespace(value):
+    """Whether ``value`` can be a namespace's name (a DNS label)."""
+    return isinstance(value, str) and _NAMESPACE.fullmatch(value) is not None
+
+
 def split_app_name(value, control_namespace):
     """``ns_name`` (apps in any namespace) → (ns, name); a plain name lives in the control plane.
 
@@ -45,7 +55,7 @@ def parse_app_name(value, control_namespace=DEFAULT_ARGOCD_NAMESPACE):
     if not isinstance(value, str) or not value:
         return None
     namespace, name = split_app_name(value, control_namespace)
-    if not _APP_NAME.fullmatch(name) or not _NAMESPACE.fullmatch(namespace or ""):
+    if not is_object_name(name) or not is_namespace(namespace):
         return None
     return namespace, name
 
