@@ -65,8 +65,8 @@ options:
   deadline:
     description:
       - The end of a longer wait split into several calls, as a Unix time (seconds, as C(now().timestamp()) gives
-        it). This call waits O(timeout) seconds at most and never past O(deadline): the last call of the wait only
-        the time left. RV(deadline_reached) says whether it ended there.
+        it). This call waits O(timeout) seconds at most and never past O(deadline), so the last call of the wait
+        only waits the time left. RV(deadline_reached) says whether it ended there.
       - Playbook C(mlops.gitops.wait_for_wave) calls the module once per poll this way, to print a line per poll.
     type: float
   fail_on_timeout:

@@ -12,6 +12,7 @@ import yaml
 from ansible_collections.mlops.gitops.plugins.module_utils import notebook_wait
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi
 from kube_proxy import RecordingProxy
+from tests.support import rbac
 from tests.support.world import create_job, set_phase
 
 DONE = "2026-01-24T22:30:00Z"
@@ -139,3 +140,16 @@ def test_the_wait_connects_once_the_api_server_answers(kube, api, namespace, tmp
     assert not result.get("failed"), result.get("msg")
     assert [s["name"] for s in result["succeeded_jobs"]] == ["train"]
     assert len(pauses) == 1 and 0 < pauses[0] <= 10
+
+
+def test_the_rights_docs_awx_asks_for_are_enough_to_wait_on_an_application(playbook, cluster, api, namespace,
+                                                                            tmp_path):
+    create_job(api, namespace, "train", labels={"app.kubernetes.io/instance": "fraud"})
+    set_phase(api, namespace, "train", "Succeeded", completed=DONE)
+    verbs, resources = rbac.awx_wait_rights()
+    rules = [{"apiGroups": ["mlops.mlops.dev"], "resources": resources, "verbs": verbs}]
+    with cluster.restricted(tmp_path, rules=rules, namespace=namespace, name="awx-wait") as (_user, kubeconfig):
+        run = playbook.run(None, playbook="mlops.gitops.wait_for_wave", env={"K8S_AUTH_KUBECONFIG": kubeconfig},
+                           extra_vars={"job_namespace": namespace, "application": "fraud", "wait_timeout": 30})
+    assert run.rc == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    assert [s["name"] for s in wait_result(run)["succeeded_jobs"]] == ["train"]

@@ -1,5 +1,8 @@
 """The controller's API rights, as the unit tests (the rendered roles) and the integration tests (the
-ClusterRole the deploy role creates on a cluster) check them."""
+ClusterRole the deploy role creates on a cluster) check them; and the rights docs/awx.md asks for."""
+
+import os
+import re
 
 # What each step of the controller does to the API: (apiGroup, resource, verb, who). Keep in step
 # with the code; the ClusterRole must grant exactly these (least privilege), nothing more.
@@ -10,7 +13,7 @@ USED = [
     ("mlops.mlops.dev", "notebookvalidationjobs", "patch", "waves markers, triggers record"),
     ("", "events", "get", "events.record reads before creating"),
     ("", "events", "create", "completion Event, trigger Events"),
-    ("argoproj.io", "applications", "get", "status, trigger sync/refresh"),
+    ("argoproj.io", "applications", "get", "status, completion Event labels, trigger sync/refresh"),
     ("argoproj.io", "applications", "list", "status: namespace reconcile, Applications whose jobs are gone"),
     ("argoproj.io", "applications", "patch", "status annotations, sync operation, refresh annotation"),
     ("serving.kserve.io", "inferenceservices", "get", "trigger restart/rollout/refresh"),
@@ -38,3 +41,12 @@ def rights(used):
 def granted(rules):
     """``{(apiGroup, resource, verb)}`` that RBAC ``rules`` grant."""
     return {(g, r, v) for rule in rules for g in rule["apiGroups"] for r in rule["resources"] for v in rule["verbs"]}
+
+
+def awx_wait_rights():
+    """``(verbs, resources)`` docs/awx.md asks for the "wait for wave" job template's credential."""
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "awx.md")
+    with open(path, encoding="utf-8") as handle:
+        entry = re.search(r"- \*\*wait for wave\*\*: (.*?)(?=\n- |\n\n)", handle.read(), re.S).group(1)
+    quoted = re.findall(r"`([^`]+)`", entry)
+    return quoted[0].split(", "), quoted[1:]
