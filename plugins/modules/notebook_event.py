@@ -20,11 +20,11 @@ description:
   - Labels C(app.kubernetes.io/part-of) and C(mlops.dev/application) name the parent Argo CD Application
     (found by tracking id, then C(app.kubernetes.io/instance), then C(app.kubernetes.io/part-of));
     C(mlops.dev/notification-type) is C(validation-success) or C(validation-failure). A name longer than a label
-    value may be (63 characters) is not cut: the label holds its first 52 characters, C(-) and the first 10 hex
+    value may be (63 characters) is not cut; the label holds its first 52 characters, C(-) and the first 10 hex
     digits of the SHA-256 of the whole name, and the annotation C(mlops.dev/application) always holds the whole
     name (see C(docs/notifications.md) for the selector).
   - The Application is named only when it agrees that it deploys into the job's namespace (its
-    C(spec.destination.namespace) or C(status.resources)), or does not exist yet: the same rule as
+    C(spec.destination.namespace) or C(status.resources)), or does not exist yet, the same rule as
     M(mlops.gitops.notebook_status). A job that names another team's Application gets an Event that does not name
     it, and the task reports it in RV(refused). Reading the Application needs C(get) on C(applications).
   - Once per completion rests on the job. After the Event, the job gets the annotation
@@ -151,8 +151,8 @@ deferred:
       sample: 30
 refused:
   description:
-    - The parent Application the job names when that Application does not deploy into the job's namespace: the
-      Event does not name it. Else empty.
+    - The parent Application the job names when that Application does not deploy into the job's namespace (the
+      Event does not name it). Else empty.
     - Entries as RV(mlops.gitops.notebook_trigger#module:refused).
   returned: success
   type: list

@@ -84,12 +84,13 @@ def test_a_long_application_name_gets_a_label_its_selector_finds(api, namespace)
     """63 characters is all a label value holds: a longer Application name is not cut (docs/notifications.md's
     selector would miss it, and two long names would share it) but hashed; the annotation holds the whole name."""
     app = "fraud-detection-model-" + "x" * 50  # 72 characters
-    create_job(api, namespace, "train", labels={"app.kubernetes.io/instance": app})
+    create_job(api, namespace, "train",  # a label could not hold the name either: the tracking id can
+               annotations={TRACKED: "{0}:mlops.mlops.dev/NotebookValidationJob:{1}/train".format(app, namespace)})
     set_phase(api, namespace, "train", "Succeeded", completed="2026-01-24T22:30:00Z")
     created = notebook_event.reconcile(api, get_job(api, namespace, "train"))
     assert created["created"] is True
     selector = "mlops.dev/application=" + documented_label_value(app)
-    found = api.list("v1", "Event", namespace=namespace, label_selector=selector)
+    found = list(api.list("v1", "Event", namespace=namespace, label_selector=selector))
     assert [e["metadata"]["name"] for e in found] == created["events"]
     event = found[0]
     assert event["metadata"]["annotations"] == {"mlops.dev/application": app}
@@ -124,4 +125,4 @@ def test_a_job_cannot_attribute_its_event_to_another_teams_application(api, name
     labels = event_step["event"]["metadata"]["labels"]
     assert "mlops.dev/application" not in labels and "app.kubernetes.io/part-of" not in labels, labels
     assert "team-b-model" not in event_step["event"]["message"]
-    assert api.list("v1", "Event", namespace=team_a, label_selector="mlops.dev/application=team-b-model") == []
+    assert list(api.list("v1", "Event", namespace=team_a, label_selector="mlops.dev/application=team-b-model")) == []
