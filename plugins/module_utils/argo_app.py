@@ -169,9 +169,10 @@ def confirmed_parent(api, obj, control_namespace=DEFAULT_ARGOCD_NAMESPACE):
     app = read_app(api, parent)
     if confirms(app, obj):
         return parent, app, None
-    return parent, app, "{0} names {1} as its parent, but that Application does not deploy into namespace {2} " \
-        "(spec.destination.namespace, status.resources)".format(nvj.ref(obj), app_ref(parent["namespace"], parent["name"]),
-                                                                nvj.metadata(obj).get("namespace"))
+    refusal = "{0} names {1} as its parent, but that Application does not deploy into namespace {2} " \
+        "(spec.destination.namespace, status.resources)".format(
+            nvj.ref(obj), app_ref(parent["namespace"], parent["name"]), nvj.metadata(obj).get("namespace"))
+    return parent, app, refusal
 
 
 # The end of every refusal of an unconfirmed parent.
