@@ -297,6 +297,11 @@ def _watch_until(api, namespace, selector, limit, watch_timeout, label_selector,
         remaining = deadline - clock()
         if remaining <= 0:
             return timeout_result(tracked, selector, namespace, timeout)
+        if remaining < 1:  # a watch's timeoutSeconds counts whole seconds: wait out the rest, then list once more
+            sleep(remaining)
+            items, version = _snapshot(api, namespace, label_selector, deadline, clock, sleep)
+            tracked = progress["tracked"] = _relist(tracked, selector, items, left)
+            continue
         progress["watches"] += 1
         try:
             for event_type, obj in api.watch(
@@ -304,7 +309,7 @@ def _watch_until(api, namespace, selector, limit, watch_timeout, label_selector,
                 nvj.KIND,
                 namespace=namespace,
                 resource_version=version,
-                timeout_seconds=min(watch_timeout, math.ceil(remaining)),
+                timeout_seconds=min(watch_timeout, math.floor(remaining)),  # never past the deadline
                 label_selector=label_selector,
             ):
                 version = nvj.metadata(obj).get("resourceVersion") or version
