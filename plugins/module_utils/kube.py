@@ -310,7 +310,13 @@ class KubeApi:
 
     def list(self, api_version, kind, namespace=None, label_selector=None, field_selector=None, page_size=500):
         """Yield every object, one page (``limit``/``continue``) in memory at a time."""
+        for page in self._pages(api_version, kind, namespace, label_selector, field_selector, page_size):
+            yield from page.get("items") or []
+
+    def _pages(self, api_version, kind, namespace, label_selector, field_selector, page_size):
+        """Yield each page of a list (``limit``/``continue``), the one paging loop of ``list`` and ``snapshot``."""
         path = self._path(api_version, kind, namespace=namespace)
+        target = "{0} in {1}".format(kind, namespace or "all namespaces")
         token = None
         while True:
             query = [("limit", page_size)]
@@ -320,12 +326,9 @@ class KubeApi:
                 query.append(("labelSelector", label_selector))
             if field_selector:
                 query.append(("fieldSelector", field_selector))
-            target = "{0} in {1}".format(kind, namespace or "all namespaces")
             page = self.request("GET", path, "list", target, query=query)
             token = (page.get("metadata") or {}).get("continue")
-            items = page.get("items") or []
-            del page
-            yield from items
+            yield page
             if not token:
                 return
 
@@ -411,22 +414,11 @@ class KubeApi:
     # -- watch (appended for the wave wait) ---------------------------------------------
     def snapshot(self, api_version, kind, namespace=None, label_selector=None, page_size=500):
         """``(items, resourceVersion)``: every object and the list's version, where a watch resumes."""
-        path = self._path(api_version, kind, namespace=namespace)
-        target = "{0} in {1}".format(kind, namespace or "all namespaces")
-        items, token, version = [], None, None
-        while True:
-            query = [("limit", page_size)]
-            if token:
-                query.append(("continue", token))
-            if label_selector:
-                query.append(("labelSelector", label_selector))
-            page = self.request("GET", path, "list", target, query=query)
-            meta = page.get("metadata") or {}
-            version = version or meta.get("resourceVersion")
+        items, version = [], None
+        for page in self._pages(api_version, kind, namespace, label_selector, None, page_size):
+            version = version or (page.get("metadata") or {}).get("resourceVersion")
             items.extend(page.get("items") or [])
-            token = meta.get("continue")
-            if not token:
-                return items, version
+        return items, version
 
     def watch(self, api_version, kind, namespace=None, resource_version=None, timeout_seconds=60, label_selector=None):
         """Yield ``(type, object)`` watch events (plain dicts) until the server ends the stream after
