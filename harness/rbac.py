@@ -1,6 +1,7 @@
 """The controller's API rights, as the unit tests (the rendered roles) and the integration tests (the
 ClusterRole the deploy role creates on a cluster) check them; and the installer's Role, read from docs/awx.md
-(where it is defined, once) for the tests that run the install and uninstall playbooks with exactly it."""
+(where it is defined, once) for the tests that run the install and uninstall playbooks with exactly it; and the
+rights docs/awx.md asks for the wait."""
 
 import pathlib
 import re
@@ -18,7 +19,7 @@ USED = [
     ("mlops.mlops.dev", "notebookvalidationjobs", "patch", "waves markers, triggers record"),
     ("", "events", "get", "events.record reads before creating"),
     ("", "events", "create", "completion Event, trigger Events"),
-    ("argoproj.io", "applications", "get", "status, trigger sync/refresh"),
+    ("argoproj.io", "applications", "get", "status, completion Event labels, trigger sync/refresh"),
     ("argoproj.io", "applications", "list", "status: namespace reconcile, Applications whose jobs are gone"),
     ("argoproj.io", "applications", "patch", "status annotations, sync operation, refresh annotation"),
     ("serving.kserve.io", "inferenceservices", "get", "trigger restart/rollout/refresh"),
@@ -55,3 +56,10 @@ def installer_role():
     roles = [doc for doc in docs if isinstance(doc, dict) and doc.get("kind") == "Role"]
     assert len(roles) == 1, "docs/awx.md must hold exactly one Role: the installer's"
     return roles[0]
+
+
+def awx_wait_rights():
+    """``(verbs, resources)`` docs/awx.md asks for the "wait for wave" job template's credential."""
+    entry = re.search(r"- \*\*wait for wave\*\*: (.*?)(?=\n- |\n\n)", AWX_DOC.read_text(), re.S).group(1)
+    quoted = re.findall(r"`([^`]+)`", entry)
+    return quoted[0].split(", "), quoted[1:]

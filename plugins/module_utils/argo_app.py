@@ -28,6 +28,16 @@ _APP_NAME = re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")
 _NAMESPACE = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 
 
+def is_object_name(value):
+    """Whether ``value`` can be an object's name (a DNS subdomain)."""
+    return isinstance(value, str) and _APP_NAME.fullmatch(value) is not None
+
+
+def is_namespace(value):
+    """Whether ``value`` can be a namespace's name (a DNS label)."""
+    return isinstance(value, str) and _NAMESPACE.fullmatch(value) is not None
+
+
 def split_app_name(value, control_namespace):
     """``ns_name`` (apps in any namespace) → (ns, name); a plain name lives in the control plane.
 
@@ -45,7 +55,7 @@ def parse_app_name(value, control_namespace=DEFAULT_ARGOCD_NAMESPACE):
     if not isinstance(value, str) or not value:
         return None
     namespace, name = split_app_name(value, control_namespace)
-    if not _APP_NAME.fullmatch(name) or not _NAMESPACE.fullmatch(namespace or ""):
+    if not is_object_name(name) or not is_namespace(namespace):
         return None
     return namespace, name
 
@@ -133,3 +143,38 @@ def manages_namespace(app, namespace):
         if isinstance(resource, dict) and resource.get("namespace") == namespace:
             return True
     return False
+
+
+def confirms(app, obj):
+    """THE rule for trusting the parent an object names (``find_parent``), for every step that attributes a job
+    to an Application (status, completion Events, triggers): the Application, ``app`` (a dict, or None when it
+    does not exist yet: nothing to take over), agrees that it deploys into the object's namespace
+    (``manages_namespace``). A job's labels are its author's; they must not attribute it to another team's
+    Application."""
+    return app is None or manages_namespace(app, nvj.metadata(obj).get("namespace"))
+
+
+def read_app(api, parent):
+    """The Application ``parent`` (``{"namespace", "name"}``) names, or None."""
+    return api.get(APP_API_VERSION, APP_KIND, parent["name"], parent["namespace"])
+
+
+def confirmed_parent(api, obj, control_namespace=DEFAULT_ARGOCD_NAMESPACE):
+    """``(parent, app, refusal)``: the parent ``obj`` names (None when none), that Application (None when absent)
+    and, when it does not confirm the claim (``confirms``), why: the start of a message that the caller ends
+    with what it leaves out and ``UNCONFIRMED_FIX``."""
+    parent = find_parent(obj, control_namespace)
+    if parent is None:
+        return None, None, None
+    app = read_app(api, parent)
+    if confirms(app, obj):
+        return parent, app, None
+    refusal = "{0} names {1} as its parent, but that Application does not deploy into namespace {2} " \
+        "(spec.destination.namespace, status.resources)".format(
+            nvj.ref(obj), app_ref(parent["namespace"], parent["name"]), nvj.metadata(obj).get("namespace"))
+    return parent, app, refusal
+
+
+# The end of every refusal of an unconfirmed parent.
+UNCONFIRMED_FIX = "Fix the job's {0} / {1}, or the Application's destination".format(nvj.ANN_TRACKING_ID,
+                                                                                    nvj.LABEL_INSTANCE)

@@ -23,7 +23,7 @@ def event_name(obj, reason, discriminator):
     return "{0}.{1}".format(base, digest)
 
 
-def build_event(obj, event_type, reason, message, name, labels=None, action=None, moment=None):
+def build_event(obj, event_type, reason, message, name, labels=None, action=None, moment=None, annotations=None):
     meta = nvj.metadata(obj)
     stamp = nvj.rfc3339(moment or nvj.now())
     if len(message) > MAX_MESSAGE:
@@ -31,7 +31,8 @@ def build_event(obj, event_type, reason, message, name, labels=None, action=None
     return {
         "apiVersion": "v1",
         "kind": "Event",
-        "metadata": {"name": name, "namespace": meta.get("namespace"), "labels": dict(labels or {})},
+        "metadata": dict({"name": name, "namespace": meta.get("namespace"), "labels": dict(labels or {})},
+                         **({"annotations": dict(annotations)} if annotations else {})),
         "involvedObject": {
             "apiVersion": obj.get("apiVersion"),
             "kind": obj.get("kind"),
@@ -53,7 +54,7 @@ def build_event(obj, event_type, reason, message, name, labels=None, action=None
     }
 
 
-def record(api, obj, event_type, reason, message, discriminator, labels=None, action=None):
+def record(api, obj, event_type, reason, message, discriminator, labels=None, action=None, annotations=None):
     """Create the Event once. Returns ``(event, created)``; ``created`` is False when it already existed.
     In check mode (``api.dry_run``) the create is a server-side dry run: ``created`` says it would be.
 
@@ -61,7 +62,7 @@ def record(api, obj, event_type, reason, message, discriminator, labels=None, ac
     the same occurrence never gets a second Event, a new one always does.
     """
     name = event_name(obj, reason, discriminator)
-    body = build_event(obj, event_type, reason, message, name, labels=labels, action=action)
+    body = build_event(obj, event_type, reason, message, name, labels=labels, action=action, annotations=annotations)
     namespace = nvj.metadata(obj).get("namespace")
     # Read first: a controller resyncs far more often than things happen, and a resync must not write
     # (not even a create the server rejects with 409).

@@ -20,6 +20,7 @@ import datetime
 import email.utils
 import json
 import random
+import re
 import time
 
 try:
@@ -52,7 +53,11 @@ _UNREAD = object()  # conditional_write without ``current``: read the object fir
 
 
 class KubeError(Exception):
-    """An API error with the parts a user needs: status code, reason, server message, target."""
+    """An API error with the parts a user needs: status code, reason, server message, target. A request that got
+    no HTTP answer has status None, and ``server`` / ``cause`` (``connection_error``)."""
+
+    server = None
+    cause = None
 
     def __init__(self, status, reason, message, target=None, verb=None, retry_after=None):
         self.status = status
@@ -64,7 +69,7 @@ class KubeError(Exception):
         text = message or reason or "request failed"
         if target and verb:
             text = "{0} {1}: {2}".format(verb, target, text)
-        super(KubeError, self).__init__("{0} (HTTP {1})".format(text, status))
+        super(KubeError, self).__init__("{0} (HTTP {1})".format(text, status) if status is not None else text)
 
     @property
     def not_found(self):
@@ -84,10 +89,7 @@ class KubeError(Exception):
 
 
 def _error_from(exc, target, verb):
-    """The KubeError for what the client raised: an API answer (its Status body), or a broken connection."""
-    if DynamicApiError is not None and not isinstance(exc, DynamicApiError) and not isinstance(
-            getattr(exc, "status", None), int):
-        return KubeError(None, "ConnectionError", str(exc), target=target, verb=verb, retry_after=None)
+    """The KubeError for an API answer (its Status body); ``connection_error`` is the one for no answer."""
     status = getattr(exc, "status", None)
     reason, message = getattr(exc, "reason", None), None
     body = getattr(exc, "body", None)
@@ -131,6 +133,45 @@ def backoff(attempt, retry_after=None):
         return min(RETRY_MAX_DELAY, retry_after)
     step = min(RETRY_MAX_DELAY, RETRY_DELAY * 2 ** attempt)
     return step / 2 + random.uniform(0, step / 2)
+
+
+# urllib3 prefixes a connection's own repr ("HTTPSConnection(host='h', port=1): ", or "<...HTTPSConnection object
+# at 0x..>: " in 1.26) to the cause; the cause is what a user can act on.
+_CONNECTION_PREFIX = re.compile(r"^(?:<[^>]*>|\w+\([^)]*\)): ")
+
+
+def server_of(exc):
+    """``https://host:port`` of the API server a urllib3 error (MaxRetryError, NewConnectionError...) was about,
+    or None."""
+    pool = getattr(exc, "pool", None) or getattr(getattr(exc, "conn", None), "pool", None)
+    if pool is None or not getattr(pool, "host", None):
+        return None
+    return "{0}://{1}:{2}".format(getattr(pool, "scheme", None) or "https", pool.host, pool.port)
+
+
+def connection_cause(exc):
+    """The innermost reason a request got no HTTP answer (``[Errno 111] Connection refused``, ``Failed to resolve
+    'x' ...``, ``_ssl.c:993: The handshake operation timed out``), without urllib3's wrapping."""
+    while isinstance(getattr(exc, "reason", None), BaseException):  # MaxRetryError.reason: NewConnectionError...
+        exc = exc.reason
+    text = str(exc) or exc.__class__.__name__
+    return _CONNECTION_PREFIX.sub("", text, count=1)
+
+
+def connection_error(exc, target, verb, server=None):
+    """The KubeError (status None: transient, ``reason`` ConnectionError) for a request that got no HTTP answer
+    (refused, reset, DNS, TLS handshake, timeout), naming the API server and the cause."""
+    server, cause = server_of(exc) or server or "(unknown address)", connection_cause(exc)
+    err = KubeError(None, "ConnectionError", "no answer from the Kubernetes API server {0}: {1}".format(server, cause),
+                    target=target, verb=verb)
+    err.server, err.cause = server, cause
+    return err
+
+
+def _is_connection_error(exc):
+    """A request that got no HTTP answer: urllib3's errors (refused, reset, DNS, TLS, timeouts) or the OSError
+    under them."""
+    return exc.__class__.__module__.startswith("urllib3") or isinstance(exc, OSError)
 
 
 def describe(kind, name, namespace=None):
@@ -209,10 +250,17 @@ class KubeApi:
         except Exception as exc:
             # with no discovery cache yet, the client's first request (discovery) is made right here: a 401 or 403
             # must read like the same answer to any later request, not like a traceback
-            if not isinstance(getattr(exc, "status", None), int):
-                raise
-            raise _error_from(exc, "the API server's discovery (/api, /apis)", "discover") from exc
+            if isinstance(getattr(exc, "status", None), int):
+                raise _error_from(exc, "the API server's discovery (/api, /apis)", "discover") from exc
+            if _is_connection_error(exc):
+                raise connection_error(exc, "the API server's discovery (/version, /api, /apis)", "discover") from exc
+            raise
         return cls(client, dry_run=dry_run)
+
+    @property
+    def server(self):
+        """The API server's address as the client was configured, or None."""
+        return getattr(getattr(self.client, "configuration", None), "host", None)
 
     def _write_query(self):
         return [("dryRun", "All")] if self.dry_run else []
@@ -241,6 +289,10 @@ class KubeApi:
                 ) from None
             except DynamicApiError as exc:
                 raise _error_from(exc, "{0} {1}".format(api_version, kind), "discover") from exc
+            except Exception as exc:  # discovery that got no answer (refused, reset, DNS, TLS)
+                if not _is_connection_error(exc):
+                    raise
+                raise connection_error(exc, "{0} {1}".format(api_version, kind), "discover", self.server) from exc
         return self._resources[key]
 
     def has_resource(self, api_version, kind):
@@ -273,7 +325,8 @@ class KubeApi:
             except Exception as exc:  # an API answer, or a refused, reset or timed-out connection
                 if DynamicApiError is None:
                     raise
-                err = _error_from(exc, target, verb)
+                err = (_error_from(exc, target, verb) if isinstance(getattr(exc, "status", None), int)
+                       else connection_error(exc, target, verb, self.server))
             pause = backoff(attempt, err.retry_after)
             if not err.transient or attempt >= retries or paused + pause > RETRY_BUDGET:
                 raise err

@@ -10,6 +10,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
+import functools
 import sys
 
 from ansible.module_utils.basic import missing_required_lib
@@ -197,11 +198,13 @@ def failure(exc, who=USER):
     return None
 
 
-def run(module, execute):
-    """Build the client, call ``execute(module, api) -> result dict``, exit or fail with a clear message."""
+def run(module, execute, connect_later=False):
+    """Build the client, call ``execute(module, api) -> result dict``, exit or fail with a clear message.
+    ``connect_later``: ``execute`` gets a function that builds the client instead, to validate its options before
+    the first request or to wait for an API server that does not answer yet."""
     try:
-        api = KubeApi.from_module(module)
-        result = execute(module, api)
+        connect = functools.partial(KubeApi.from_module, module)
+        result = execute(module, connect if connect_later else connect())
     except Exception as exc:
         result = failure(exc)
         if result is None:

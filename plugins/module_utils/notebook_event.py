@@ -141,16 +141,25 @@ def logs_hint(job):
     return "kubectl logs {0} -n {1}".format(pod, namespace)
 
 
-def build_message(job):
-    """The Event message: phase, retries, duration, failure message, suggested action, logs hint."""
-    st = nvj.status(job)
+def retries_text(value):
+    """``status.retryCount`` for the message: a count, 0 when unset, and what it holds when it is no count."""
+    if value is None:
+        return "0"
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return str(value)
+    return "unknown (status.retryCount is {0!r}, not a count)".format(value)
+
+
+def build_message(job, parent=None):
+    """The Event message: phase, retries, duration, the parent Application (``parent``, when confirmed), failure
+    message, suggested action, logs hint."""
     phase = nvj.phase(job)
-    parts = ["{0} {1}".format(nvj.ref(job), phase)]
-    retries = st.get("retryCount")
-    parts.append("retries: {0}".format(retries if retries is not None else 0))
+    parts = ["{0} {1}".format(nvj.ref(job), phase), "retries: " + retries_text(nvj.status(job).get("retryCount"))]
     duration = format_duration(nvj.duration_seconds(job))
     if duration:
         parts.append("duration: {0}".format(duration))
+    if parent:
+        parts.append(argo_app.app_ref(parent["namespace"], parent["name"]))
     text = "; ".join(parts) + "."
     if phase == nvj.FAILED:
         failure = failure_text(job) or "no failure message in status.message"
@@ -165,12 +174,18 @@ def build_message(job):
 
 
 _LABEL_BAD = re.compile(r"[^A-Za-z0-9_.\-]")
+MAX_LABEL = 63
+LABEL_HASH = 10  # hex digits of the SHA-256 of the whole name that end a shortened label value
 
 
 def label_value(text):
-    """A valid label value (63 chars, alphanumeric at both ends)."""
-    value = _LABEL_BAD.sub("-", text or "")[:63]
-    return value.strip("-_.")
+    """A valid label value for ``text``: ``text`` itself when it fits (63 characters, alphanumeric at both ends);
+    a longer one is not cut (two long names would share a value) but becomes its first 52 characters, ``-`` and
+    the first 10 hex digits of the SHA-256 of the whole ``text`` (docs/notifications.md shows the selector)."""
+    value = _LABEL_BAD.sub("-", text or "").strip("-_.")
+    if len(value) <= MAX_LABEL:
+        return value
+    return "{0}-{1}".format(value[: MAX_LABEL - LABEL_HASH - 1].rstrip("-_."), nvj.short_hash(text, LABEL_HASH))
 
 
 def app_label_value(parent, control_namespace):
@@ -180,13 +195,19 @@ def app_label_value(parent, control_namespace):
     return parent["name"]
 
 
-def build_labels(job, control_namespace=argo_app.DEFAULT_ARGOCD_NAMESPACE):
+def build_labels(job, parent, control_namespace=argo_app.DEFAULT_ARGOCD_NAMESPACE):
+    """The Event's labels; ``parent``: the job's confirmed parent Application (``argo_app.confirmed_parent``),
+    or None."""
     labels = {LABEL_NOTIFICATION_TYPE: TYPE_SUCCESS if nvj.phase(job) == nvj.SUCCEEDED else TYPE_FAILURE}
-    parent = argo_app.find_parent(job, control_namespace)
     if parent:
         labels[nvj.LABEL_PART_OF] = label_value(parent["name"])
         labels[LABEL_APPLICATION] = label_value(app_label_value(parent, control_namespace))
     return dict((k, v) for k, v in labels.items() if v)
+
+
+def build_annotations(parent, control_namespace=argo_app.DEFAULT_ARGOCD_NAMESPACE):
+    """The Application's whole name (a label value may be shortened: ``label_value``), under the label's key."""
+    return {LABEL_APPLICATION: app_label_value(parent, control_namespace)} if parent else {}
 
 
 def announced(job):
@@ -236,21 +257,29 @@ def reconcile(api, job, options=None, check_mode=False, now=None):
     if announced(job):
         return result  # recorded on the job itself: whether the Event still exists does not matter
     control = options.get("argocd_namespace") or argo_app.DEFAULT_ARGOCD_NAMESPACE
+    parent, _app, refusal = argo_app.confirmed_parent(api, job, control)
+    if refusal:
+        result["refused"].append({"what": argo_app.app_ref(parent["namespace"], parent["name"]),
+                                  "reason": "{0}; the completion Event does not name it. {1}".format(
+                                      refusal, argo_app.UNCONFIRMED_FIX)})
+        parent = None
     succeeded = nvj.phase(job) == nvj.SUCCEEDED
     event, created = events.record(
         api,
         job,
         events.NORMAL if succeeded else events.WARNING,
         REASON_SUCCEEDED if succeeded else REASON_FAILED,
-        build_message(job),
+        build_message(job, parent),
         nvj.completion_key(job),
-        labels=build_labels(job, control),
+        labels=build_labels(job, parent, control),
+        annotations=build_annotations(parent, control),
     )
     result["event"] = event
-    result["created"] = created
     if created:
+        # in check mode the create was a dry run: the task changes (would create), nothing was created
+        result["created"] = not api.dry_run
         result["changed"] = True
-        result["events"] = [nvj.metadata(event).get("name")]
+        result["events"] = [nvj.metadata(event).get("name")] if not api.dry_run else []
         result["diff"] = {"before": {}, "after": {"event": event}}
     # The Event first, then the record: a crash in between leaves an Event that the next reconcile
     # finds by name (no second one, not counted again); the other order could lose the announcement.

@@ -97,7 +97,7 @@ class _Scanner:
 
     def app(self, key):
         if key not in self.apps:
-            self.apps[key] = _get_app(self.api, key)
+            self.apps[key] = argo_app.read_app(self.api, {"namespace": key[0], "name": key[1]})
         return self.apps[key]
 
     def scan(self, namespaces, wanted=None):
@@ -125,15 +125,11 @@ class _Scanner:
         if wanted is not None and key not in wanted:
             return
         app = self.app(key)
-        if app is not None and not argo_app.manages_namespace(app, nvj.metadata(item).get("namespace")):
+        if not argo_app.confirms(app, item):
             # A job's labels are its author's: it must not count itself into another team's Application.
             self.unconfirmed += 1
             return
         tallies.setdefault(key, status_tally.Tally(self.opts["max_failed_jobs"])).add(item)
-
-
-def _get_app(api, key):
-    return api.get(argo_app.APP_API_VERSION, argo_app.APP_KIND, key[1], key[0])
 
 
 def _what(key):
@@ -286,20 +282,13 @@ def reconcile(api, job, options=None, check_mode=False, now=None):
     opts, error = _options(options)
     if error:
         return dict(_new_result(), failed=True, msg=error)
-    parent = argo_app.find_parent(job, opts["argocd_namespace"])
+    parent, app, refusal = argo_app.confirmed_parent(api, job, opts["argocd_namespace"])
     if parent is None:
         return dict(_new_result(), parent=None)
     key = (parent["namespace"], parent["name"])
-    app = _get_app(api, key)
     job_namespace = nvj.metadata(job).get("namespace")
-    if app is not None and not argo_app.manages_namespace(app, job_namespace):
-        reason = (
-            "{0} names Application {1} as its parent, but that Application does not deploy into namespace {2} "
-            "(spec.destination.namespace, status.resources); its status is left alone. Fix the job's "
-            "argocd.argoproj.io/tracking-id / app.kubernetes.io/instance, or the Application's destination".format(
-                nvj.ref(job), argo_app.app_ref(*key), job_namespace
-            )
-        )
+    if refusal:
+        reason = "{0}; its status is left alone. {1}".format(refusal, argo_app.UNCONFIRMED_FIX)
         return dict(_new_result(), parent=parent, refused=[{"what": argo_app.app_ref(*key), "reason": reason}])
     now = now or nvj.now()
     interval = opts["min_interval"]

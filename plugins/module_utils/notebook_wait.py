@@ -24,16 +24,36 @@ NO_STATUS = "(no status yet)"
 MAX_STREAM_FAILURES = 5
 
 
+def clean_name(option, value, valid):
+    """``value`` without the spaces around it (an AWX text answer or ``-e "x= a "`` brings them), None when empty;
+    a ValueError naming ``option`` when what is left still is not a valid name (``valid``)."""
+    if value is None:
+        return None
+    text = value.strip() if isinstance(value, str) else value
+    if text == "":
+        return None
+    if not isinstance(text, str) or not valid(text):
+        raise ValueError("{0} must be a Kubernetes name (lower-case letters, digits and '-', no spaces); got "
+                         "{1!r}".format(option, value))
+    return text
+
+
+def _is_application(value):
+    """``name``, ``<namespace>_<name>`` or ``<namespace>/<name>``."""
+    return argo_app.parse_app_name(value.replace("/", "_", 1)) is not None
+
+
 class Selector:
     """Which NVJs a wait is about: every given criterion must hold (AND)."""
 
     def __init__(self, wave=None, application=None, names=None, block_wave=None, argocd_namespace=None):
         self.wave = self._wave("wave", wave)
         self.block_wave = self._wave("block_wave", block_wave)
-        self.application = application or None
+        self.application = clean_name("application", application, _is_application)
         # Trimmed: "a, b" from an AWX list question or a comma-separated string arrives as ["a", " b"].
-        self.names = sorted(set(n.strip() for n in names or [] if isinstance(n, str) and n.strip()))
-        self.argocd_namespace = argocd_namespace or argo_app.DEFAULT_ARGOCD_NAMESPACE
+        self.names = sorted(set(filter(None, (clean_name("names", n, argo_app.is_object_name) for n in names or []))))
+        self.argocd_namespace = (clean_name("argocd_namespace", argocd_namespace, argo_app.is_namespace)
+                                 or argo_app.DEFAULT_ARGOCD_NAMESPACE)
         if self.wave is None and self.block_wave is None and not self.application and not self.names:
             raise ValueError(
                 "select the NotebookValidationJobs to wait for: give wave, block_wave, application or names"
@@ -194,12 +214,12 @@ def _pause(failures, deadline, clock, sleep):
     sleep(max(0.0, min(2.0 ** (failures - 1), 10.0, deadline - clock())))
 
 
-def _snapshot(api, namespace, label_selector, deadline, clock, sleep):
-    """The list, retried on transient errors (429, 5xx, connection) until the deadline."""
+def _retrying(call, deadline, clock, sleep):
+    """``call()``, retried on transient errors (429, 5xx, no answer at all) until the deadline."""
     failures = 0
     while True:
         try:
-            return api.snapshot(nvj.API_VERSION, nvj.KIND, namespace=namespace, label_selector=label_selector)
+            return call()
         except KubeError as exc:
             if not exc.transient or clock() >= deadline:
                 raise
@@ -207,46 +227,89 @@ def _snapshot(api, namespace, label_selector, deadline, clock, sleep):
             _pause(failures, deadline, clock, sleep)
 
 
+def _snapshot(api, namespace, label_selector, deadline, clock, sleep):
+    """The list, retried on transient errors (429, 5xx, connection) until the deadline."""
+    return _retrying(lambda: api.snapshot(nvj.API_VERSION, nvj.KIND, namespace=namespace,
+                                          label_selector=label_selector), deadline, clock, sleep)
+
+
+def unanswered_result(exc, server, tracked, selector, namespace, timeout):
+    """The wait ended while the API server did not answer (or kept answering 429/5xx): one failure naming the
+    server and the last error, with what was known of the jobs."""
+    succeeded, failed, pending = summarize(tracked)
+    server = exc.server or server or "(address unknown)"
+    return _failure("timed out after {0}s waiting for the {1}: no usable answer from the Kubernetes API server {2} "
+                    "until then; last error: {3}. Check that it runs and that this host reaches it (the kubeconfig's "
+                    "server address, the network, a proxy)".format(timeout, selector.describe(namespace), server, exc),
+                    succeeded, failed, pending, timed_out=True, api_server=server)
+
+
 def wait(api, namespace, selector, timeout=600, watch_timeout=60, label_selector=None, clock=time.monotonic,
          sleep=time.sleep):
     """Block until every selected NVJ Succeeded, one Failed, or ``timeout`` seconds passed.
 
-    The result has ``succeeded_jobs``, ``failed_jobs``, ``pending_jobs`` (``{name, phase, wave,
-    message}``), ``elapsed`` (seconds), ``watches`` (watch requests made) and, on failure or
-    timeout, ``failed: True`` and ``msg``. An empty selection is an error: a typo must not pass,
-    and neither may a selection that empties while waiting. A throttled or briefly unavailable API
-    (429, 5xx, a broken connection) is waited out until the deadline, as ``KubeError.transient`` says.
+    ``api``: a ``KubeApi``, or a function that makes one (connecting is then retried like any request, within
+    the same deadline). The result has ``succeeded_jobs``, ``failed_jobs``, ``pending_jobs`` (``{name, phase,
+    wave, message}``), ``elapsed`` (seconds), ``watches`` (watch requests made) and, on failure or timeout,
+    ``failed: True`` and ``msg`` (and ``timed_out: True``). An empty selection is an error: a typo must not
+    pass, and neither may a selection that empties while waiting. A throttled, unavailable or unreachable API
+    (429, 5xx, refused, reset, DNS, TLS handshake) is waited out until the deadline, as ``KubeError.transient``
+    says; then the wait fails once, naming the API server and the last error.
     """
     start = clock()
     deadline = start + timeout
+    progress = {"tracked": {}, "watches": 0}
+    try:
+        if callable(api):
+            api = _retrying(api, deadline, clock, sleep)
+        result = _watch_until(api, namespace, selector, (timeout, deadline), watch_timeout, label_selector, clock,
+                              sleep, progress)
+    except KubeError as exc:
+        if not exc.transient:
+            raise
+        result = unanswered_result(exc, getattr(api, "server", None), progress["tracked"], selector, namespace,
+                                   timeout)
+    result["elapsed"] = round(clock() - start, 3)
+    result["watches"] = progress["watches"]
+    return result
+
+
+def _watch_until(api, namespace, selector, limit, watch_timeout, label_selector, clock, sleep, progress):
+    """``wait`` once connected: list, then watch until a verdict or the deadline (``limit``: the timeout and
+    the deadline); ``progress`` keeps the jobs and the watch count for the caller, also when this raises."""
+    timeout, deadline = limit
     items, version = _snapshot(api, namespace, label_selector, deadline, clock, sleep)
-    tracked = dict((nvj.metadata(job).get("name"), job) for job in items if selector.matches(job))
+    tracked = progress["tracked"] = dict(
+        (nvj.metadata(job).get("name"), job) for job in items if selector.matches(job))
     missing = [n for n in selector.names if n not in tracked]
     if missing or not tracked:
         found = "none matched" if not tracked else "missing: " + ", ".join(missing)
         return _failure("no {0} ({1}); check the namespace, the wave or application value and the annotations "
                         "{2} / {3} on the jobs".format(selector.describe(namespace), found, nvj.ANN_SYNC_WAVE,
-                                                       nvj.ANN_BLOCK_WAVE), elapsed=0.0, watches=0)
-    watches, failures, left = 0, 0, set()
+                                                       nvj.ANN_BLOCK_WAVE))
+    failures, left = 0, set()
     while True:
         if not tracked:
-            result = emptied_result(tracked, selector, namespace, left)
-            break
+            return emptied_result(tracked, selector, namespace, left)
         result = verdict(tracked, selector, namespace)
         if result is not None:
-            break
+            return result
         remaining = deadline - clock()
         if remaining <= 0:
-            result = timeout_result(tracked, selector, namespace, timeout)
-            break
-        watches += 1
+            return timeout_result(tracked, selector, namespace, timeout)
+        if remaining < 1:  # a watch's timeoutSeconds counts whole seconds: wait out the rest, then list once more
+            sleep(remaining)
+            items, version = _snapshot(api, namespace, label_selector, deadline, clock, sleep)
+            tracked = progress["tracked"] = _relist(tracked, selector, items, left)
+            continue
+        progress["watches"] += 1
         try:
             for event_type, obj in api.watch(
                 nvj.API_VERSION,
                 nvj.KIND,
                 namespace=namespace,
                 resource_version=version,
-                timeout_seconds=min(watch_timeout, math.ceil(remaining)),
+                timeout_seconds=min(watch_timeout, math.floor(remaining)),  # never past the deadline
                 label_selector=label_selector,
             ):
                 version = nvj.metadata(obj).get("resourceVersion") or version
@@ -259,12 +322,9 @@ def wait(api, namespace, selector, timeout=600, watch_timeout=60, label_selector
             if exc.status == 410 and failures < MAX_STREAM_FAILURES:  # our version was compacted away: list again
                 failures += 1
                 items, version = _snapshot(api, namespace, label_selector, deadline, clock, sleep)
-                tracked = _relist(tracked, selector, items, left)
+                tracked = progress["tracked"] = _relist(tracked, selector, items, left)
                 continue
             if not exc.transient or clock() >= deadline:
                 raise
             failures += 1  # throttled (429), unavailable (5xx) or the stream broke: back off, watch again
             _pause(failures, deadline, clock, sleep)
-    result["elapsed"] = round(clock() - start, 3)
-    result["watches"] = watches
-    return result

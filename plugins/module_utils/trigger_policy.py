@@ -85,15 +85,9 @@ def refusal(target, job, allowed_namespaces, parent, namespace_obj=None, claimed
 def confirmed_parent(api, job, argocd_namespace):
     """The job's parent Application, only when that Application agrees (``argo_app.manages_namespace``):
     a job's labels are its author's to write, and must not let it sync another team's Application."""
-    parent = argo_app.find_parent(job, argocd_namespace)
-    if parent is None:
-        return None
-    app = api.get(argo_app.APP_API_VERSION, argo_app.APP_KIND, parent["name"], parent["namespace"])
-    if app is None:  # nothing to sync yet: the action fails for this target and is retried
-        return parent
-    if argo_app.manages_namespace(app, nvj.metadata(job).get("namespace")):
-        return parent
-    return None
+    parent, _app, refusal = argo_app.confirmed_parent(api, job, argocd_namespace)
+    # an absent Application confirms: nothing to sync yet, the action fails for this target and is retried
+    return None if refusal else parent
 
 
 def refusals(api, job, targets, allowed_namespaces, argocd_namespace, read_namespace):

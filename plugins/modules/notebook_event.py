@@ -15,11 +15,18 @@ version_added: 0.1.0
 description:
   - When the job is C(Succeeded), records a C(Normal) Event with reason C(ValidationSucceeded); when C(Failed),
     a C(Warning) Event with reason C(ValidationFailed). A job that is still running gets none.
-  - The message names the phase, the retries, the duration, the failure message, a suggested action derived
-    from the failure message, and the C(kubectl logs) command for the validation pod.
+  - The message names the phase, the retries, the duration, the parent Argo CD Application, the failure message,
+    a suggested action derived from the failure message, and the C(kubectl logs) command for the validation pod.
   - Labels C(app.kubernetes.io/part-of) and C(mlops.dev/application) name the parent Argo CD Application
     (found by tracking id, then C(app.kubernetes.io/instance), then C(app.kubernetes.io/part-of));
-    C(mlops.dev/notification-type) is C(validation-success) or C(validation-failure).
+    C(mlops.dev/notification-type) is C(validation-success) or C(validation-failure). A name longer than a label
+    value may be (63 characters) is not cut; the label holds its first 52 characters, C(-) and the first 10 hex
+    digits of the SHA-256 of the whole name, and the annotation C(mlops.dev/application) always holds the whole
+    name (see C(docs/notifications.md) for the selector).
+  - The Application is named only when it agrees that it deploys into the job's namespace (its
+    C(spec.destination.namespace) or C(status.resources)), or does not exist yet, the same rule as
+    M(mlops.gitops.notebook_status). A job that names another team's Application gets an Event that does not name
+    it, and the task reports it in RV(refused). Reading the Application needs C(get) on C(applications).
   - Once per completion rests on the job. After the Event, the job gets the annotation
     C(mlops.dev/announced-completion) holding its completion key (uid, phase, completion time), and a job
     carrying its own key gets no Event again, even after the Event expired. The Event name is derived from the
@@ -58,7 +65,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 created:
-  description: Whether this task created the Event (false when it had been recorded before).
+  description:
+    - Whether this task created the Event (false when it had been recorded before).
+    - Always false in check mode, where nothing is created; RV(changed) says whether the Event would be.
   returned: success
   type: bool
 object:
@@ -75,7 +84,8 @@ event:
   type: complex
   contains:
     metadata:
-      description: The Event's C(name) (one per completion), C(namespace) (the job's) and C(labels).
+      description: The Event's C(name) (one per completion), C(namespace) (the job's), C(labels) and, when it
+        names the Application, C(annotations) (C(mlops.dev/application), the whole name).
       returned: always
       type: dict
     involvedObject:
@@ -102,7 +112,7 @@ event:
       type: str
       sample: mlops.dev/mlops-gitops
 events:
-  description: Names of Events created by this task.
+  description: Names of Events created by this task (none in check mode).
   returned: success
   type: list
   elements: str
@@ -141,8 +151,9 @@ deferred:
       sample: 30
 refused:
   description:
-    - Always empty for this module; present so that every step of M(mlops.gitops.notebook_reconcile) returns the
-      same keys (entries as RV(mlops.gitops.notebook_trigger#module:refused)).
+    - The parent Application the job names when that Application does not deploy into the job's namespace (the
+      Event does not name it). Else empty.
+    - Entries as RV(mlops.gitops.notebook_trigger#module:refused).
   returned: success
   type: list
   elements: dict

@@ -333,7 +333,8 @@ deferred:
 refused:
   description:
     - What a step refused to act on. Trigger targets refused by policy (C(triggers); the step fails then), a
-      parent Application that does not deploy into the job's namespace (C(status); its status is left alone).
+      parent Application that does not deploy into the job's namespace (C(status), its status is left alone;
+      C(events), the completion Event does not name it).
   returned: always
   type: list
   elements: dict

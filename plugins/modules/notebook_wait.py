@@ -20,8 +20,12 @@ description:
   - Fails after O(timeout) seconds, naming the jobs that are not done yet and their phases.
   - An empty selection fails at once, so a mistyped wave or application does not pass silently; so does a selection
     that empties while waiting (every selected job's annotations changed), instead of succeeding with no job.
-  - A throttled or briefly unavailable API (HTTP 429, 5xx, a broken connection) is waited out with a short back-off
-    until O(timeout); other API errors (403, 404) fail at once.
+  - A throttled, unavailable or unreachable API server (HTTP 429, 5xx; a connection refused or reset, a name that
+    does not resolve, a TLS handshake that times out) is waited out with a short back-off, never past O(timeout) or
+    O(deadline); then the task fails once, naming the API server and the last error (RV(api_server)). Other API
+    errors (403, 404) fail at once.
+  - Spaces around a name (O(namespace), O(application), O(names), O(argocd_namespace)) are ignored; a name that
+    still is not a valid Kubernetes name is refused before the first request, naming the option.
   - Meant to run in an Argo CD B(Sync) hook (not PreSync) at the wave that must wait; see C(docs/sync-waves.md).
 author:
   - mlops.gitops developers (@mlops-gitops)
@@ -58,6 +62,20 @@ options:
     description: Seconds to wait in total.
     type: int
     default: 600
+  deadline:
+    description:
+      - The end of a longer wait split into several calls, as a Unix time (seconds, as C(now().timestamp()) gives
+        it). This call waits O(timeout) seconds at most and never past O(deadline), so the last call of the wait
+        only waits the time left. RV(deadline_reached) says whether it ended there.
+      - Playbook C(mlops.gitops.wait_for_wave) calls the module once per poll this way, to print a line per poll.
+    type: float
+  fail_on_timeout:
+    description:
+      - Whether a wait that ends at O(timeout) or O(deadline) without a verdict fails the task.
+      - With V(false) it returns RV(timed_out) and the job lists without failing, for a caller that decides itself
+        (another poll, or its own message); a Failed job, an empty selection or an API error still fail.
+    type: bool
+    default: true
   watch_timeout:
     description: Seconds per watch request (C(timeoutSeconds)); the watch is resumed until O(timeout).
     type: int
@@ -130,9 +148,21 @@ pending_jobs:
   type: list
   elements: dict
 timed_out:
-  description: True when the wait ended at O(timeout).
+  description: True when the wait ended at O(timeout) or O(deadline) without a verdict.
   returned: on timeout
   type: bool
+deadline_reached:
+  description: True when the wait ended at O(deadline) (no time is left for another call).
+  returned: on timeout, when O(deadline) is set
+  type: bool
+api_server:
+  description: The API server that did not answer (or kept answering 429/5xx) until the wait ended.
+  returned: when the wait ended without an answer from the API server
+  type: str
+msg:
+  description: What failed or was not done in time, naming the jobs, or the API server and its last error.
+  returned: on failure or timeout
+  type: str
 elapsed:
   description: Seconds waited.
   returned: always
@@ -143,12 +173,16 @@ watches:
   type: int
 """
 
-from ansible_collections.mlops.gitops.plugins.module_utils import module_runner, notebook_wait
+import math
+import time
+
+from ansible_collections.mlops.gitops.plugins.module_utils import argo_app, module_runner, notebook_wait
 
 
-def execute(module, api):
+def execute(module, connect):
     params = module.params
     try:
+        namespace = notebook_wait.clean_name("namespace", params["namespace"], argo_app.is_namespace)
         selector = notebook_wait.Selector(
             wave=params["wave"],
             application=params["application"],
@@ -158,16 +192,28 @@ def execute(module, api):
         )
     except ValueError as exc:
         return {"failed": True, "msg": str(exc)}
+    if not namespace:
+        return {"failed": True, "msg": "namespace is empty: give the namespace of the NotebookValidationJobs"}
     if params["timeout"] < 0 or params["watch_timeout"] < 1:
         return {"failed": True, "msg": "timeout must be >= 0 and watch_timeout >= 1 (seconds)"}
-    return notebook_wait.wait(
-        api,
-        params["namespace"],
+    timeout, cut = params["timeout"], False
+    if params["deadline"] is not None:
+        left = math.floor(max(0.0, params["deadline"] - time.time()) * 10) / 10  # never past the deadline
+        timeout, cut = min(timeout, left), left <= timeout
+    result = notebook_wait.wait(
+        connect,
+        namespace,
         selector,
-        timeout=params["timeout"],
+        timeout=timeout,
         watch_timeout=params["watch_timeout"],
         label_selector=params["label_selector"],
     )
+    if result.get("timed_out"):
+        if params["deadline"] is not None:
+            result["deadline_reached"] = cut
+        if not params["fail_on_timeout"]:
+            del result["failed"]
+    return result
 
 
 def main():
@@ -181,11 +227,13 @@ def main():
             "names": {"type": "list", "elements": "str"},
             "label_selector": {"type": "str"},
             "timeout": {"type": "int", "default": 600},
+            "deadline": {"type": "float"},
+            "fail_on_timeout": {"type": "bool", "default": True},
             "watch_timeout": {"type": "int", "default": 60},
         },
         required_one_of=[("wave", "block_wave", "application", "names")],
     )
-    module_runner.run(module, execute)
+    module_runner.run(module, execute, connect_later=True)
 
 
 if __name__ == "__main__":

@@ -57,13 +57,15 @@ def test_the_wait_prints_a_line_per_poll_naming_what_it_waits_for(playbook, api,
     create_job(api, namespace, "train")
     set_phase(api, namespace, "train", "ValidationRunning")
     run = playbook.run(None, playbook="mlops.gitops.wait_for_wave",
-                       extra_vars={"job_namespace": namespace, "wave": "3", "wait_timeout": 3, "poll_interval": 1},
+                       extra_vars={"job_namespace": namespace, "wave": "3", "wait_timeout": 6, "poll_interval": 2},
                        env={"ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.default"})
     assert run.rc != 0
     retries = [line for line in run.stdout.splitlines() if line.startswith("FAILED - RETRYING")]
-    assert len(retries) == 2, run.stdout[-3000:]  # three polls of 1s: two retries
+    # at most three polls of 2s: at most two retries, fewer when starting each poll took its share of the 6 s
+    # (the deadline is the wall clock's, issue 22 finding 7)
+    assert 1 <= len(retries) <= 2, run.stdout[-3000:]
     assert all("sync-wave 3 in " + namespace in line for line in retries), retries
-    assert "timed out after 3s waiting for the NotebookValidationJobs" in run.stdout
+    assert "timed out after 6s waiting for the NotebookValidationJobs" in run.stdout
 
 
 def test_the_wait_still_times_out_after_wait_timeout_in_total(playbook, api, namespace):

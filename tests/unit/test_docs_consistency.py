@@ -16,6 +16,7 @@ import jinja2
 import pytest
 import yaml
 
+from harness import rbac
 from tests.unit.test_awx_surveys import header_comment, variables_read
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -29,7 +30,8 @@ USER_KEYS = {
     "mlops.dev/wave": "docs/sync-waves.md: a label the user puts on jobs for `kubectl wait -l`",
 }
 # Variables a playbook reads that Ansible or Jinja provide.
-ANSIBLE_NAMES = {"omit", "lookup", "query", "q", "ansible_check_mode", "item", "role_path", "none", "true", "false"}
+ANSIBLE_NAMES = {"omit", "lookup", "query", "q", "ansible_check_mode", "item", "role_path", "none", "true", "false",
+                 "now"}
 KEY = re.compile(r"(?<![\w.-])mlops\.dev/[\w.-]*\w")
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
 REPO_PATH = re.compile(r"`((?:docs|roles|plugins|playbooks|tests|tools|meta|molecule|changelogs)/[^`\s]*)`")
@@ -137,6 +139,11 @@ def playbook_variables(path):
     return read_names - own - ANSIBLE_NAMES - {name for name in read_names if role_of(name)}, own
 
 
+def role_options_of(path):
+    """The documented variables (meta/argument_specs.yml) of the roles a playbook runs."""
+    return {name for role in roles_included(path) for name in role_options(role)}
+
+
 @pytest.mark.parametrize("path", PLAYBOOKS, ids=os.path.basename)
 def test_every_playbook_variable_is_documented_at_its_top(path):
     header = header_comment(path)
@@ -145,8 +152,15 @@ def test_every_playbook_variable_is_documented_at_its_top(path):
     assert not missing, f"{rel(path)} reads {missing} but does not document them in its header comment"
 
 
+def roles_included(path):
+    """The collection's roles a playbook runs (include_role / import_role): their variables are its inputs too."""
+    text = read(path)
+    return set(re.findall(r"(?:include|import)_role:\s*\n\s*name:\s*mlops\.gitops\.(\w+)", text))
+
+
 def test_docs_pass_playbooks_only_variables_they_read():
-    inputs = {os.path.basename(p)[:-4]: playbook_variables(p)[0] for p in PLAYBOOKS}
+    inputs = {os.path.basename(p)[:-4]: playbook_variables(p)[0] | role_options_of(p)
+              for p in PLAYBOOKS}
     wrong = []
     for doc in DOCS:
         for line in read(doc).splitlines():
@@ -327,3 +341,26 @@ def test_architecture_names_every_module_utils_file():
     missing = sorted(os.path.basename(p) for p in glob.glob(os.path.join(MODULE_UTILS, "*.py"))
                      if os.path.basename(p) != "__init__.py" and os.path.basename(p) not in text)
     assert not missing, f"docs/architecture.md does not name {missing}"
+
+
+# -- issue 22 finding 10 --------------------------------------------------------------------------------------------
+INSTALL_COMMAND = re.compile(r"ansible-playbook mlops\.gitops\.install((?:[^\n`\\]|\\\n)*)")
+
+
+def test_every_install_controller_example_passes_the_image_it_needs():
+    """There is no published controller image: an example that deploys the controller without
+    notebook_controller_deploy_image fails at the deploy role's first check."""
+    readmes = sorted(glob.glob(os.path.join(ROOT, "roles", "*", "README.md")))
+    examples = []
+    for path in DOCS + readmes:
+        for match in INSTALL_COMMAND.finditer(read(path)):
+            if re.search(r"install_controller=(true|yes|1)\b", match.group(1)):
+                examples.append((rel(path), match.group(0)))
+    assert examples  # README and quickstart show one
+    assert [e for e in examples if "notebook_controller_deploy_image=" not in e[1]] == []
+
+
+def test_awx_asks_the_wait_only_for_the_rights_it_uses():
+    """The wait lists and watches NotebookValidationJobs and reads no Application (its Application selection
+    reads the jobs' own tracking id and labels); tests/integration/test_wait_deadline.py runs it with these rights."""
+    assert rbac.awx_wait_rights() == (["list", "watch"], ["notebookvalidationjobs"])

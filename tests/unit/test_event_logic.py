@@ -1,7 +1,11 @@
 """The completion Event's message, suggested action and labels."""
 
+import hashlib
+import re
+
 import pytest
 
+from ansible_collections.mlops.gitops.plugins.module_utils import argo_app
 from ansible_collections.mlops.gitops.plugins.module_utils import notebook_event as ce
 from ansible_collections.mlops.gitops.plugins.module_utils import events
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi
@@ -82,26 +86,55 @@ def test_format_duration(seconds, text):
 def test_labels_name_the_application_argo_cd_style():
     tracking = "fraud:mlops.mlops.dev/NotebookValidationJob:ml/train"
     tracked = job(annotations={"argocd.argoproj.io/tracking-id": tracking})
-    assert ce.build_labels(tracked) == {
+    assert ce.build_labels(tracked, argo_app.find_parent(tracked)) == {
         "mlops.dev/notification-type": "validation-failure",
         "app.kubernetes.io/part-of": "fraud",
         "mlops.dev/application": "fraud",
     }
     elsewhere = job(phase="Succeeded", labels={"app.kubernetes.io/instance": "team-a_fraud"})
-    assert ce.build_labels(elsewhere, "openshift-gitops") == {
+    parent = argo_app.find_parent(elsewhere, "openshift-gitops")
+    assert ce.build_labels(elsewhere, parent, "openshift-gitops") == {
         "mlops.dev/notification-type": "validation-success",
         "app.kubernetes.io/part-of": "fraud",
         "mlops.dev/application": "team-a_fraud",
     }
+    assert ce.build_annotations(parent, "openshift-gitops") == {"mlops.dev/application": "team-a_fraud"}
 
 
 def test_labels_without_parent():
-    assert ce.build_labels(job()) == {"mlops.dev/notification-type": "validation-failure"}
+    assert ce.build_labels(job(), None) == {"mlops.dev/notification-type": "validation-failure"}
+    assert ce.build_annotations(None) == {}
 
 
 def test_label_value_is_valid():
-    assert ce.label_value("a" * 70 + "/x") == "a" * 63
+    assert ce.label_value("fraud") == "fraud"
     assert ce.label_value("-app/x.") == "app-x"
+    assert ce.label_value("a" * 63) == "a" * 63
+
+
+# -- issue 22 finding 10: long names, the Application in the message, retryCount -----------------------------
+def test_a_long_name_is_not_cut_but_hashed_so_two_long_names_never_share_a_label():
+    first, second = "team-a_" + "x" * 70 + "-one", "team-a_" + "x" * 70 + "-two"
+    values = [ce.label_value(first), ce.label_value(second)]
+    assert values[0] != values[1]  # cut to 63 characters, both were the same value
+    for name, value in zip((first, second), values):
+        assert len(value) <= 63 and re.fullmatch(r"[a-z0-9]([-a-z0-9_.]*[a-z0-9])?", value), value
+        assert value == name[:52].rstrip("-_.") + "-" + hashlib.sha256(name.encode()).hexdigest()[:10]
+
+
+def test_the_message_names_the_confirmed_application():
+    tracked = job(phase="Succeeded", labels={"app.kubernetes.io/instance": "team-a_fraud"})
+    text = ce.build_message(tracked, argo_app.find_parent(tracked))
+    assert text.startswith("NotebookValidationJob ml/train Succeeded; retries: 2; duration: 1h5m9s; "
+                           "Application team-a/fraud."), text
+
+
+@pytest.mark.parametrize("value, shown", [(-3, "unknown (status.retryCount is -3, not a count)"),
+                                          ("two", "unknown (status.retryCount is 'two', not a count)"),
+                                          (True, "unknown (status.retryCount is True, not a count)"),
+                                          (0, "0"), (4, "4"), (None, "0")])
+def test_retry_count_is_shown_only_as_a_count(value, shown):
+    assert "; retries: {0};".format(shown) in ce.build_message(job(retries=value))
 
 
 # -- the Go operator's failed image build (tests/data/go_operator/failed-build-sequence.yaml) ----------
