@@ -112,6 +112,10 @@ class TestCluster:
         """Fail or delay chosen requests: see kube_proxy.RecordingProxy.inject_fault."""
         return self.proxy.inject_fault(**criteria)
 
+    def hold(self, **criteria):
+        """Hold one request until the test releases it: see kube_proxy.RecordingProxy.hold."""
+        return self.proxy.hold(**criteria)
+
     def clear_faults(self):
         self.proxy.clear_faults()
 
