@@ -8,8 +8,9 @@ first run, then completes all of them at once as the Go operator does (``world.c
 subresource write, then its wave annotations, which wake each job's run at once). Measured from the first
 completion write: when every job has its completion effects (the trigger record on the job, every target
 succeeded, its ValidationSucceeded Event, the Application's aggregate counting all of them as succeeded; the
-wave marker is not one of them, since the Go operator writes it too), and when the operator is idle again (every run ended, nothing queued or reconciling, for ``quiet`` s). Runs from the
-operator's log, CPU from its reaped children (ansible-runner and everything under it), both over the drain.
+wave marker is not one of them, since the Go operator writes it too), and when the operator is idle again
+(every run ended, nothing queued or reconciling, for ``quiet`` s). Runs from the operator's log, CPU from its
+reaped children (ansible-runner and everything under it), both over the drain.
 """
 
 import datetime
