@@ -127,11 +127,13 @@ class Controller:
         self.started = []
         self.killed = []
 
-    def start(self, standby=False):
-        """Another replica: in namespaces of its own when it is the second one alive (``standby``)."""
+    def start(self, netns=False, standby=False):
+        """Another replica; ``netns``: in network and mount namespaces of its own (one of two alive must be);
+        ``standby``: once it waits for the Lease. The leader of two runs in its own namespaces and the standby
+        does not, so that the survivor's metrics (``AnsibleOperator.busy``) can be read from here."""
         operator = AnsibleOperator(self.cluster, self.workdir / "operator-{0}".format(len(self.started)),
                                    self.namespaces, env=self.env, args=self.args, identity=self.identity,
-                                   netns=standby)
+                                   netns=netns)
         self.started.append(operator)
         operator.start(until=STANDBY if standby else "Starting workers")
         return operator
@@ -257,7 +259,7 @@ def fault_burst(cluster, workdir, jobs, faults=(), env=None, args=(), quiet=10, 
     settings.update(env or {})
     controller = Controller(target, workdir / namespace, [namespace], settings, args)
     try:
-        controller.start()
+        controller.start(netns="leader" in faults)
         if "leader" in faults:
             controller.start(standby=True)
         controller.first_runs(namespace, names)
@@ -294,7 +296,7 @@ def _fire(cluster, controller, fault, count, completed):
     began = time.time()
     if fault == "leader":
         controller.kill(controller.leader())
-        standby = controller.started[-1]
+        standby = controller.started[-1]  # started last, beside the leader
         standby.wait_for(lambda: "Starting workers" in standby.log_text(), timeout=300, what="the standby's takeover")
     else:
         cluster.local.restart(fault)
