@@ -125,7 +125,8 @@ class Controller:
         self.env, self.args = dict(env), list(args)
         self.identity = ControllerIdentity(cluster, workdir / "identity").create()
         self.started = []
-        self.killed = []
+        self.killed = []  # killed here
+        self.exited = []  # exited on their own (ansible-operator exits when it loses the Lease)
 
     def start(self, netns=False, standby=False):
         """Another replica; ``netns``: in network and mount namespaces of its own (one of two alive must be);
@@ -138,9 +139,22 @@ class Controller:
         operator.start(until=STANDBY if standby else "Starting workers")
         return operator
 
+    def alive(self):
+        return [o for o in self.started if o not in self.killed and o not in self.exited]
+
     def leader(self):
-        alive = [o for o in self.started if o not in self.killed]
-        return next(o for o in alive if "Starting workers" in o.log_text())
+        return next(o for o in self.alive() if "Starting workers" in o.log_text())
+
+    def revive(self):
+        """Play the kubelet: a replica that exited on its own (it lost the Lease while the API server was away:
+        controller-runtime ends the process) is started again, as the standby when another one leads."""
+        for operator in self.alive():
+            if operator.proc.poll() is None:
+                continue
+            operator.stop()
+            self.exited.append(operator)
+            leading = any("Starting workers" in o.log_text() for o in self.alive())
+            self.start(netns=operator.netns, standby=leading)
 
     def kill(self, operator):
         operator.kill()
@@ -194,6 +208,8 @@ def kill_points(cluster, workdir, points=tuple(POINTS), env=None, args=(), quiet
     namespace = "faults-kill-{0}".format(int(time.time()) % 100000)
     jobs = dict((point, "point-{0}".format(index)) for index, point in enumerate(points))
     names = list(jobs.values())
+    # the points that leave a claim pending first: their leases run out while the others are played
+    order = sorted(points, key=lambda point: not (POINTS[point][1] and point != "after the record"))
     load_world(cluster, namespace, names)
     settings = {"NOTEBOOK_CONTROLLER_ARGOCD_NAMESPACE": namespace, "NOTEBOOK_CONTROLLER_MIN_INTERVAL": "0"}
     settings.update(env or {})
@@ -202,7 +218,8 @@ def kill_points(cluster, workdir, points=tuple(POINTS), env=None, args=(), quiet
         operator = controller.start()
         controller.first_runs(namespace, names)
         rows = {}
-        for point, job in jobs.items():
+        for point in order:
+            job = jobs[point]
             criteria, forward = POINTS[point]
             hold = cluster.hold(namespace=namespace, **criteria(job, target_of(job)))
             began = time.time()
@@ -227,16 +244,18 @@ def kill_points(cluster, workdir, points=tuple(POINTS), env=None, args=(), quiet
                 break
             if time.monotonic() > deadline:
                 raise TimeoutError("not drained in {0} s: {1}".format(timeout, sorted(set(names) - done)))
+            controller.revive()
             time.sleep(1)
-        _idle(operator, namespace, quiet, timeout)
+        _idle(controller.leader(), namespace, quiet, timeout)
         seen, aggregate = observe(api, namespace, names)
         for row in rows.values():
             one = seen[row["job"]]
             row.update(one, runs=sum(1 for o in controller.started for r in o.run_table(row["job"], namespace)
                                      if r["start"] >= row["began"]),
                        settled=[item.get("time") for item in one["record"]])
-        return {"points": rows, "aggregate": aggregate, "tally": tally(seen), "pending": pending(seen),
-                "restarts": len(controller.killed), "errors": controller.errors()}
+        return {"points": dict((point, rows[point]) for point in points), "aggregate": aggregate,
+                "tally": tally(seen), "pending": pending(seen), "restarts": len(controller.killed),
+                "exits": len(controller.exited), "errors": controller.errors()}
     finally:
         controller.stop()
         if cleanup:
@@ -276,6 +295,7 @@ def fault_burst(cluster, workdir, jobs, faults=(), env=None, args=(), quiet=10, 
                 break
             if time.time() - completed > timeout:
                 raise TimeoutError("{0}: {1} of {2} jobs drained in {3} s".format(namespace, count, jobs, timeout))
+            controller.revive()
             time.sleep(1)
         drained_s = time.time() - completed
         idle_s = _idle(controller.leader(), namespace, quiet, timeout) - completed
@@ -283,7 +303,7 @@ def fault_burst(cluster, workdir, jobs, faults=(), env=None, args=(), quiet=10, 
         return {"faults": list(faults), "jobs": jobs, "fired": fired, "drained_s": drained_s, "idle_s": idle_s,
                 "runs": controller.runs(namespace, completed), "tally": tally(seen), "pending": pending(seen),
                 "markers_wrong": sorted(n for n, one in seen.items() if one["markers"] != MARKERS),
-                "aggregate": aggregate, "errors": controller.errors()}
+                "aggregate": aggregate, "exits": len(controller.exited), "errors": controller.errors()}
     finally:
         controller.stop()
         if cleanup:
@@ -296,7 +316,7 @@ def _fire(cluster, controller, fault, count, completed):
     began = time.time()
     if fault == "leader":
         controller.kill(controller.leader())
-        standby = controller.started[-1]  # started last, beside the leader
+        standby = controller.alive()[0]
         standby.wait_for(lambda: "Starting workers" in standby.log_text(), timeout=300, what="the standby's takeover")
     else:
         cluster.local.restart(fault)
