@@ -344,7 +344,7 @@ def section_faults(points, bursts):
             "{0} / {1:.0f} s / {2:.0f} s".format(fired["at"], fired["after_s"], fired["seconds"]) if fired else "-",
             tally["actions"], events(tally["events"]), len(tally["not_once"]), len(run["pending"]), run["runs"],
             "{0:.0f}".format(run["drained_s"]), "{0:.2f}".format(run["drained_s"] / base["drained_s"]),
-            "{0:.0f}".format(run["idle_s"]), run["errors"], verdict(ok)])
+            "{0:.0f}".format(run["idle_s"]), run["exits"], run["errors"], verdict(ok)])
     jobs = bursts["jobs"]
     return "\n".join([
         "## 8. Process faults under the real ansible-operator",
@@ -365,21 +365,23 @@ def section_faults(points, bursts):
         table(["killed", "held request", "actions", "Events (validation / trigger)", "runs", "claim pending s",
                "drained s", "exactly once"], point_rows),
         "",
-        "- {0} restarts; Application aggregate {1}/{2} succeeded; claims left pending: {3}; operator errors "
-        "logged: {4}".format(points["restarts"], aggregate.get("succeeded"), aggregate.get("total"),
-                             len(points["pending"]), points["errors"]),
+        "- {0} kills and restarts, {1} exits; Application aggregate {2}/{3} succeeded; claims left pending: {4}; "
+        "operator errors logged: {5}".format(points["restarts"], points["exits"], aggregate.get("succeeded"),
+                                             aggregate.get("total"), len(points["pending"]), points["errors"]),
         "- exactly once at every point: {0}".format(verdict(once)),
         "",
         "A burst of {0} completions (benchmark 6's shape, straight to kube-apiserver), once without a fault and "
         "once with each: kube-apiserver or etcd SIGKILLed and started again (same port, data and certificates; "
         "`LocalCluster.restart`, which returns once the API server is ready again), or the leader of two replicas "
-        "SIGKILLed (the standby, started beside it, takes over when the lease runs out), once a third of the jobs "
+        "SIGKILLed (the standby, started beside it, takes over when the lease runs out), once half of the jobs "
         "are drained. Fault: jobs drained when it hit / seconds after the completions / seconds it lasted (until "
         "the API server was ready, or the standby started its workers). Drained and idle: seconds from the first "
-        "completion write, as in benchmark 6.".format(jobs),
+        "completion write, as in benchmark 6. Exited: replicas that ended on their own (ansible-operator exits when "
+        "it cannot renew its Lease while the API server is away) and were started again, as the kubelet "
+        "would.".format(jobs),
         "",
         table(["fault", "fault: at / after / lasted", "actions", "Events (validation / trigger)", "not once",
-               "pending claims", "runs", "drained s", "drained vs none", "idle s", "errors", "exactly once"],
+               "pending claims", "runs", "drained s", "drained vs none", "idle s", "exited", "errors", "exactly once"],
               burst_rows),
     ] + ([] if jobs == operator_faults.JOBS else [
         "",
