@@ -10,11 +10,11 @@ them, runs from the operators' logs, and the trigger records are read back after
   of a completion's run, then started again. The recording proxy (tools/kube_proxy.py) holds the request of that
   point: the claim PATCH (killed before it reaches the server, or after), the action's PATCH, the trigger Event's
   POST, the record PATCH; the operator is killed while its request is held, then the request is dropped or sent
-  on. One namespace (Application, Deployment, job) per point, one operator watching all of them, killed once per
-  point: every restart reconciles every job again, as a restarted pod does.
+  on. One job and Deployment per point, in one namespace and Application, one operator watching it, killed once
+  per point: every restart reconciles every job again, as a restarted pod does.
 - ``fault_burst``: a burst of completions (the shape of benchmark 6, ``operator_burst``) with kube-apiserver or
   etcd restarted (SIGKILL, then started again on the same port with the same data; ``LocalCluster.restart``), or
-  the leader of two replicas killed, once a third of the jobs are drained; or no fault, for comparison.
+  the leader of two replicas killed, the i-th of n faults once i/(n+1) of the jobs are drained; or no fault.
 """
 
 import json
