@@ -276,7 +276,8 @@ def fault_burst(cluster, workdir, jobs, faults=(), env=None, args=(), quiet=10, 
     load_world(target, namespace, names)
     settings = {"NOTEBOOK_CONTROLLER_ARGOCD_NAMESPACE": namespace, "NOTEBOOK_CONTROLLER_MIN_INTERVAL": "0"}
     settings.update(env or {})
-    controller = Controller(target, workdir / namespace, [namespace], settings, args)
+    # a short folder: a second replica's relay socket lives in it (AF_UNIX paths end at 107 bytes)
+    controller = Controller(target, workdir / namespace.rsplit("-", 1)[1], [namespace], settings, args)
     try:
         controller.start(netns="leader" in faults)
         if "leader" in faults:
