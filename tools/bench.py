@@ -391,7 +391,7 @@ def section_faults(points, bursts):
 
 def faults_of(cluster, workdir, jobs):
     """Benchmark 8 and its section, printed."""
-    print("8 process faults under the real ansible-operator ...", flush=True)
+    print("8/8 process faults under the real ansible-operator ...", flush=True)
     points = operator_faults.kill_points(cluster, workdir)
     bursts = operator_faults.fault_bursts(cluster, workdir, jobs=jobs)
     section = section_faults(points, bursts)
@@ -548,6 +548,7 @@ def main():
             sections.append(section_argocd(argocd_loop.argocd_loop(cluster, Path(workdir),
                                                                    runs=3 if args.quick else argocd_loop.RUNS)))
             print(sections[-1] + "\n", flush=True)
+            sections.append(faults_of(cluster, Path(workdir), 10 if args.quick else args.burst_jobs))
         finally:
             cluster.stop()
     header = "\n".join([
