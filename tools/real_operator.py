@@ -293,6 +293,9 @@ class AnsibleOperator:
         try:
             if not self.netns:
                 self._acquire_lock()
+                deadline = time.monotonic() + 60  # an operator that has just been stopped may still be exiting
+                while [p for p in FIXED_PORTS if port_in_use(p)] and time.monotonic() < deadline:
+                    time.sleep(1)
                 busy = [p for p in FIXED_PORTS if port_in_use(p)]
                 if busy:
                     raise OperatorError(f"ports {busy} are taken: another ansible-operator (not started by these "
