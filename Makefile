@@ -20,7 +20,7 @@ export PATH := $(BIN):$(PATH)
 GOBUILD := $(CURDIR)/tools/gobuild/build.sh
 CLUSTER_DIR := $(CURDIR)/.build/cluster
 
-.PHONY: bench-argocd demo test run venv lock collection control-plane cluster-up cluster-down lint unit integration check sanity molecule bench bench-floor bench-operator clean
+.PHONY: bench-argocd demo test run venv lock collection control-plane cluster-up cluster-down lint unit integration check sanity molecule bench bench-floor bench-operator bench-faults clean
 
 demo: collection control-plane operator-runtime  ## run the end-to-end demo on a local control plane (or $KUBECONFIG)
 	$(BIN)/python tools/demo.py
@@ -107,6 +107,9 @@ bench-argocd: collection control-plane  ## benchmark 7 alone: the real Argo CD (
 
 bench-floor: collection control-plane operator-runtime  ## benchmark 9 alone: CPU of a controller run against an empty role's (~6 min)
 	$(BIN)/python tools/bench.py --only floor
+
+bench-faults: collection control-plane operator-runtime  ## benchmark 8 alone: process faults (operator killed at each point, bursts with kube-apiserver/etcd restarted, leader killed; ~4x benchmark 6)
+	$(BIN)/python tools/bench.py --only faults $(BENCH_ARGS)
 
 bench-operator: collection control-plane operator-runtime  ## benchmarks 5 and 6 alone (real ansible-operator, ~13 min + the burst; BENCH_ARGS="--burst-jobs 0": 5 alone)
 	$(BIN)/python tools/bench.py --only operator $(BENCH_ARGS)

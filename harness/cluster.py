@@ -208,6 +208,7 @@ class LocalCluster:
         self.extra_apiserver_args = list(extra_apiserver_args)
         self.log = log
         self.processes = {}
+        self.commands = {}  # name: its arguments, to start it again the same way (``restart``)
         self.url = None
         self.kubeconfig = None
         self.token_kubeconfig = None
@@ -264,7 +265,27 @@ class LocalCluster:
         if self.log is not None:
             print(f"cluster: {text}", file=self.log, flush=True)
 
+    def restart(self, name, sig=signal.SIGKILL, timeout=120):
+        """Stop ``name`` (etcd or kube-apiserver) with ``sig`` and start it again with the same arguments: the
+        same ports, data directory and certificates, as a crashed static pod comes back. Returns once the API
+        server is ready again."""
+        if name not in ("etcd", "kube-apiserver"):
+            raise ClusterError(f"restart is for etcd and kube-apiserver, not {name}")
+        proc = self.processes[name]
+        proc.send_signal(sig)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        self._spawn(name, self.commands[name])
+        if name == "etcd":
+            self._wait_etcd()
+        self._wait_ready(timeout)
+        self._say(f"{name} restarted (signal {signal.Signals(sig).name})")
+
     def _spawn(self, name, args):
+        self.commands[name] = list(args)
         proc = spawn([BIN / name, *args], self.workdir / "logs" / f"{name}.log", self.workdir / f"{name}.pid")
         self.processes[name] = proc
         return proc
@@ -288,6 +309,9 @@ class LocalCluster:
             "--unsafe-no-fsync", "--log-level", "warn",
             "--listen-metrics-urls", f"http://127.0.0.1:{free_port()}",
         ])
+        self._wait_etcd()
+
+    def _wait_etcd(self):
         deadline = time.monotonic() + 30
         while True:
             self._check_alive("etcd")

@@ -4,6 +4,8 @@ Every answer comes from the real server; the proxy only
 - records each request (verb, resource, namespace, name, subresource, query, user, code) so tests can
   assert what a reconcile sent ("a repeated reconcile writes nothing");
 - fails or delays chosen requests (``inject_fault``) to test what the collection does on API errors;
+- holds one chosen request (``hold``) until the test lets it through or drops it, so that a test can stop the
+  client's process at that very request (before it reaches the server, or after the server applied it);
 - streams watches through as they arrive.
 
 Clients authenticate to the real server with a bearer token, which the proxy passes on untouched (it
@@ -67,17 +69,23 @@ def describe(method, path, params):
     return entry
 
 
-class Fault:
-    """Fail (``code``) and/or delay the ``nth`` to ``nth + count - 1`` requests that match ``criteria``."""
+def _criteria(**given):
+    return {k: v for k, v in given.items() if v is not None}
 
-    def __init__(self, ident, criteria, nth, count, code, delay, message):
+
+class _Match:
+    """Which requests a fault or a hold applies to: ``criteria`` over the request log's fields (``path`` and
+    ``body`` are regular expressions searched in the path and in the request body, ``method`` any case)."""
+
+    def __init__(self, ident, criteria):
         self.id, self.criteria = ident, criteria
-        self.nth, self.count, self.code, self.delay, self.message = nth, count, code, delay, message
-        self.seen = 0
 
-    def matches(self, entry):
+    def matches(self, entry, body=b""):
         for key, wanted in self.criteria.items():
-            if key == "path":
+            if key == "body":
+                if not re.search(wanted, (body or b"").decode("utf-8", "replace")):
+                    return False
+            elif key == "path":
                 if not re.search(wanted, entry.get("path") or ""):
                     return False
             elif key == "method":
@@ -86,6 +94,15 @@ class Fault:
             elif entry.get(key) != wanted:
                 return False
         return True
+
+
+class Fault(_Match):
+    """Fail (``code``) and/or delay the ``nth`` to ``nth + count - 1`` requests that match ``criteria``."""
+
+    def __init__(self, ident, criteria, nth, count, code, delay, message):
+        super().__init__(ident, criteria)
+        self.nth, self.count, self.code, self.delay, self.message = nth, count, code, delay, message
+        self.seen = 0
 
     def status(self, entry):
         """The Status body and headers the real server sends for this code."""
@@ -115,6 +132,42 @@ class Fault:
         return body, headers
 
 
+class Hold(_Match):
+    """The ``nth`` request that matches ``criteria``, held before it reaches the server. ``wait()`` returns its
+    log entry once it is held; ``release(forward=True)`` sends it on and returns once the server has answered
+    (the answer goes to the client, if it is still there); ``release(forward=False)`` drops it: the connection
+    is closed and the server never sees it."""
+
+    def __init__(self, ident, criteria, nth):
+        super().__init__(ident, criteria)
+        self.nth, self.seen = nth, 0
+        self.entry = None
+        self.forward = None
+        self._held, self._released, self._answered = threading.Event(), threading.Event(), threading.Event()
+
+    def wait(self, timeout):
+        if not self._held.wait(timeout):
+            raise TimeoutError("no request matching {0} in {1} s".format(self.criteria, timeout))
+        return self.entry
+
+    def release(self, forward, timeout=120):
+        self.forward = bool(forward)
+        self._released.set()
+        if self.forward and not self._answered.wait(timeout):
+            raise TimeoutError("the held request {0} got no answer in {1} s".format(self.entry, timeout))
+        return self.entry
+
+    def held(self, entry):
+        """In the request's thread: hold it until released; whether to send it on."""
+        self.entry = entry
+        self._held.set()
+        self._released.wait()
+        return self.forward
+
+    def answered(self):
+        self._answered.set()
+
+
 class RecordingProxy:
     """``proxy = RecordingProxy(upstream, ca_file, cert_file, key_file).start()``; ``proxy.url``."""
 
@@ -127,6 +180,7 @@ class RecordingProxy:
         self.request_log = []
         self._log_lock = threading.Lock()
         self._faults = []
+        self._holds = []
         self._fault_lock = threading.Lock()
         self._ids = itertools.count(1)
         self._server = None
@@ -176,34 +230,58 @@ class RecordingProxy:
     # ------------------------------------------------------------ faults
 
     def inject_fault(self, verb=None, resource=None, namespace=None, name=None, subresource=None, path=None,
-                     method=None, nth=1, count=1, code=500, delay=0.0, message=None):
+                     method=None, nth=1, count=1, code=500, delay=0.0, message=None, body=None):
         """Make the ``nth`` .. ``nth+count-1`` matching requests fail with ``code`` (0: only ``delay``)."""
         if code not in ALLOWED_CODES:
             raise ValueError(f"fault code must be one of {sorted(ALLOWED_CODES)}, not {code}")
         if nth < 1 or count < 1:
             raise ValueError("nth and count must be >= 1")
-        criteria = {k: v for k, v in dict(verb=verb, resource=resource, namespace=namespace, name=name,
-                                          subresource=subresource, path=path, method=method).items()
-                    if v is not None}
+        criteria = _criteria(verb=verb, resource=resource, namespace=namespace, name=name, subresource=subresource,
+                             path=path, method=method, body=body)
         fault = Fault(next(self._ids), criteria, int(nth), int(count), int(code), float(delay), message)
         with self._fault_lock:
             self._faults.append(fault)
         return fault.id
 
+    def hold(self, verb=None, resource=None, namespace=None, name=None, subresource=None, path=None, method=None,
+             body=None, user=None, nth=1):
+        """Hold the ``nth`` matching request (see ``Hold``); returns the ``Hold``, which the test must release.
+        ``clear_faults`` drops the holds that have not taken a request yet."""
+        if nth < 1:
+            raise ValueError("nth must be >= 1")
+        hold = Hold(next(self._ids), _criteria(verb=verb, resource=resource, namespace=namespace, name=name,
+                                               subresource=subresource, path=path, method=method, body=body,
+                                               user=user), int(nth))
+        with self._fault_lock:
+            self._holds.append(hold)
+        return hold
+
     def clear_faults(self):
         with self._fault_lock:
             self._faults.clear()
+            self._holds.clear()
 
     def active_faults(self):
         with self._fault_lock:
             return [dict(id=f.id, **f.criteria, nth=f.nth, count=f.count, code=f.code, delay=f.delay, seen=f.seen)
                     for f in self._faults]
 
-    def take_fault(self, entry):
+    def take_hold(self, entry, body):
+        """The hold that takes this request, if any (each takes one request)."""
+        with self._fault_lock:
+            for hold in list(self._holds):
+                if hold.matches(entry, body):
+                    hold.seen += 1
+                    if hold.seen == hold.nth:
+                        self._holds.remove(hold)
+                        return hold
+        return None
+
+    def take_fault(self, entry, body=b""):
         fired = None
         with self._fault_lock:
             for fault in list(self._faults):
-                if not fault.matches(entry):
+                if not fault.matches(entry, body):
                     continue
                 fault.seen += 1
                 if fault.seen >= fault.nth + fault.count - 1:
@@ -286,7 +364,20 @@ class _Handler(BaseHTTPRequestHandler):
                      time=started)
         if self.command == "PATCH":
             entry["patch_type"] = (self.headers.get("Content-Type") or "").split(";")[0].strip()
-        fault = self.owner.take_fault(entry)
+        hold = self.owner.take_hold(entry, body)
+        if hold is not None and not hold.held(entry):
+            entry["dropped"] = True  # the server never sees it; the client sees its connection close
+            self.owner.record(entry)
+            self.close_connection = True
+            return
+        try:
+            self._answer(entry, body)
+        finally:
+            if hold is not None:
+                hold.answered()
+
+    def _answer(self, entry, body):
+        fault = self.owner.take_fault(entry, body)
         if fault is not None:
             if fault.delay:
                 time.sleep(fault.delay)

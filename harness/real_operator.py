@@ -293,6 +293,9 @@ class AnsibleOperator:
         try:
             if not self.netns:
                 self._acquire_lock()
+                deadline = time.monotonic() + 60  # an operator that has just been stopped may still be exiting
+                while [p for p in FIXED_PORTS if port_in_use(p)] and time.monotonic() < deadline:
+                    time.sleep(1)
                 busy = [p for p in FIXED_PORTS if port_in_use(p)]
                 if busy:
                     raise OperatorError(f"ports {busy} are taken: another ansible-operator (not started by these "
@@ -329,6 +332,25 @@ class AnsibleOperator:
         if not self.netns:
             shutil.rmtree(RUNNER_DIR, ignore_errors=True)
         self._release_lock()
+
+    def kill(self):
+        """SIGKILL ansible-operator and every process under it at once, as a node that loses the pod would: its
+        ansible-runner children and the ansible-playbook each runs in a session of its own (pexpect's pty), so
+        not in its process group. Frozen first (SIGSTOP, from the top down), so that none acts or reaps while
+        the others die. ``stop`` cleans up after it (lock, relay, runner directory)."""
+        frozen = []
+        pending = [self.proc.pid]
+        while pending:
+            pid = pending.pop()
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGSTOP)
+                frozen.append(pid)
+            pending.extend(p for p in _children(pid) if p not in frozen)
+        for pid in frozen:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        self.proc.wait()
+        return frozen
 
     def _acquire_lock(self, timeout=900):
         handle = open(LOCK, "a+")  # noqa: SIM115 - held until stop()
@@ -613,6 +635,16 @@ class AnsibleOperator:
             if self.proc.poll() is not None:
                 raise OperatorError(f"ansible-operator exited with {self.proc.returncode}:\n{self.log_tail()}")
             time.sleep(0.2)
+
+
+def _children(pid):
+    """The pids whose parent is ``pid`` (from /proc)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(stat.parent.name))
+    return out
 
 
 class Relay:

@@ -46,7 +46,7 @@ class TestCluster:
     def __init__(self, kubeconfig, proxy=None, local=None):
         self.kubeconfig = kubeconfig
         self.proxy = proxy
-        self.local = local  # tools/cluster.LocalCluster, when this session started one
+        self.local = local  # harness.cluster.LocalCluster, when this session started one
         self._dynamic = None
 
     # ------------------------------------------------------------ starting
@@ -111,6 +111,10 @@ class TestCluster:
     def inject_fault(self, **criteria):
         """Fail or delay chosen requests: see kube_proxy.RecordingProxy.inject_fault."""
         return self.proxy.inject_fault(**criteria)
+
+    def hold(self, **criteria):
+        """Hold one request until the test releases it: see kube_proxy.RecordingProxy.hold."""
+        return self.proxy.hold(**criteria)
 
     def clear_faults(self):
         self.proxy.clear_faults()

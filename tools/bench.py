@@ -11,7 +11,9 @@ Prints a table per benchmark and writes docs/benchmarks.md and docs/benchmark-ag
 trigger, 10 runs each). ``--only operator`` runs benchmarks 5 and 6 alone (the real ansible-operator: 13
 minutes, then a burst of ``--burst-jobs`` completions, 100 by default, with 2 and with 4 workers; needs
 `make operator-runtime`) and replaces their sections in docs/benchmarks.md; ``--only operator-burst`` runs
-benchmark 6 alone.
+benchmark 6 alone. ``--only faults`` runs benchmark 8 alone (process faults: ansible-operator killed at each point
+of a completion's run, then a burst of ``--burst-jobs`` completions with no fault, with kube-apiserver restarted,
+with etcd restarted and with the leader of two replicas killed; about 4 x the burst of benchmark 6).
 """
 
 import argparse
@@ -28,7 +30,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tools"))  # bench/
 sys.path.insert(1, str(REPO))  # the harness package
 
-from bench import aggregation, argocd_loop, burst, operator_burst, operator_cost, reconcile_cost, run_floor  # noqa: E402
+from bench import (  # noqa: E402
+    aggregation, argocd_loop, burst, operator_burst, operator_cost, operator_faults, reconcile_cost, run_floor,
+)
 from bench.plot import aggregation_png, burst_png  # noqa: E402
 from harness.cluster import install_crds  # noqa: E402
 
@@ -350,6 +354,98 @@ def section_argocd(a):
     ])
 
 
+def section_faults(points, bursts):
+    """Benchmark 8: the kill points and the bursts with and without a fault."""
+    from ansible_collections.mlops.gitops.plugins.module_utils import nvj, trigger_record
+
+    def events(tally_or_row):
+        return "{0} / {1}".format(tally_or_row["ValidationSucceeded"], tally_or_row["TriggerSucceeded"])
+
+    def pending_for(row):
+        if not row["claimed"]:
+            return "-"
+        return "{0:.0f}".format((nvj.parse_time(row["settled"][0]) - nvj.parse_time(row["claimed"])).total_seconds())
+
+    point_rows, once = [], True
+    for point, row in points["points"].items():
+        counts = dict((reason, sum(c for r, c in row["events"] if r == reason))
+                      for reason in ("ValidationSucceeded", "TriggerSucceeded"))
+        ok = row["actions"] == 1 and counts == {"ValidationSucceeded": 1, "TriggerSucceeded": 1}
+        once = once and ok
+        point_rows.append([point, "sent on" if row["forwarded"] else "dropped", row["actions"], events(counts),
+                           row["runs"], pending_for(row), "{0:.0f}".format(row["drained_s"]), verdict(ok)])
+    aggregate = points["aggregate"]
+    burst_rows, base = [], bursts["runs"][0]
+    for run in bursts["runs"]:
+        fired = run["fired"][0] if run["fired"] else None
+        tally = run["tally"]
+        ok = not tally["not_once"] and not run["pending"] and not run["markers_wrong"] and \
+            run["aggregate"].get("succeeded") == run["jobs"]
+        burst_rows.append([
+            fired["fault"] if fired else "none",
+            "{0} / {1:.0f} s / {2:.0f} s".format(fired["at"], fired["after_s"], fired["seconds"]) if fired else "-",
+            tally["actions"], events(tally["events"]), len(tally["not_once"]), len(run["pending"]), run["runs"],
+            "{0:.0f}".format(run["drained_s"]), "{0:.2f}".format(run["drained_s"] / base["drained_s"]),
+            "{0:.0f}".format(run["idle_s"]), run["exits"], run["errors"], verdict(ok)])
+    jobs = bursts["jobs"]
+    return "\n".join([
+        "## 8. Process faults under the real ansible-operator",
+        "",
+        "`tools/bench/operator_faults.py` (the same scenarios as tests/operator/test_process_faults.py, larger). "
+        "Each job restarts a Deployment of its own, so actions are counted on the targets (`metadata.generation` "
+        "goes up once per template change; an idempotent replay changes nothing); Events by listing them; runs "
+        "from the operators' logs; the trigger records read back after the drain. The Deployment's settings "
+        "(2 workers, running poll 15 s growing to 30 s, leader election with its 15 s lease), min_interval 0.",
+        "",
+        "Killed at each point of a completion's run: one job per point in one namespace and Application, one "
+        "operator watching it, killed (SIGKILL, with ansible-runner and ansible-playbook under it) while the "
+        "recording proxy holds the request of that point, then started again; the held request is then dropped "
+        "or sent on. Claim pending: from the claim the killed run left to the outcome of the run that took it "
+        "over (the lease, `CLAIM_TTL`, is {0} s). Runs and drained: since that job's completion write.".format(
+            trigger_record.CLAIM_TTL),
+        "",
+        table(["killed", "held request", "actions", "Events (validation / trigger)", "runs", "claim pending s",
+               "drained s", "exactly once"], point_rows),
+        "",
+        "- {0} kills and restarts, {1} exits; Application aggregate {2}/{3} succeeded; claims left pending: {4}; "
+        "operator errors logged: {5}".format(points["restarts"], points["exits"], aggregate.get("succeeded"),
+                                             aggregate.get("total"), len(points["pending"]), points["errors"]),
+        "- exactly once at every point: {0}".format(verdict(once)),
+        "",
+        "A burst of {0} completions (benchmark 6's shape, straight to kube-apiserver), once without a fault and "
+        "once with each: kube-apiserver or etcd SIGKILLed and started again (same port, data and certificates; "
+        "`LocalCluster.restart`, which returns once the API server is ready again), or the leader of two replicas "
+        "SIGKILLed (the standby, started beside it, takes over when the lease runs out), once half of the jobs "
+        "are drained. Fault: jobs drained when it hit / seconds after the completions / seconds it lasted (until "
+        "the API server was ready, or the standby started its workers). Drained and idle: seconds from the first "
+        "completion write, as in benchmark 6. Exited: replicas that ended on their own (ansible-operator exits when "
+        "it cannot renew its Lease while the API server is away) and were started again, as the kubelet "
+        "would.".format(jobs),
+        "",
+        table(["fault", "fault: at / after / lasted", "actions", "Events (validation / trigger)", "not once",
+               "pending claims", "runs", "drained s", "drained vs none", "idle s", "exited", "errors", "exactly once"],
+              burst_rows),
+    ] + ([] if jobs == operator_faults.JOBS else [
+        "",
+        "This run completed {0} jobs per burst (`--burst-jobs {0}`); `make bench-faults` completes {1}.".format(
+            jobs, operator_faults.JOBS)]))
+
+
+def faults_of(cluster, workdir, jobs):
+    """Benchmark 8 and its section, printed."""
+    print("8/8 process faults under the real ansible-operator ...", flush=True)
+    points = operator_faults.kill_points(cluster, workdir)
+    bursts = operator_faults.fault_bursts(cluster, workdir, jobs=jobs)
+    section = section_faults(points, bursts)
+    print(section + "\n", flush=True)
+    return section
+
+
+def only_faults(args):
+    section = on_a_cluster(lambda cluster, workdir: faults_of(cluster, workdir, args.burst_jobs))
+    write_sections(args, {8: section})
+
+
 def on_a_cluster(run):
     """``run(cluster, workdir)`` on a fresh control plane with the CRDs installed; its result."""
     with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
@@ -378,6 +474,8 @@ def write_sections(args, sections, burst=None):
         return
     numbers = sorted(sections)
     command = "tools/bench.py --only " + args.only + (" --burst-jobs 0" if numbers == [5] else "")
+    if args.burst_jobs not in (0, operator_burst.JOBS):
+        command += " --burst-jobs {0}".format(args.burst_jobs)
     note = "Section {{number}} regenerated by `{0}` on {{date}} (load average {{load}} at its end).".format(command)
     facts = machine()
     doc = DOC.read_text()
@@ -434,11 +532,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller sizes, nothing written")
     parser.add_argument("--write", action="store_true", help="write docs even with --quick")
-    parser.add_argument("--only", choices=["operator", "operator-burst", "argocd", "floor"],
+    parser.add_argument("--only", choices=["operator", "operator-burst", "argocd", "faults", "floor"],
                         help="run this benchmark alone, replace its section")
     parser.add_argument("--burst-jobs", type=int, default=operator_burst.JOBS,
-                        help="jobs completed at once in benchmark 6 (default %(default)s; 0 with --only operator: "
-                             "benchmark 5 alone)")
+                        help="jobs completed at once in benchmarks 6 and 8 (default %(default)s; 0 with --only "
+                             "operator: benchmark 5 alone)")
     args = parser.parse_args()
     if args.only == "operator":
         only_operator(args)
@@ -451,6 +549,9 @@ def main():
         return
     if args.only == "floor":
         only_floor(args)
+        return
+    if args.only == "faults":
+        only_faults(args)
         return
     facts = machine()
     started = time.perf_counter()
@@ -492,6 +593,7 @@ def main():
             sections.append(section_argocd(argocd_loop.argocd_loop(cluster, Path(workdir),
                                                                    runs=3 if args.quick else argocd_loop.RUNS)))
             print(sections[-1] + "\n", flush=True)
+            sections.append(faults_of(cluster, Path(workdir), 10 if args.quick else args.burst_jobs))
         finally:
             cluster.stop()
     header = "\n".join([

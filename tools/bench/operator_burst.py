@@ -6,11 +6,11 @@ The bench plays the Go operator: it creates ``jobs`` running NotebookValidationJ
 builders; each carries the restart trigger of the one InferenceService), lets the operator give each job its
 first run, then completes all of them at once as the Go operator does (``world.complete``: the status
 subresource write, then its wave annotations, which wake each job's run at once). Measured from the first
-completion write: when every job has its completion effects (the trigger record on the job, its
-ValidationSucceeded Event, the Application's aggregate counting all of them as succeeded; the wave marker is
-not one of them, since the Go operator writes it too), and
-when the operator is idle again (every run ended, nothing queued or reconciling, for ``quiet`` s). Runs from the
-operator's log, CPU from its reaped children (ansible-runner and everything under it), both over the drain.
+completion write: when every job has its completion effects (the trigger record on the job, every target
+succeeded, its ValidationSucceeded Event, the Application's aggregate counting all of them as succeeded; the
+wave marker is not one of them, since the Go operator writes it too), and when the operator is idle again
+(every run ended, nothing queued or reconciling, for ``quiet`` s). Runs from the operator's log, CPU from its
+reaped children (ansible-runner and everything under it), both over the drain.
 """
 
 import datetime
@@ -41,11 +41,16 @@ def _done(api, namespace, names):
     jobs = dict((nvj.metadata(o)["name"], o) for o in api.list(nvj.API_VERSION, nvj.KIND, namespace=namespace))
     events = set(e.get("involvedObject", {}).get("name") for e in api.list("v1", "Event", namespace=namespace)
                  if e.get("reason") == "ValidationSucceeded")
-    done = set(n for n in names if n in jobs and n in events
-               and nvj.ANN_TRIGGER_STATUS in nvj.annotations(jobs[n]))
+    done = set(n for n in names if n in jobs and n in events and _recorded(jobs[n]))
     app = api.get(*world.APP, world.APP_NAME, namespace) or {}
     status = json.loads((nvj.annotations(app) or {}).get(nvj.ANN_NOTEBOOK_STATUS) or "{}")
     return done, status.get("succeeded") == len(names)
+
+
+def _recorded(job):
+    """Every target of the job's trigger record has succeeded (a claim still ``pending`` is not done)."""
+    targets = (world.trigger_record(job) or {}).get("targets") or []
+    return bool(targets) and all(item.get("result") == "succeeded" for item in targets)
 
 
 def _idle(operator, namespace, quiet, timeout):
