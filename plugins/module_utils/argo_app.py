@@ -14,28 +14,21 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import re
 
-from ansible_collections.mlops.gitops.plugins.module_utils import nvj
+
+from ansible_collections.mlops.gitops.plugins.module_utils import names, nvj
 
 APP_API_VERSION = "argoproj.io/v1alpha1"
 APP_KIND = "Application"
 DEFAULT_ARGOCD_NAMESPACE = "argocd"
 
-# An Application name is an object name (DNS subdomain); a namespace is a DNS label. Whole-string
-# matches (fullmatch): "$" would accept a trailing newline.
-_APP_NAME = re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")
-_NAMESPACE = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 
-
-def is_object_name(value):
-    """Whether ``value`` can be an object's name (a DNS subdomain)."""
-    return isinstance(value, str) and _APP_NAME.fullmatch(value) is not None
-
-
-def is_namespace(value):
-    """Whether ``value`` can be a namespace's name (a DNS label)."""
-    return isinstance(value, str) and _NAMESPACE.fullmatch(value) is not None
+def app_name(namespace, name, control_namespace):
+    """Argo CD's own name for an Application: ``name`` in the control plane, ``<ns>_<name>`` in any other namespace
+    (apps in any namespace); the inverse of ``split_app_name``."""
+    if namespace and namespace != control_namespace:
+        return "{0}_{1}".format(namespace, name)
+    return name
 
 
 def split_app_name(value, control_namespace):
@@ -55,7 +48,7 @@ def parse_app_name(value, control_namespace=DEFAULT_ARGOCD_NAMESPACE):
     if not isinstance(value, str) or not value:
         return None
     namespace, name = split_app_name(value, control_namespace)
-    if not is_object_name(name) or not is_namespace(namespace):
+    if not names.is_object_name(name) or not names.is_namespace(namespace):
         return None
     return namespace, name
 
@@ -120,7 +113,7 @@ def find_parent(obj, control_namespace=DEFAULT_ARGOCD_NAMESPACE):
 
 def app_ref(namespace, name):
     """``Application ns/name`` for messages."""
-    return "{} {}/{}".format(APP_KIND, namespace, name)
+    return names.describe(APP_KIND, name, namespace)
 
 
 def manages_namespace(app, namespace):

@@ -15,7 +15,7 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.mlops.gitops.plugins.module_utils import argocd_config
+from ansible_collections.mlops.gitops.plugins.module_utils import argocd_config, names
 from ansible_collections.mlops.gitops.plugins.module_utils.argocd_config import ARGOCD_CM, ARGOCD_KIND, ConfigError
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError, describe
 
@@ -39,7 +39,6 @@ def rights(target, namespace):
 
 
 _KIND = re.compile(r"[A-Za-z][A-Za-z0-9]*")
-_GROUP = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 
 
 def health_key(group, kind):
@@ -53,7 +52,7 @@ def check_group_kind(group, kind):
     if not isinstance(kind, str) or not _KIND.fullmatch(kind):
         raise ConfigError("kind must be the resource's Kind, such as NotebookValidationJob (a letter, then letters "
                           "and digits), not {0!r}; nothing was written".format(kind))
-    if not isinstance(group, str) or (group and (len(group) > 253 or not _GROUP.fullmatch(group))):
+    if not isinstance(group, str) or (group and (len(group) > names.MAX_NAME or not names.API_GROUP.fullmatch(group))):
         raise ConfigError("group must be the resource's API group, such as mlops.mlops.dev ('' for the core group), "
                           "not {0!r}; nothing was written".format(group))
 

@@ -17,7 +17,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.mlops.gitops.plugins.module_utils import argocd_config
-from ansible_collections.mlops.gitops.plugins.module_utils.argocd_config import ConfigError
+from ansible_collections.mlops.gitops.plugins.module_utils.argocd_config import ARGOCD_CM, ConfigError
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError, describe
 
 CONFIGMAP = "argocd-notifications-cm"
@@ -25,7 +25,6 @@ CONFIGMAP = "argocd-notifications-cm"
 # not): uninstall deletes it again once our keys are gone and nobody else's are there.
 CREATED_BY = "mlops.dev/created-by"
 CREATED_BY_US = "mlops.gitops"
-ARGOCD_CM = "argocd-cm"
 CR_API_VERSION = "argoproj.io/v1alpha1"
 CR_KIND = "NotificationsConfiguration"
 CR_NAME = "default-notifications-configuration"

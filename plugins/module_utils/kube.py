@@ -23,6 +23,8 @@ import random
 import re
 import time
 
+from ansible_collections.mlops.gitops.plugins.module_utils.names import describe  # noqa: F401 - kube.describe
+
 try:
     from kubernetes.dynamic.exceptions import DynamicApiError, ResourceNotFoundError
 except ImportError:  # reported by the caller through missing_requirements()
@@ -174,9 +176,6 @@ def _is_connection_error(exc):
     return exc.__class__.__module__.startswith("urllib3") or isinstance(exc, OSError)
 
 
-def describe(kind, name, namespace=None):
-    """``Kind ns/name`` as used in every message of this collection."""
-    return "{0} {1}{2}".format(kind, namespace + "/" if namespace else "", name)
 
 
 class Written:

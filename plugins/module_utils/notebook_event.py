@@ -70,7 +70,6 @@ SUGGESTIONS = (
 )
 MAX_FAILURE = 500  # leaves room in the 1 KiB message for the suggestion and the logs hint
 DEFAULT_SUGGESTION = "read the validation pod's logs and the job's status.message, fix the cause and push again"
-SETTLE_RETRY = 10  # seconds: the Go operator writes the completion time on its next reconcile
 
 
 def build_failure(job):
@@ -188,26 +187,22 @@ def label_value(text):
     return "{0}-{1}".format(value[: MAX_LABEL - LABEL_HASH - 1].rstrip("-_."), nvj.short_hash(text, LABEL_HASH))
 
 
-def app_label_value(parent, control_namespace):
-    """Argo CD's own name for the app: ``name`` in the control plane, ``<ns>_<name>`` elsewhere."""
-    if parent["namespace"] and parent["namespace"] != control_namespace:
-        return "{0}_{1}".format(parent["namespace"], parent["name"])
-    return parent["name"]
-
-
 def build_labels(job, parent, control_namespace=argo_app.DEFAULT_ARGOCD_NAMESPACE):
     """The Event's labels; ``parent``: the job's confirmed parent Application (``argo_app.confirmed_parent``),
     or None."""
     labels = {LABEL_NOTIFICATION_TYPE: TYPE_SUCCESS if nvj.phase(job) == nvj.SUCCEEDED else TYPE_FAILURE}
     if parent:
         labels[nvj.LABEL_PART_OF] = label_value(parent["name"])
-        labels[LABEL_APPLICATION] = label_value(app_label_value(parent, control_namespace))
+        whole = argo_app.app_name(parent["namespace"], parent["name"], control_namespace)
+        labels[LABEL_APPLICATION] = label_value(whole)
     return dict((k, v) for k, v in labels.items() if v)
 
 
 def build_annotations(parent, control_namespace=argo_app.DEFAULT_ARGOCD_NAMESPACE):
     """The Application's whole name (a label value may be shortened: ``label_value``), under the label's key."""
-    return {LABEL_APPLICATION: app_label_value(parent, control_namespace)} if parent else {}
+    if not parent:
+        return {}
+    return {LABEL_APPLICATION: argo_app.app_name(parent["namespace"], parent["name"], control_namespace)}
 
 
 def announced(job):
@@ -250,7 +245,7 @@ def reconcile(api, job, options=None, check_mode=False, now=None):
             "what": "completion Event of " + nvj.ref(job),
             "reason": "phase {0} without a valid status.completionTime: not complete until the operator "
                       "writes it".format(nvj.phase(job)),
-            "retry_after": SETTLE_RETRY,
+            "retry_after": nvj.SETTLE_RETRY,
         })
         return result
     key = nvj.completion_key(job)

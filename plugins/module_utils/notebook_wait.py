@@ -18,6 +18,7 @@ import time
 
 from ansible_collections.mlops.gitops.plugins.module_utils import argo_app, nvj, notebook_wave
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError
+from ansible_collections.mlops.gitops.plugins.module_utils.names import is_namespace, is_object_name
 
 DELETED = "(deleted)"
 NO_STATUS = "(no status yet)"
@@ -51,8 +52,8 @@ class Selector:
         self.block_wave = self._wave("block_wave", block_wave)
         self.application = clean_name("application", application, _is_application)
         # Trimmed: "a, b" from an AWX list question or a comma-separated string arrives as ["a", " b"].
-        self.names = sorted(set(filter(None, (clean_name("names", n, argo_app.is_object_name) for n in names or []))))
-        self.argocd_namespace = (clean_name("argocd_namespace", argocd_namespace, argo_app.is_namespace)
+        self.names = sorted(set(filter(None, (clean_name("names", n, is_object_name) for n in names or []))))
+        self.argocd_namespace = (clean_name("argocd_namespace", argocd_namespace, is_namespace)
                                  or argo_app.DEFAULT_ARGOCD_NAMESPACE)
         if self.wave is None and self.block_wave is None and not self.application and not self.names:
             raise ValueError(
@@ -87,7 +88,7 @@ class Selector:
         parent = argo_app.find_parent(job, self.argocd_namespace)
         if not parent:
             return False
-        accepted = (parent["name"], "{0}_{1}".format(parent["namespace"], parent["name"]),
+        accepted = (parent["name"], argo_app.app_name(parent["namespace"], parent["name"], None),
                     "{0}/{1}".format(parent["namespace"], parent["name"]))
         return self.application in accepted
 

@@ -26,7 +26,6 @@ DEFAULT_WAVE = "0"
 # strconv.Atoi, which Argo CD uses: optional sign, decimal digits, nothing else (fullmatch: "3\n" is
 # not a number to Atoi, so Argo CD puts that job in wave 0).
 _INT = re.compile(r"[+-]?[0-9]+")
-SETTLE_RETRY = 10  # seconds: the Go operator writes the completion time on its very next reconcile
 INVALID_TIME_RETRY = 300  # a malformed time is only fixed by whoever wrote it
 REASON_INVALID_TIME = "InvalidStatusTime"
 
@@ -145,7 +144,7 @@ def _wait_for_time(api, job, result):
     else:
         reason = "phase {0} without status.completionTime: not complete until the operator writes it".format(
             nvj.phase(job))
-        retry = SETTLE_RETRY
+        retry = nvj.SETTLE_RETRY
     result["deferred"].append({"what": "wave markers on " + nvj.ref(job), "reason": reason, "retry_after": retry})
     return result
 

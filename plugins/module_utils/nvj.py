@@ -11,6 +11,8 @@ import datetime
 import hashlib
 import re
 
+from ansible_collections.mlops.gitops.plugins.module_utils import names
+
 GROUP = "mlops.mlops.dev"
 VERSION = "v1alpha1"
 API_VERSION = GROUP + "/" + VERSION
@@ -55,6 +57,9 @@ TERMINAL_PHASES = (SUCCEEDED, FAILED)
 # Field manager / reporting component used on every write and Event.
 COMPONENT = "mlops-gitops"
 
+# A terminal phase without a completion time is the first of the Go operator's two steps (it writes the time on its
+# very next reconcile): the steps that need the time wait for it, and ask to be run again after this many seconds.
+SETTLE_RETRY = 10
 
 def metadata(obj):
     return obj.get("metadata") or {}
@@ -86,7 +91,7 @@ def is_terminal(obj):
 def ref(obj):
     """``NotebookValidationJob ns/name`` for messages."""
     meta = metadata(obj)
-    return "{0} {1}/{2}".format(obj.get("kind") or KIND, meta.get("namespace"), meta.get("name"))
+    return names.describe(obj.get("kind") or KIND, meta.get("name"), meta.get("namespace"))
 
 
 STATUS_TIMES = ("startTime", "completionTime")

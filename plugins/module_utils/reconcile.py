@@ -18,12 +18,11 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import importlib
-import re
 from collections import namedtuple
 
 from ansible_collections.mlops.gitops.plugins.module_utils import module_runner, nvj, reconcile_poll
+from ansible_collections.mlops.gitops.plugins.module_utils.names import ANNOTATION_KEY, is_namespace
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError, describe
-from ansible_collections.mlops.gitops.plugins.module_utils.trigger_parse import NAMESPACE_RE
 
 ALL_NAMESPACES = "*"
 
@@ -83,7 +82,6 @@ OPTION_SPEC = {
     "announced_requeue_max": {"type": "int"},
     "poll_state": {"type": "path"},
 }
-_ANNOTATION_KEY = re.compile(r"([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?")
 SECONDS_OPTIONS = ("min_interval", "running_requeue", "running_requeue_max", "announced_requeue_max")
 
 
@@ -101,14 +99,14 @@ def option_errors(params, names=None):
         errors.append("{0} is empty: name the namespaces whose NotebookValidationJobs to reconcile (or {1!r} for "
                       "all), as a list or comma-separated".format(names["namespaces"], ALL_NAMESPACES))
     for key in ("namespaces", "allowed_namespaces"):
-        bad = [n for n in params.get(key) or [] if n != ALL_NAMESPACES and not NAMESPACE_RE.fullmatch(n or "")]
+        bad = [n for n in params.get(key) or [] if n != ALL_NAMESPACES and not is_namespace(n)]
         if key in names and bad:
             errors.append("{0}: {1} not a namespace name (lowercase letters, digits and '-', or {2!r} for all)".format(
                 names[key], ", ".join(repr(n) for n in bad), ALL_NAMESPACES))
-    if "argocd_namespace" in names and not NAMESPACE_RE.fullmatch(params.get("argocd_namespace") or ""):
+    if "argocd_namespace" in names and not is_namespace(params.get("argocd_namespace")):
         errors.append("{0} must name the Argo CD namespace (e.g. argocd, openshift-gitops), got {1!r}".format(
             names["argocd_namespace"], params.get("argocd_namespace")))
-    if "trigger_annotation" in names and not _ANNOTATION_KEY.fullmatch(params.get("trigger_annotation") or ""):
+    if "trigger_annotation" in names and not ANNOTATION_KEY.fullmatch(params.get("trigger_annotation") or ""):
         errors.append("{0} must be an annotation key such as {1}, got {2!r}".format(
             names["trigger_annotation"], nvj.ANN_TRIGGER, params.get("trigger_annotation")))
     return errors

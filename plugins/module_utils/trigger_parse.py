@@ -14,14 +14,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import re
 
 try:
     import yaml
 except ImportError:  # PyYAML comes with the kubernetes library, whose absence AnsibleK8SModule reports
     yaml = None
 
-from ansible_collections.mlops.gitops.plugins.module_utils import argo_app, trigger_verbs
+from ansible_collections.mlops.gitops.plugins.module_utils import argo_app, names, trigger_verbs
 
 MAX_ANNOTATION_BYTES = 16 * 1024
 MAX_DEPTH = 8  # a list of flat mappings needs 2; anything deeper is not a trigger list
@@ -40,10 +39,6 @@ FORBIDDEN_KINDS = {
     "ServiceAccount": "a trigger never touches identities",
     "CustomResourceDefinition": "a trigger never touches API definitions",
 }
-# Matched with fullmatch: "$" would accept a trailing newline ("predictor\n"), which the API then 404s on.
-MAX_NAME, MAX_NAMESPACE = 253, 63  # a DNS subdomain, a DNS label
-NAME_RE = re.compile(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?")
-NAMESPACE_RE = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 
 
 class TriggerError(Exception):
@@ -141,19 +136,19 @@ def _entry_errors(raw, where, default_namespace, argocd_namespace, parent=None):
             )
         )
     errors.extend(_verb_errors(where, action, kind))
-    if len(raw["name"]) > MAX_NAME:
+    if len(raw["name"]) > names.MAX_NAME:
         errors.append("{0}: field 'name' is {1} characters long; a Kubernetes object name has at most {2}".format(
-            where, len(raw["name"]), MAX_NAME))
-    elif not NAME_RE.fullmatch(raw["name"]):
+            where, len(raw["name"]), names.MAX_NAME))
+    elif not names.OBJECT_NAME.fullmatch(raw["name"]):
         errors.append(
             "{0}: field 'name': {1!r} is not a Kubernetes object name; "
             "use lower-case letters, digits, '-' and '.'".format(where, raw["name"][:80])
         )
     namespace = raw.get("namespace")
-    if namespace is not None and len(namespace) > MAX_NAMESPACE:
+    if namespace is not None and len(namespace) > names.MAX_NAMESPACE:
         errors.append("{0}: field 'namespace' is {1} characters long; a namespace name has at most {2}".format(
-            where, len(namespace), MAX_NAMESPACE))
-    elif namespace is not None and not NAMESPACE_RE.fullmatch(namespace):
+            where, len(namespace), names.MAX_NAMESPACE))
+    elif namespace is not None and not names.NAMESPACE.fullmatch(namespace):
         errors.append(
             "{0}: field 'namespace': {1!r} is not a namespace name; use lower-case letters, digits and '-'".format(
                 where, namespace[:80]

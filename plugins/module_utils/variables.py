@@ -19,7 +19,7 @@ import re
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.mlops.gitops.plugins.module_utils.trigger_parse import NAMESPACE_RE
+from ansible_collections.mlops.gitops.plugins.module_utils.names import is_namespace
 
 # Items of a list given as text are separated by commas or white space (newlines included).
 _SEPARATORS = re.compile(r"[\s,]+")
@@ -51,7 +51,7 @@ def with_lists_from_text(spec, params):
 
 
 def _namespace(value):
-    return bool(NAMESPACE_RE.fullmatch(value))
+    return is_namespace(value)
 
 
 def _name(value):

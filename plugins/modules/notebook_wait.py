@@ -176,13 +176,14 @@ watches:
 import math
 import time
 
-from ansible_collections.mlops.gitops.plugins.module_utils import argo_app, module_runner, notebook_wait
+from ansible_collections.mlops.gitops.plugins.module_utils import module_runner, notebook_wait
+from ansible_collections.mlops.gitops.plugins.module_utils.names import is_namespace
 
 
 def execute(module, connect):
     params = module.params
     try:
-        namespace = notebook_wait.clean_name("namespace", params["namespace"], argo_app.is_namespace)
+        namespace = notebook_wait.clean_name("namespace", params["namespace"], is_namespace)
         selector = notebook_wait.Selector(
             wave=params["wave"],
             application=params["application"],

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from ansible_collections.mlops.gitops.plugins.module_utils import argo_app
+from ansible_collections.mlops.gitops.plugins.module_utils import argo_app, nvj
 from ansible_collections.mlops.gitops.plugins.module_utils import notebook_event as ce
 from ansible_collections.mlops.gitops.plugins.module_utils import events
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi
@@ -203,7 +203,7 @@ def test_two_step_failure_is_one_completion():
     current = with_status(steps["failed-without-completion-time"])
     api = FakeApi(current)
     first = ce.reconcile(api, current)
-    assert first["created"] is False and api.events == {} and first["deferred"][0]["retry_after"] == ce.SETTLE_RETRY
+    assert first["created"] is False and api.events == {} and first["deferred"][0]["retry_after"] == nvj.SETTLE_RETRY
     current["status"] = steps["failed-unknown-phase"]
     second = ce.reconcile(api, current)
     assert second["created"] is True and len(api.events) == 1
