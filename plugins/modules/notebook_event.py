@@ -67,7 +67,7 @@ RETURN = r"""
 created:
   description:
     - Whether this task created the Event (false when it had been recorded before).
-    - Always false in check mode, where nothing is created; RV(changed) says whether the Event would be.
+    - Always false in check mode, where nothing is created; C(changed) says whether the Event would be.
   returned: success
   type: bool
 object:

@@ -44,12 +44,16 @@ options:
     default: 5.0
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
-    description: Sends nothing in check mode.
+    details: Sends nothing in check mode.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
-  platform:
-    platforms: all
+  action:
+    description: Indicates this has a corresponding action plugin so some parts of the work run on the controller.
+    support: full
+    details: Runs on the controller, in the run's own process; no module process is forked.
 """
 
 EXAMPLES = r"""

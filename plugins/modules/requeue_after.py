@@ -34,12 +34,16 @@ options:
     required: true
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
-    description: Writes nothing in any mode.
+    details: Writes nothing in any mode.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
-  platform:
-    platforms: all
+  action:
+    description: Indicates this has a corresponding action plugin so some parts of the work run on the controller.
+    support: full
+    details: Runs on the controller, in the run's own process; no module process is forked.
 """
 
 EXAMPLES = r"""
