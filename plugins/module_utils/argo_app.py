@@ -14,8 +14,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-
-
 from ansible_collections.mlops.gitops.plugins.module_utils import names, nvj
 
 APP_API_VERSION = "argoproj.io/v1alpha1"
@@ -169,5 +167,5 @@ def confirmed_parent(api, obj, control_namespace=DEFAULT_ARGOCD_NAMESPACE):
 
 
 # The end of every refusal of an unconfirmed parent.
-UNCONFIRMED_FIX = "Fix the job's {0} / {1}, or the Application's destination".format(nvj.ANN_TRACKING_ID,
-                                                                                    nvj.LABEL_INSTANCE)
+UNCONFIRMED_FIX = "Fix the job's {0} / {1}, or the Application's destination".format(
+    nvj.ANN_TRACKING_ID, nvj.LABEL_INSTANCE)

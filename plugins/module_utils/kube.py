@@ -176,8 +176,6 @@ def _is_connection_error(exc):
     return exc.__class__.__module__.startswith("urllib3") or isinstance(exc, OSError)
 
 
-
-
 class Written:
     """What ``KubeApi.conditional_write`` did.
 

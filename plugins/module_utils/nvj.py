@@ -61,6 +61,7 @@ COMPONENT = "mlops-gitops"
 # very next reconcile): the steps that need the time wait for it, and ask to be run again after this many seconds.
 SETTLE_RETRY = 10
 
+
 def metadata(obj):
     return obj.get("metadata") or {}
 
