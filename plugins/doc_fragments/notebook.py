@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, mlops.gitops developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Options shared by the modules that act on one NotebookValidationJob or look up Argo CD Applications."""
+"""Options shared by the modules that act on one NotebookValidationJob or look up Argo CD Applications, and the
+attributes of the action plugins that only report (mlops.gitops.notebook.reporting)."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -45,4 +46,17 @@ options:
       - By default these are left out, as they can be large; every other field of the job is returned.
     type: bool
     default: false
+"""
+
+    # An action plugin that runs in the play's own process and changes nothing in the cluster
+    # (mlops.gitops.notebook.reporting); the module adds its own check_mode details.
+    REPORTING = r"""
+attributes:
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: none
+  action:
+    description: Indicates this has a corresponding action plugin so some parts of the work run on the controller.
+    support: full
+    details: Runs on the controller, in the play's own process; no module process is forked.
 """

@@ -29,6 +29,8 @@ description:
   - This is an action plugin; it runs on the controller host, whatever the target host of the play is.
 author:
   - mlops.gitops developers (@mlops-gitops)
+extends_documentation_fragment:
+  - mlops.gitops.notebook.reporting
 options:
   metrics:
     description: The I(metrics) of a M(mlops.gitops.notebook_reconcile) result.
@@ -47,13 +49,6 @@ attributes:
     description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: Sends nothing in check mode.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
-  action:
-    description: Indicates this has a corresponding action plugin so some parts of the work run on the controller.
-    support: full
-    details: Runs on the controller, in the run's own process; no module process is forked.
 """
 
 EXAMPLES = r"""

@@ -27,6 +27,8 @@ description:
   - This is an action plugin; it runs on the controller host, whatever the target host of the play is.
 author:
   - mlops.gitops developers (@mlops-gitops)
+extends_documentation_fragment:
+  - mlops.gitops.notebook.reporting
 options:
   seconds:
     description: The delay before the next reconcile, in seconds (1 or more).
@@ -37,13 +39,6 @@ attributes:
     description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: Writes nothing in any mode.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
-  action:
-    description: Indicates this has a corresponding action plugin so some parts of the work run on the controller.
-    support: full
-    details: Runs on the controller, in the run's own process; no module process is forked.
 """
 
 EXAMPLES = r"""

@@ -31,6 +31,8 @@ description:
   - This is an action plugin; it runs on the controller host and changes nothing.
 author:
   - mlops.gitops developers (@mlops-gitops)
+extends_documentation_fragment:
+  - mlops.gitops.notebook.reporting
 options:
   entry_point:
     description: The entry point of the role's argument specification whose options are the variables.
@@ -57,12 +59,6 @@ attributes:
     description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: It only reads variables.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
-  action:
-    description: Indicates this has a corresponding action plugin so some parts of the work run on the controller.
-    support: full
 notes:
   - Use it in a role's tasks; it finds the role from C(role_path). A role's variables are named after the role
     (C(<role>_<name>)); I(settings) has them without that prefix.
