@@ -22,6 +22,7 @@ from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import (
     gather_versions,
     has_at_least,
 )
+from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import CoreException
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi, KubeError, describe
 
@@ -188,12 +189,25 @@ def _redact_like_kubernetes_core(module, result):
         module._module.no_log_values.difference_update(others)
 
 
+def _kubeconfig_errors():
+    """The exception classes of a kubeconfig that cannot be used: kubernetes.core's, and the kubernetes client's
+    (its config loader), when the client is installed (``kubernetes_problem`` reports it when it is not)."""
+    try:
+        from kubernetes.config.config_exception import ConfigException
+    except ImportError:
+        return (CoreException,)
+    return (CoreException, ConfigException)
+
+
+KUBECONFIG_ERRORS = _kubeconfig_errors()
+
+
 def failure(exc, who=USER):
     """The failed result for an error of the API layer (an API error, or a kubeconfig that cannot be used),
     or None when ``exc`` is something else (a bug: let it raise)."""
     if isinstance(exc, KubeError):
         return {"failed": True, "msg": error_message(exc, who), "status": exc.status, "reason": exc.reason}
-    if exc.__class__.__name__ in ("CoreException", "ConfigException"):  # kubeconfig errors from kubernetes.core
+    if isinstance(exc, KUBECONFIG_ERRORS):  # a kubeconfig that cannot be used (kubernetes.core, the client)
         return {"failed": True, "msg": "Could not connect to the Kubernetes API: {0}".format(exc)}
     return None
 

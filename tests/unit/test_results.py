@@ -151,3 +151,14 @@ def nested_without_contains(entries, where=""):
 def test_return_docs_describe_nested_keys_with_contains():
     for path, _, returns in module_docs():
         assert nested_without_contains(returns) == [], path
+
+
+def test_a_kubeconfig_that_cannot_be_used_is_a_clear_failure_and_anything_else_raises():
+    """kubernetes.core's and the kubernetes client's kubeconfig errors, matched by class (not by name)."""
+    from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import CoreException
+    from kubernetes.config.config_exception import ConfigException
+
+    for exc in (CoreException("Could not create API client: no current-context"), ConfigException("bad kubeconfig")):
+        result = module_runner.failure(exc)
+        assert result["failed"] and result["msg"].startswith("Could not connect to the Kubernetes API: "), result
+    assert module_runner.failure(ValueError("a bug")) is None  # raised by the caller: not an API-layer error
