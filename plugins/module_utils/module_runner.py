@@ -13,15 +13,11 @@ import copy
 import functools
 import sys
 
-from ansible.module_utils.basic import missing_required_lib
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.parameters import remove_values
 
 from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
-from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import (
-    AnsibleK8SModule,
-    gather_versions,
-    has_at_least,
-)
+from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import gather_versions, has_at_least
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import CoreException
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi, KubeError, describe
@@ -86,11 +82,10 @@ def kubernetes_problem():
 
 
 def build_module(*own_specs, **kwargs):
-    """kubernetes.core's AnsibleK8SModule (PyYAML required) over the auth options plus the module's own; the
+    """An AnsibleModule over kubernetes.core's auth options plus the module's own (``KubeApi.from_module`` passes
+    the auth options to kubernetes.core's client as keywords, so no kubernetes.core module class is needed); the
     auth options' no_log (kubeconfig, api_key, password, proxy credentials) keeps them out of the result."""
-    module = AnsibleK8SModule(
-        argument_spec=argument_spec(*own_specs), supports_check_mode=True, check_k8s=False, **kwargs
-    )
+    module = AnsibleModule(argument_spec=argument_spec(*own_specs), supports_check_mode=True, **kwargs)
     problem = kubernetes_problem()
     if problem:
         module.fail_json(msg=problem)
@@ -186,7 +181,7 @@ def _redact_like_kubernetes_core(module, result):
     if isinstance(inline, dict):
         result["invocation"] = {"module_args": dict(module.params, kubeconfig=NO_LOG_PLACEHOLDER)}
         others = _strings(inline) - secret_values(module.params)
-        module._module.no_log_values.difference_update(others)
+        module.no_log_values.difference_update(others)
 
 
 def _kubeconfig_errors():

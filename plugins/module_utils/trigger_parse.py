@@ -17,7 +17,7 @@ __metaclass__ = type
 
 try:
     import yaml
-except ImportError:  # PyYAML comes with the kubernetes library, whose absence AnsibleK8SModule reports
+except ImportError:  # PyYAML comes with the kubernetes library, whose absence module_runner.kubernetes_problem reports
     yaml = None
 
 from ansible_collections.mlops.gitops.plugins.module_utils import argo_app, names, trigger_verbs
