@@ -31,8 +31,9 @@ sys.path.insert(0, str(REPO / "tools"))  # bench/
 sys.path.insert(1, str(REPO))  # the harness package
 
 from bench import (  # noqa: E402
-    aggregation, argocd_loop, burst, operator_burst, operator_cost, operator_faults, reconcile_cost, run_floor,
+    aggregation, argocd_loop, burst, operator_cost, reconcile_cost, run_floor,
 )
+from harness import operator_burst, operator_faults  # noqa: E402 - scenarios the tests run too
 from bench.plot import aggregation_png, burst_png  # noqa: E402
 from harness.cluster import install_crds  # noqa: E402
 
@@ -308,7 +309,7 @@ def section_operator_burst(b):
     return "\n".join([
         "## 6. A burst of {0} completions under the real ansible-operator".format(b["jobs"]),
         "",
-        "`tools/bench/operator_burst.py`: {0} running jobs (wave 3, the restart trigger, one Application), each "
+        "`harness/operator_burst.py`: {0} running jobs (wave 3, the restart trigger, one Application), each "
         "given its first run, then all completed at once as the Go operator does (its status write, then its "
         "wave annotations, which wake each job's run). Drained: every job has its trigger record and "
         "ValidationSucceeded Event, and the "
@@ -391,7 +392,7 @@ def section_faults(points, bursts):
     return "\n".join([
         "## 8. Process faults under the real ansible-operator",
         "",
-        "`tools/bench/operator_faults.py` (the same scenarios as tests/operator/test_process_faults.py, larger). "
+        "`harness/operator_faults.py` (the same scenarios as tests/operator/test_process_faults.py, larger). "
         "Each job restarts a Deployment of its own, so actions are counted on the targets (`metadata.generation` "
         "goes up once per template change; an idempotent replay changes nothing); Events by listing them; runs "
         "from the operators' logs; the trigger records read back after the drain. The Deployment's settings "

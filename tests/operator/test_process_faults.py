@@ -1,4 +1,4 @@
-"""Process faults under the real ansible-operator and the real control plane (tools/bench/operator_faults.py
+"""Process faults under the real ansible-operator and the real control plane (harness/operator_faults.py
 runs them; `make bench-faults` runs the same with a burst of 100 and reports the figures in docs/benchmarks.md).
 
 - ansible-operator SIGKILLed, with everything under it, at each point of a completion's run (before the claim,
@@ -21,7 +21,7 @@ completion's run), so that the jobs waiting for their completion cost no runs.
 
 import pytest
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj, trigger_record
-from bench.operator_faults import MARKERS, POINTS, fault_burst, kill_points
+from harness.operator_faults import MARKERS, POINTS, fault_burst, kill_points
 from harness.cluster import install_crds
 
 from harness.crds import crd_paths

@@ -139,23 +139,3 @@ def operator_burst(cluster, workdir, jobs=JOBS, workers=WORKERS, env=None):
         run["cpu_ratio"] = run["cpu_drain"] / base["cpu_drain"]
     return {"jobs": jobs, "runs": runs}
 
-
-if __name__ == "__main__":  # python tools/bench/operator_burst.py [jobs]: a try against a fresh control plane
-    import sys
-    import tempfile
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    sys.path.insert(1, str(Path(__file__).resolve().parents[2]))
-    from harness.cluster import install_crds
-
-    from harness.crds import crd_paths
-    from harness.session import TestCluster
-
-    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
-        local = TestCluster.start(tmp)
-        try:
-            install_crds(local.kubeconfig, crd_paths())
-            print(json.dumps(operator_burst(local, Path(tmp), jobs=int(sys.argv[1]) if len(sys.argv) > 1 else 10)))
-        finally:
-            local.stop()

@@ -21,7 +21,7 @@ import json
 import time
 
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj, trigger_record
-from bench.operator_burst import _done, _idle, _names, _now
+from harness.operator_burst import _done, _idle, _names, _now
 from harness.real_operator import AnsibleOperator, ControllerIdentity
 
 from harness import world
