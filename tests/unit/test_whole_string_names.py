@@ -1,6 +1,6 @@
 """Names are matched as whole strings everywhere (issue 14 item 6): a "$"-anchored pattern accepts a trailing
-newline. The trigger, Application-name and sync-wave checks are covered in test_triggers, test_parent_lookup
-and test_wave_logic; these are the other two patterns of the collection."""
+newline. The trigger, Application-name and sync-wave checks are covered in test_notebook_trigger, test_argo_app
+and test_notebook_wave; these are the other two patterns of the collection."""
 
 import pytest
 
