@@ -13,6 +13,7 @@ import yaml
 from ansible_collections.mlops.gitops.plugins.module_utils import (
     notebook_trigger, nvj, trigger_policy, trigger_record, trigger_verbs,
 )
+from ansible_collections.mlops.gitops.plugins.module_utils.kube import RETRY_ATTEMPTS
 
 from tests.integration.playbook import assert_alias_deprecated
 from harness import world as test_world
@@ -195,7 +196,7 @@ def test_partial_failure_then_retry_only_the_failed_target(world, kube):
     world.deployment("a")
     world.deployment("b")
     world.job([entry("Deployment", "a", "restart"), entry("Deployment", "b", "restart")])
-    kube.inject_fault(verb="patch", resource="deployments", name="a", code=500, count=2)
+    kube.inject_fault(verb="patch", resource="deployments", name="a", code=500, count=RETRY_ATTEMPTS + 1)
     first = world.reconcile()
     assert first["failed"] and "restart Deployment {0}/a".format(world.ns) in first["msg"]
     assert {f["name"]: f["result"] for f in first["fired"]} == {"a": "failed", "b": "succeeded"}
@@ -349,7 +350,9 @@ def test_sync_deferred_while_an_operation_runs_then_started(world, kube):
     app = world.get("Application", "model-app")
     app["status"]["operationState"] = {"phase": "Running", "operation": app.pop("operation"),
                                        "startedAt": nvj.rfc3339(datetime.datetime.now(datetime.UTC))}
-    world.api.replace("argoproj.io/v1alpha1", "Application", app, namespace=world.ns)
+    # a PUT, as Argo CD's controller writes the whole Application (the collection itself never replaces one)
+    world.api.client.resources.get(api_version="argoproj.io/v1alpha1", kind="Application").replace(
+        body=app, namespace=world.ns)
     world.lose_record()
     kube.clear_log()
     replay = world.reconcile()
