@@ -257,14 +257,13 @@ def section_operator(o):
 
 
 def section_floor(f):
-    """Benchmark 5's floor table (tools/bench/run_floor.py): CPU per run against an empty role's."""
+    """Benchmark 9 (tools/bench/run_floor.py): CPU per run against an empty role's."""
     names = {"floor": "empty role (the floor)", "poll": "poll of a running job",
              "completion": "completion (the acting run and the one its writes cause)"}
+    summary = run_floor.summary(f)
     rows = [[names[key], str(n), "{0:.2f}".format(median), "{0:.2f}-{1:.2f}".format(low, high),
-             "{0:.2f}x".format(ratio)] for key, n, median, low, high, ratio in run_floor.summary(f)]
-    floor = run_floor.summary(f)[0][2]
-    poll = run_floor.summary(f)[1][2]
-    per_completion = run_floor.summary(f)[2][2]
+             "{0:.2f}x".format(ratio)] for key, n, median, low, high, ratio in summary]
+    floor, poll, per_completion = (row[2] for row in summary)
     runs = sorted(f["completion_runs"])
     return "\n".join([
         "## 9. A controller run against its floor: ansible-operator running an empty role",

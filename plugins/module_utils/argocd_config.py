@@ -32,7 +32,8 @@ __metaclass__ = type
 import copy
 import re
 
-from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError, describe
+from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError
+from ansible_collections.mlops.gitops.plugins.module_utils.names import describe
 
 ARGOCD_CM = "argocd-cm"
 ARGOCD_KIND = "ArgoCD"

@@ -17,7 +17,8 @@ import re
 
 from ansible_collections.mlops.gitops.plugins.module_utils import argocd_config, names
 from ansible_collections.mlops.gitops.plugins.module_utils.argocd_config import ARGOCD_CM, ARGOCD_KIND, ConfigError
-from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError, describe
+from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError
+from ansible_collections.mlops.gitops.plugins.module_utils.names import describe
 
 HEALTH_KEY_PREFIX = "resource.customizations.health."
 TARGETS = ("auto", "configmap", "argocd_cr")

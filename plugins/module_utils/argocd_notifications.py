@@ -18,7 +18,8 @@ import re
 
 from ansible_collections.mlops.gitops.plugins.module_utils import argocd_config
 from ansible_collections.mlops.gitops.plugins.module_utils.argocd_config import ARGOCD_CM, ConfigError
-from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError, describe
+from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError
+from ansible_collections.mlops.gitops.plugins.module_utils.names import describe
 
 CONFIGMAP = "argocd-notifications-cm"
 # On an argocd-notifications-cm this collection created (Argo CD's install manifests ship it, a core install does

@@ -23,7 +23,7 @@ import random
 import re
 import time
 
-from ansible_collections.mlops.gitops.plugins.module_utils.names import describe  # noqa: F401 - kube.describe
+from ansible_collections.mlops.gitops.plugins.module_utils.names import describe
 
 try:
     from kubernetes.dynamic.exceptions import DynamicApiError, ResourceNotFoundError

@@ -20,7 +20,8 @@ from ansible_collections.kubernetes.core.plugins.module_utils.args_common import
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import gather_versions, has_at_least
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import CoreException
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj
-from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi, KubeError, describe
+from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi, KubeError
+from ansible_collections.mlops.gitops.plugins.module_utils.names import describe
 
 # The oldest kubernetes Python library the collection supports (requirements.txt, each module's requirements).
 MIN_KUBERNETES = "24.2.0"

@@ -22,7 +22,8 @@ from collections import namedtuple
 
 from ansible_collections.mlops.gitops.plugins.module_utils import module_runner, nvj, reconcile_poll
 from ansible_collections.mlops.gitops.plugins.module_utils.names import ANNOTATION_KEY, is_namespace
-from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError, describe
+from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError
+from ansible_collections.mlops.gitops.plugins.module_utils.names import describe
 
 ALL_NAMESPACES = "*"
 

@@ -27,7 +27,8 @@ __metaclass__ = type
 from collections import namedtuple
 
 from ansible_collections.mlops.gitops.plugins.module_utils import argo_app, nvj
-from ansible_collections.mlops.gitops.plugins.module_utils.kube import MERGE, STRATEGIC, KubeError, describe
+from ansible_collections.mlops.gitops.plugins.module_utils.kube import MERGE, STRATEGIC, KubeError
+from ansible_collections.mlops.gitops.plugins.module_utils.names import describe
 
 ISVC_LABEL = "serving.kserve.io/inferenceservice"
 ANN_RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
