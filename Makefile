@@ -79,6 +79,7 @@ cluster-down:  ## stop the control plane cluster-up started
 
 lint: collection
 	tools/lock.sh --check
+	$(BIN)/python harness/controller_settings.py --check
 	$(BIN)/ruff check plugins harness tools tests
 	$(BIN)/ansible-lint --offline --profile production
 	$(MAKE) --no-print-directory changelog-lint
@@ -160,8 +161,13 @@ operator-tests: operator-runtime kustomize control-plane  ## the controller unde
 molecule-operator: operator-runtime control-plane
 	$(BIN)/molecule test -s operator
 
-# config/ (kustomize manifests for the controller) from roles/notebook_controller_deploy/templates.
-config: collection  ## config/ from the role's templates (checked by the role's own code, from the collection)
+# The controller's settings from their one source, roles/notebook_controller/meta/argument_specs.yml (the roles'
+# defaults, the Dockerfile's ENV, watches.yaml, the Deployment's env: harness/controller_settings.py), then
+# config/ (kustomize manifests for the controller) from roles/notebook_controller_deploy/templates. `make lint`
+# fails when a generated file is stale.
+config: collection  ## every file generated from the controller's settings, and config/ from the role's templates
+	$(BIN)/python harness/controller_settings.py
+	$(MAKE) --no-print-directory collection >/dev/null
 	$(BIN)/python harness/controller_config.py
 
 # kustomize, as Argo CD renders a kustomization: the tests build config/ with it (tools/gobuild/kustomize
