@@ -109,7 +109,8 @@ def role_variables(overrides=None):
 
 def _environment():
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(ROLE / "templates")),
-                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+                             trim_blocks=True)  # as Ansible templates
     env.filters["to_json"] = json.dumps
     return env
 
