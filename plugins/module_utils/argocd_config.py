@@ -17,9 +17,13 @@ its CRs, owning the ConfigMaps it generates from them (manual edits there are re
 Both ``plan_*`` functions are pure and return ``{"changed", "patch", "before", "after"}``: ``patch``
 is the merge-patch value for the field, ``before``/``after`` are what a diff should show (for a map,
 only our keys; for a list, the whole list, since it is replaced). ``apply_*`` take a ``KubeApi``, a
-``(api_version, kind, name, namespace)`` target and the field's path (e.g. ``("spec", "triggers")``),
+``Target`` and the field's path (e.g. ``("spec", "triggers")``),
 send their write as a server-side dry run in check mode (``KubeApi.checking``) and return a result with
 ``changed`` and ``diff``.
+
+Where the entries go is the user's ``target`` (``TARGETS``: ``auto``, ``configmap``, or ``cr`` for the Argo CD
+Operator's CR), one spelling for the modules, the roles and the playbooks; each user's ``resolve_target`` turns it
+into a ``Target``, the object to write.
 
 Its users: ``argocd_health_check`` (the Lua health check, with target detection) and
 ``argocd_notifications`` (triggers and templates).
@@ -29,6 +33,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import collections
 import copy
 import re
 
@@ -40,15 +45,39 @@ ARGOCD_KIND = "ArgoCD"
 ARGOCD_API_VERSIONS = ("argoproj.io/v1beta1", "argoproj.io/v1alpha1")
 
 
+# The ``target`` a user chooses: the Argo CD Operator's CR when it manages the namespace, else the ConfigMap (auto),
+# or one of them forced.
+TARGETS = ("auto", "configmap", "cr")
+
+
 class ConfigError(Exception):
     """A situation the user fixes (wrong namespace, Argo CD missing, ambiguous target)."""
 
 
-def set_target(value):
-    """How a user sets the module's ``target`` ``value``: the install and uninstall playbooks' ``argocd_target``
-    calls both Operator CRs (``argocd_cr``, ``notifications_cr``) ``cr``."""
-    return "target {0} (argocd_target: {1} in the install and uninstall playbooks)".format(
-        value, "cr" if value.endswith("_cr") else value)
+class Target(collections.namedtuple("Target", "api_version kind name namespace")):
+    """The object that holds our entries, as ``resolve_target`` finds it; ``apply_map`` and ``apply_list`` take it."""
+
+    __slots__ = ()
+
+    @property
+    def choice(self):
+        """The ``target`` value that names this object: ``configmap`` or ``cr``."""
+        return "configmap" if self.kind == "ConfigMap" else "cr"
+
+    def describe(self):
+        return describe(self.kind, self.name, self.namespace)
+
+
+def check_target(target):
+    """Raise ConfigError unless ``target`` is one of ``TARGETS``."""
+    if target not in TARGETS:
+        raise ConfigError("target must be one of {0}, not {1!r}".format(", ".join(TARGETS), target))
+
+
+def set_target(value, role_variable):
+    """How a user sets ``target`` to ``value``, in the module, its role (``role_variable``) and the playbooks."""
+    return "target {0} (argocd_target in the install and uninstall playbooks, {1} for the role)".format(
+        value, role_variable)
 
 
 # -- pure planning ----------------------------------------------------------------------------
@@ -178,7 +207,7 @@ def missing_right(exc):
 
 # -- applying to the cluster ------------------------------------------------------------------
 def _diff(target, path, plan):
-    header = "{} {}".format(describe(target[1], target[2], target[3]), ".".join(path))
+    header = "{} {}".format(target.describe(), ".".join(path))
     return {
         "before": nested(path, plan["before"]),
         "after": nested(path, plan["after"]),
@@ -189,7 +218,7 @@ def _diff(target, path, plan):
 
 def _require(obj, target):
     if obj is None:
-        raise ConfigError("{} does not exist".format(describe(target[1], target[2], target[3])))
+        raise ConfigError("{} does not exist".format(target.describe()))
     return obj
 
 
@@ -218,7 +247,7 @@ def apply_list(api, target, path, entries, identity, state="present", check_mode
 
     written = api.checking(check_mode).conditional_write(api_version, kind, name, namespace, decide)
     if written.deferred:
-        raise KubeError(409, "Conflict", written.deferred["reason"], target=describe(kind, name, namespace),
+        raise KubeError(409, "Conflict", written.deferred["reason"], target=target.describe(),
                         verb="patch")
     return planned["result"]
 

@@ -102,3 +102,19 @@ def test_the_reconcile_module_splits_its_lists_from_text_too():
         "as a list or comma-separated"]
     assert reconcile.option_errors({"namespaces": ["*"], "allowed_namespaces": ["*"], "argocd_namespace": "argocd",
                                     "trigger_annotation": "mlops.dev/on-success-trigger"}) == []
+
+
+@pytest.mark.parametrize("value, expected, warning", [
+    ("argocd_cr", "cr", "target: 'argocd_cr' is deprecated; set 'cr' instead"),
+    ("cr", "cr", None),
+    ("auto", "auto", None),
+    (None, None, None),
+    (["waves", "status"], ["wave", "status"], "target: 'waves' is deprecated; set 'wave' instead"),
+    (["wave", "waves", "events"], ["wave", "event"], "target: 'waves', 'events' are deprecated; set 'wave', 'event' "
+                                                     "instead"),
+])
+def test_a_former_spelling_is_read_as_the_new_one_with_a_warning(value, expected, warning):
+    """Issue 24: a renamed value keeps working, read as its new spelling (a list keeps each value once), and the
+    warning names the variable, the old and the new value."""
+    renames = {"argocd_cr": "cr", "waves": "wave", "events": "event"}
+    assert variables.renamed_value("target", value, renames) == (expected, warning)
