@@ -19,7 +19,7 @@ from ansible.module_utils.common.parameters import remove_values
 from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import gather_versions, has_at_least
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import CoreException
-from ansible_collections.mlops.gitops.plugins.module_utils import nvj, variables
+from ansible_collections.mlops.gitops.plugins.module_utils import argo_app, nvj, variables
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi, KubeError
 from ansible_collections.mlops.gitops.plugins.module_utils.names import describe
 
@@ -40,7 +40,7 @@ FIX_BY_STATUS = {
 
 # The options documented by the doc fragments mlops.gitops.notebook and mlops.gitops.notebook.argocd_namespace.
 JOB_SPEC = {"name": {"type": "str", "required": True}, "namespace": {"type": "str", "required": True}}
-ARGOCD_NAMESPACE_SPEC = {"argocd_namespace": {"type": "str", "default": "argocd"}}
+ARGOCD_NAMESPACE_SPEC = {"argocd_namespace": {"type": "str", "default": argo_app.DEFAULT_ARGOCD_NAMESPACE}}
 # Where an option had another name before: the old name stays an alias until this version.
 ALIAS_REMOVED_IN = "2.0.0"
 COLLECTION = "mlops.gitops"

@@ -133,6 +133,7 @@ diff:
 from ansible_collections.mlops.gitops.plugins.module_utils import (
     argocd_config,
     argocd_health_check,
+    install_result,
     lua_syntax,
     module_runner,
 )
@@ -157,7 +158,7 @@ def execute(module, api):
         if problem:
             return {"failed": True, "changed": False, "msg": "check is not a script Argo CD can run ({}); "
                     "nothing was written".format(problem)}
-    return argocd_config.task_result(
+    return install_result.task_result(
         module,
         argocd_health_check.rights(target, params["argocd_namespace"]),
         argocd_health_check.install_health_check,

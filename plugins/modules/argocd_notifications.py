@@ -128,14 +128,19 @@ diff:
       type: str
 """
 
-from ansible_collections.mlops.gitops.plugins.module_utils import argocd_config, module_runner, argocd_notifications
+from ansible_collections.mlops.gitops.plugins.module_utils import (
+    argocd_config,
+    argocd_notifications,
+    install_result,
+    module_runner,
+)
 
 
 def execute(module, api):
     params = module.params
     target = module_runner.renamed_value(module, "target", argocd_notifications.RENAMED_TARGETS,
                                          argocd_notifications.ROLE_TARGET + " for the role")
-    return argocd_config.task_result(
+    return install_result.task_result(
         module,
         argocd_notifications.rights(target, params["argocd_namespace"]),
         argocd_notifications.install,

@@ -136,7 +136,7 @@ def test_install_diff_shows_the_lua_script_line_by_line(playbook, api, namespace
 
 
 def test_readable_diff_keeps_the_content():
-    from ansible_collections.mlops.gitops.plugins.module_utils.argocd_config import readable_diff
+    from ansible_collections.mlops.gitops.plugins.module_utils.install_result import readable_diff
 
     diff = {"before": {"data": {}}, "after": {"data": {"k": "line 1\nline 2\n", "n": "x"}}, "before_header": "h"}
     text = readable_diff(diff)
