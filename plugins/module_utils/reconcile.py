@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The reconcile of a NotebookValidationJob as a registry of features.
 
-Each feature (``waves``, ``events``, ``triggers``, ``status``) is one ``Feature`` entry in ``REGISTRY``: the
+Each feature (``wave``, ``event``, ``trigger``, ``status``: its module's name without ``notebook_``) is one
+``Feature`` entry in ``REGISTRY``: the
 module_utils file whose ``reconcile(api, job, options, check_mode)`` is its step, the options it takes
 (step option <- task option), and what it reports (its share of the metrics; its deferred work, which is
 the requeue). ``FEATURES`` is the order the steps run in. ``reconcile_job`` and ``reconcile_namespaces``
@@ -20,7 +21,7 @@ __metaclass__ = type
 import importlib
 from collections import namedtuple
 
-from ansible_collections.mlops.gitops.plugins.module_utils import module_runner, nvj, reconcile_poll
+from ansible_collections.mlops.gitops.plugins.module_utils import module_runner, nvj, reconcile_poll, variables
 from ansible_collections.mlops.gitops.plugins.module_utils.names import ANNOTATION_KEY, is_namespace
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError
 from ansible_collections.mlops.gitops.plugins.module_utils.names import describe
@@ -61,20 +62,23 @@ class Feature(namedtuple("Feature", "name module options metrics")):
 
 
 REGISTRY = (
-    Feature("waves", "notebook_wave", {"argocd_namespace": "argocd_namespace"}, _no_metrics),
-    Feature("events", "notebook_event", {"argocd_namespace": "argocd_namespace"}, _completion_metrics),
-    Feature("triggers", "notebook_trigger", {"allowed_namespaces": "allowed_namespaces",
-                                             "argocd_namespace": "argocd_namespace",
-                                             "trigger_annotation": "trigger_annotation"}, _trigger_metrics),
+    Feature("wave", "notebook_wave", {"argocd_namespace": "argocd_namespace"}, _no_metrics),
+    Feature("event", "notebook_event", {"argocd_namespace": "argocd_namespace"}, _completion_metrics),
+    Feature("trigger", "notebook_trigger", {"allowed_namespaces": "allowed_namespaces",
+                                            "argocd_namespace": "argocd_namespace",
+                                            "trigger_annotation": "trigger_annotation"}, _trigger_metrics),
     Feature("status", "notebook_status", {"argocd_namespace": "argocd_namespace", "min_interval": "min_interval"},
             _no_metrics),
 )
 BY_NAME = dict((f.name, f) for f in REGISTRY)
 FEATURES = tuple(f.name for f in REGISTRY)  # also the order the steps run in
+# The features' former names, read as the new ones with a deprecation warning until 2.0.0.
+RENAMED_FEATURES = {"waves": "wave", "events": "event", "triggers": "trigger"}
 
 # The task options the features take (besides the auth options and which job(s) to reconcile).
 OPTION_SPEC = {
-    "features": {"type": "list", "elements": "str", "choices": list(FEATURES), "default": list(FEATURES)},
+    "features": {"type": "list", "elements": "str", "choices": list(FEATURES) + list(RENAMED_FEATURES),
+                 "default": list(FEATURES)},
     "allowed_namespaces": {"type": "list", "elements": "str", "default": []},
     "trigger_annotation": {"type": "str", "default": nvj.ANN_TRIGGER},
     "min_interval": {"type": "int"},
@@ -84,6 +88,15 @@ OPTION_SPEC = {
     "poll_state": {"type": "path"},
 }
 SECONDS_OPTIONS = ("min_interval", "running_requeue", "running_requeue_max", "announced_requeue_max")
+
+
+def renamed_features(params, name="features"):
+    """``(params, warning)``: ``params`` with the former feature names in ``features`` read as the new ones, and
+    the deprecation warning naming the setting (``name``) and the new values, or None."""
+    if not params.get("features"):
+        return params, None
+    features, warning = variables.renamed_value(name, params["features"], RENAMED_FEATURES)
+    return dict(params, features=features), warning
 
 
 def option_errors(params, names=None):
