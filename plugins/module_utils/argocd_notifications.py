@@ -239,6 +239,6 @@ def install(api, namespace, triggers, templates, state="present", target="auto",
                                    "templates": second["diff"]["after"]["spec"]["templates"]}},
             },
         }
-    result.update(target=where.choice, resource=where.describe(), triggers=sorted(triggers), templates=sorted(templates),
-                  warnings=warnings)
+    result.update(target=where.choice, resource=where.describe(), triggers=sorted(triggers),
+                  templates=sorted(templates), warnings=warnings)
     return result

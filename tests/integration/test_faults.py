@@ -378,14 +378,14 @@ def test_job_deleted_mid_reconcile_fires_nothing(api, kube, namespace):
 
     class DeleteAfterEvents:
         def reconcile(self, api_, job, options=None, check_mode=False):
-            result = modules["events"].reconcile(api_, job, options=options, check_mode=check_mode)
+            result = modules["event"].reconcile(api_, job, options=options, check_mode=check_mode)
             api.delete(nvj.API_VERSION, nvj.KIND, JOB_NAME, namespace)
             return result
 
     job = world.get_job(api, namespace)
     options = {"allowed_namespaces": [], "argocd_namespace": namespace, "trigger_annotation": nvj.ANN_TRIGGER,
                "min_interval": 0}
-    run = JobReconcile(fast_api(api), dict(modules, events=DeleteAfterEvents()), options, False)
+    run = JobReconcile(fast_api(api), dict(modules, event=DeleteAfterEvents()), options, False)
     assert run.run(job, FEATURES) is None
     assert run.failed == ["trigger"] and run.steps["trigger"]["status"] == 404, run.steps
     assert "status" not in run.steps  # nothing left to count it for
