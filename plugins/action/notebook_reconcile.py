@@ -72,10 +72,10 @@ class ActionModule(ActionBase):
             mutually_exclusive=[("namespaces", "name"), ("namespaces", "definition")],
             required_one_of=[("name", "definition", "namespaces")],
         )
-        params, renamed = reconcile.renamed_features(params, FEATURES_SETTING)
+        params, renamed = reconcile.renamed_values(params, {"features": FEATURES_SETTING})
         if renamed:
-            result.setdefault("deprecations", []).append({"msg": renamed, "version": module_runner.ALIAS_REMOVED_IN,
-                                                          "collection_name": module_runner.COLLECTION})
+            result["deprecations"] = [{"msg": msg, "version": module_runner.ALIAS_REMOVED_IN,
+                                       "collection_name": module_runner.COLLECTION} for msg in renamed]
         check_mode = bool(self._play_context.check_mode)
         # ansible-operator passes ansible_operator_meta: then the credentials are the controller's.
         who = module_runner.CONTROLLER if "ansible_operator_meta" in (task_vars or {}) else module_runner.USER

@@ -58,14 +58,15 @@ def spec_errors(spec, formats, reconcile_options):
 def check(spec, given, formats, reconcile_options, deprecations=None):
     """``(values, errors)``: ``given`` converted to ``spec``'s types, its formats checked, and the variables that
     set reconcile options checked with the reconcile's own types and rules (messages name the variables); a former
-    feature name is read as the new one, its deprecation warning appended to ``deprecations`` (a list) if given."""
+    spelling of a reconcile option's value is read as the new one (``reconcile.renamed_values``), its deprecation
+    warning appended to ``deprecations`` (a list) if given."""
     values, errors = variables.checked(spec, given)
-    for name, option in reconcile_options.items():
-        if option == "features" and values.get(name):
-            renamed, warning = reconcile.renamed_features({"features": values[name]}, name)
-            values[name] = renamed["features"]
-            if warning and deprecations is not None:
-                deprecations.append(warning)
+    renamed, warnings = reconcile.renamed_values(
+        dict((o, values[n]) for n, o in reconcile_options.items() if n in values),
+        dict((o, n) for n, o in reconcile_options.items()))
+    values.update((n, renamed[o]) for n, o in reconcile_options.items() if o in renamed)
+    if deprecations is not None:
+        deprecations.extend(warnings)
     errors += variables.format_errors(dict((n, v) for n, v in values.items() if n not in reconcile_options),
                                       formats)
     given_options = dict((n, given[n]) for n in reconcile_options if n in given)

@@ -72,12 +72,13 @@ REGISTRY = (
 )
 BY_NAME = dict((f.name, f) for f in REGISTRY)
 FEATURES = tuple(f.name for f in REGISTRY)  # also the order the steps run in
-# The features' former names, read as the new ones with a deprecation warning until 2.0.0.
-RENAMED_FEATURES = {"waves": "wave", "events": "event", "triggers": "trigger"}
+# Former spellings of option values (option -> {old: new}): the features' plural names. Read as the new ones, with
+# a deprecation warning, until 2.0.0.
+RENAMED_VALUES = {"features": {"waves": "wave", "events": "event", "triggers": "trigger"}}
 
 # The task options the features take (besides the auth options and which job(s) to reconcile).
 OPTION_SPEC = {
-    "features": {"type": "list", "elements": "str", "choices": list(FEATURES) + list(RENAMED_FEATURES),
+    "features": {"type": "list", "elements": "str", "choices": list(FEATURES) + list(RENAMED_VALUES["features"]),
                  "default": list(FEATURES)},
     "allowed_namespaces": {"type": "list", "elements": "str", "default": []},
     "trigger_annotation": {"type": "str", "default": nvj.ANN_TRIGGER},
@@ -90,13 +91,17 @@ OPTION_SPEC = {
 SECONDS_OPTIONS = ("min_interval", "running_requeue", "running_requeue_max", "announced_requeue_max")
 
 
-def renamed_features(params, name="features"):
-    """``(params, warning)``: ``params`` with the former feature names in ``features`` read as the new ones, and
-    the deprecation warning naming the setting (``name``) and the new values, or None."""
-    if not params.get("features"):
-        return params, None
-    features, warning = variables.renamed_value(name, params["features"], RENAMED_FEATURES)
-    return dict(params, features=features), warning
+def renamed_values(params, names=None):
+    """``(params, warnings)``: ``params`` with each former spelling of an option's value (``RENAMED_VALUES``) read as
+    the new one, and a deprecation warning for each option that had one, naming it as ``names`` (option -> name,
+    such as the role variable that sets it) calls it and giving the new values."""
+    names = names or {}
+    out, warnings = dict(params), []
+    for option, renames in RENAMED_VALUES.items():
+        if out.get(option) is not None:
+            out[option], warning = variables.renamed_value(names.get(option, option), out[option], renames)
+            warnings += [warning] if warning else []
+    return out, warnings
 
 
 def option_errors(params, names=None):
