@@ -43,6 +43,11 @@ OWN_SPEC = {
 }
 
 
+# How a user sets ``features``: the task's option, or the controller's setting (the role's variable, from the image's
+# environment).
+FEATURES_SETTING = "features (notebook_controller_features in the controller)"
+
+
 def argument_spec():
     return module_runner.argument_spec(module_runner.ARGOCD_NAMESPACE_SPEC, OWN_SPEC, reconcile.OPTION_SPEC)
 
@@ -67,6 +72,10 @@ class ActionModule(ActionBase):
             mutually_exclusive=[("namespaces", "name"), ("namespaces", "definition")],
             required_one_of=[("name", "definition", "namespaces")],
         )
+        params, renamed = reconcile.renamed_values(params, {"features": FEATURES_SETTING})
+        if renamed:
+            result["deprecations"] = [{"msg": msg, "version": module_runner.ALIAS_REMOVED_IN,
+                                       "collection_name": module_runner.COLLECTION} for msg in renamed]
         check_mode = bool(self._play_context.check_mode)
         # ansible-operator passes ansible_operator_meta: then the credentials are the controller's.
         who = module_runner.CONTROLLER if "ansible_operator_meta" in (task_vars or {}) else module_runner.USER

@@ -55,10 +55,18 @@ def spec_errors(spec, formats, reconcile_options):
     return errors
 
 
-def check(spec, given, formats, reconcile_options):
+def check(spec, given, formats, reconcile_options, deprecations=None):
     """``(values, errors)``: ``given`` converted to ``spec``'s types, its formats checked, and the variables that
-    set reconcile options checked with the reconcile's own types and rules (messages name the variables)."""
+    set reconcile options checked with the reconcile's own types and rules (messages name the variables); a former
+    spelling of a reconcile option's value is read as the new one (``reconcile.renamed_values``), its deprecation
+    warning appended to ``deprecations`` (a list) if given."""
     values, errors = variables.checked(spec, given)
+    renamed, warnings = reconcile.renamed_values(
+        dict((o, values[n]) for n, o in reconcile_options.items() if n in values),
+        dict((o, n) for n, o in reconcile_options.items()))
+    values.update((n, renamed[o]) for n, o in reconcile_options.items() if o in renamed)
+    if deprecations is not None:
+        deprecations.extend(warnings)
     errors += variables.format_errors(dict((n, v) for n, v in values.items() if n not in reconcile_options),
                                       formats)
     given_options = dict((n, given[n]) for n in reconcile_options if n in given)
@@ -71,16 +79,16 @@ def check(spec, given, formats, reconcile_options):
     return values, errors
 
 
-def role_settings(role_path, given, formats, reconcile_options, entry_point="main"):
+def role_settings(role_path, given, formats, reconcile_options, entry_point="main", deprecations=None):
     """``(settings, errors)`` for the role at ``role_path``: its variables (``given``: name -> value, templated)
-    converted and checked, by name without the role's prefix. harness/controller_config.py renders the role's
-    templates with these too."""
+    converted and checked, by name without the role's prefix (deprecation warnings go to ``deprecations``, as for
+    ``check``). harness/controller_config.py renders the role's templates with these too."""
     spec = role_spec(role_path, entry_point)
     errors = spec_errors(spec, formats, reconcile_options)
     if errors:
         return None, errors
     values, errors = check(spec, dict((name, given[name]) for name in spec if name in given), formats,
-                           reconcile_options)
+                           reconcile_options, deprecations)
     prefix = os.path.basename(role_path) + "_"
     return dict((name[len(prefix):] if name.startswith(prefix) else name, value)
                 for name, value in values.items()), errors
@@ -103,8 +111,12 @@ class ActionModule(ActionBase):
         except ValueError as exc:
             return dict(result, failed=True, msg=str(exc))
         given = self._templar.template(dict((name, task_vars[name]) for name in spec if name in task_vars))
+        deprecations = []
         settings, errors = role_settings(role_path, given, args["formats"], args["reconcile_options"],
-                                         args["entry_point"])
+                                         args["entry_point"], deprecations)
+        if deprecations:
+            result["deprecations"] = [{"msg": msg, "version": module_runner.ALIAS_REMOVED_IN,
+                                       "collection_name": module_runner.COLLECTION} for msg in deprecations]
         if errors:
             return dict(result, failed=True, msg="{0} invalid variable(s), nothing was done: {1}".format(
                 len(errors), "; ".join(errors)))

@@ -17,20 +17,24 @@ its CRs, owning the ConfigMaps it generates from them (manual edits there are re
 Both ``plan_*`` functions are pure and return ``{"changed", "patch", "before", "after"}``: ``patch``
 is the merge-patch value for the field, ``before``/``after`` are what a diff should show (for a map,
 only our keys; for a list, the whole list, since it is replaced). ``apply_*`` take a ``KubeApi``, a
-``(api_version, kind, name, namespace)`` target and the field's path (e.g. ``("spec", "triggers")``),
+``Target`` and the field's path (e.g. ``("spec", "triggers")``),
 send their write as a server-side dry run in check mode (``KubeApi.checking``) and return a result with
 ``changed`` and ``diff``.
 
+Where the entries go is the user's ``target`` (``TARGETS``: ``auto``, ``configmap``, or ``cr`` for the Argo CD
+Operator's CR), one spelling for the modules, the roles and the playbooks; each user's ``resolve_target`` turns it
+into a ``Target``, the object to write.
+
 Its users: ``argocd_health_check`` (the Lua health check, with target detection) and
-``argocd_notifications`` (triggers and templates).
+``argocd_notifications`` (triggers and templates); what their modules return is ``install_result``'s.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import collections
 import copy
-import re
 
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError
 from ansible_collections.mlops.gitops.plugins.module_utils.names import describe
@@ -40,15 +44,39 @@ ARGOCD_KIND = "ArgoCD"
 ARGOCD_API_VERSIONS = ("argoproj.io/v1beta1", "argoproj.io/v1alpha1")
 
 
+# The ``target`` a user chooses: the Argo CD Operator's CR when it manages the namespace, else the ConfigMap (auto),
+# or one of them forced.
+TARGETS = ("auto", "configmap", "cr")
+
+
 class ConfigError(Exception):
     """A situation the user fixes (wrong namespace, Argo CD missing, ambiguous target)."""
 
 
-def set_target(value):
-    """How a user sets the module's ``target`` ``value``: the install and uninstall playbooks' ``argocd_target``
-    calls both Operator CRs (``argocd_cr``, ``notifications_cr``) ``cr``."""
-    return "target {0} (argocd_target: {1} in the install and uninstall playbooks)".format(
-        value, "cr" if value.endswith("_cr") else value)
+class Target(collections.namedtuple("Target", "api_version kind name namespace")):
+    """The object that holds our entries, as ``resolve_target`` finds it; ``apply_map`` and ``apply_list`` take it."""
+
+    __slots__ = ()
+
+    @property
+    def choice(self):
+        """The ``target`` value that names this object: ``configmap`` or ``cr``."""
+        return "configmap" if self.kind == "ConfigMap" else "cr"
+
+    def describe(self):
+        return describe(self.kind, self.name, self.namespace)
+
+
+def check_target(target):
+    """Raise ConfigError unless ``target`` is one of ``TARGETS``."""
+    if target not in TARGETS:
+        raise ConfigError("target must be one of {0}, not {1!r}".format(", ".join(TARGETS), target))
+
+
+def set_target(value, role_variable):
+    """How a user sets ``target`` to ``value``, in the module, its role (``role_variable``) and the playbooks."""
+    return "target {0} (argocd_target in the install and uninstall playbooks, {1} for the role)".format(
+        value, role_variable)
 
 
 # -- pure planning ----------------------------------------------------------------------------
@@ -109,76 +137,9 @@ def dig(obj, path):
     return obj
 
 
-def _literal_yaml(value):
-    """YAML in which every multi-line string is a ``|`` block: a Lua script or a template reads line by line."""
-    import yaml
-
-    class _Dumper(yaml.SafeDumper):
-        pass
-
-    def _str(dumper, text):
-        style = "|" if "\n" in text and all(ch == "\n" or ch >= " " for ch in text) else None
-        return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
-
-    _Dumper.add_representer(str, _str)
-    return yaml.dump(value, Dumper=_Dumper, default_flow_style=False, sort_keys=True, allow_unicode=True, width=1 << 16)
-
-
-def readable_diff(diff):
-    """``diff`` with ``before``/``after`` as YAML text, so Ansible's --diff shows a script or template line by line
-    (a dict would be shown as JSON, a whole script on one escaped line)."""
-    if not diff:
-        return diff
-    out = dict(diff)
-    for side in ("before", "after"):
-        if isinstance(out.get(side), (dict, list)):
-            out[side] = _literal_yaml(out[side])
-    return out
-
-
-def task_result(module, rights, install, *args, **kwargs):
-    """What an ``argocd_*`` module returns for ``install(*args, **kwargs)``: a ``ConfigError`` is a failed task
-    with its message, a 403 a failed task naming the ``rights`` the installing account needs; ``warnings`` go
-    to ``module.warn`` and the diff becomes YAML text (``readable_diff``)."""
-    try:
-        result = install(*args, **kwargs)
-    except ConfigError as exc:
-        return {"failed": True, "msg": str(exc)}
-    except KubeError as exc:
-        if not exc.forbidden:
-            raise
-        missing = missing_right(exc)
-        return {
-            "failed": True,
-            "status": 403,
-            "msg": "insufficient rights: {0}. The account running the install (your kubeconfig or K8S_AUTH_* "
-            "credentials, not the controller) {1}needs {2}".format(
-                exc, "lacks {0}; it ".format(missing) if missing else "", rights),
-        }
-    for warning in result.pop("warnings", []):
-        module.warn(warning)
-    result["diff"] = readable_diff(result.get("diff"))
-    return result
-
-
-# kube-apiserver's RBAC refusal: ... cannot list resource "argocds" in API group "argoproj.io" in the namespace "x"
-_FORBIDDEN = re.compile(r'cannot (\w+) resource "([^"]+)" in API group "([^"]*)"(?: in the namespace "([^"]+)")?')
-
-
-def missing_right(exc):
-    """The right a 403 says is missing, as RBAC names it (``list on argocds.argoproj.io in namespace x``), or None
-    when the server's message does not say."""
-    found = _FORBIDDEN.search(exc.server_message or "")
-    if not found:
-        return None
-    verb, resource, group, namespace = found.groups()
-    return "{0} on {1}{2}{3}".format(verb, resource, "." + group if group else "",
-                                     " in namespace " + namespace if namespace else "")
-
-
 # -- applying to the cluster ------------------------------------------------------------------
 def _diff(target, path, plan):
-    header = "{} {}".format(describe(target[1], target[2], target[3]), ".".join(path))
+    header = "{} {}".format(target.describe(), ".".join(path))
     return {
         "before": nested(path, plan["before"]),
         "after": nested(path, plan["after"]),
@@ -189,7 +150,7 @@ def _diff(target, path, plan):
 
 def _require(obj, target):
     if obj is None:
-        raise ConfigError("{} does not exist".format(describe(target[1], target[2], target[3])))
+        raise ConfigError("{} does not exist".format(target.describe()))
     return obj
 
 
@@ -218,7 +179,7 @@ def apply_list(api, target, path, entries, identity, state="present", check_mode
 
     written = api.checking(check_mode).conditional_write(api_version, kind, name, namespace, decide)
     if written.deferred:
-        raise KubeError(409, "Conflict", written.deferred["reason"], target=describe(kind, name, namespace),
+        raise KubeError(409, "Conflict", written.deferred["reason"], target=target.describe(),
                         verb="patch")
     return planned["result"]
 

@@ -16,18 +16,19 @@ __metaclass__ = type
 import re
 
 from ansible_collections.mlops.gitops.plugins.module_utils import argocd_config, names
-from ansible_collections.mlops.gitops.plugins.module_utils.argocd_config import ARGOCD_CM, ARGOCD_KIND, ConfigError
+from ansible_collections.mlops.gitops.plugins.module_utils.argocd_config import (
+    ARGOCD_CM, ARGOCD_KIND, ConfigError, Target, check_target, set_target)
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError
-from ansible_collections.mlops.gitops.plugins.module_utils.names import describe
 
 HEALTH_KEY_PREFIX = "resource.customizations.health."
-TARGETS = ("auto", "configmap", "argocd_cr")
+ROLE_TARGET = "argocd_health_check_target"  # the role's variable for the module's target
+RENAMED_TARGETS = {"argocd_cr": "cr"}  # the former spelling of target cr: deprecated, read as cr until 2.0.0
 SET_ARGOCD_NAME = ("argocd_name (in the install and uninstall playbooks and the argocd_health_check module; "
                    "argocd_health_check_argocd_name for the role)")
 # What the account running the module needs for each target (docs/awx.md's installer Role grants all of them).
 _RIGHTS = {
     "configmap": "get and patch on configmaps/" + ARGOCD_CM,
-    "argocd_cr": "list, get and patch on argocds.argoproj.io",
+    "cr": "list, get and patch on argocds.argoproj.io",
     "auto": "list on argocds.argoproj.io (to find out whether the Argo CD Operator manages the namespace; asked "
             "whenever the server has that resource type), then get and patch on the ArgoCD resource if there is "
             "one, else on configmaps/" + ARGOCD_CM,
@@ -69,10 +70,9 @@ def _namespace_missing(api, namespace):
 
 
 def resolve_target(api, namespace, target="auto", argocd_name=None):
-    """``(api_version, kind, name, namespace)`` of the object that should hold the health check."""
-    if target not in TARGETS:
-        raise ConfigError("target must be one of {}, not {!r}".format(", ".join(TARGETS), target))
-    cm = ("v1", "ConfigMap", ARGOCD_CM, namespace)
+    """The ``Target`` that should hold the health check: ``argocd-cm`` or the ``ArgoCD`` resource."""
+    check_target(target)
+    cm = Target("v1", "ConfigMap", ARGOCD_CM, namespace)
     if target == "configmap":
         if api.get(*cm) is None:
             _fail_missing(api, namespace, "ConfigMap {}/{} does not exist".format(namespace, ARGOCD_CM))
@@ -81,18 +81,18 @@ def resolve_target(api, namespace, target="auto", argocd_name=None):
     if argocd_name:
         names = [name for name in names if name == argocd_name]
     if len(names) == 1:
-        return (api_version, ARGOCD_KIND, names[0], namespace)
+        return Target(api_version, ARGOCD_KIND, names[0], namespace)
     if len(names) > 1:
         raise ConfigError(
             "namespace {} holds several ArgoCD resources ({}); set {} to the one to configure".format(
                 namespace, ", ".join(names), SET_ARGOCD_NAME
             )
         )
-    if target == "argocd_cr" or argocd_name:
+    if target == "cr" or argocd_name:
         if api_version is None:
             raise ConfigError(
                 "the server has no ArgoCD resource type (argoproj.io); the Argo CD Operator / OpenShift GitOps "
-                "is not installed: use {} for a plain Argo CD install".format(argocd_config.set_target("configmap"))
+                "is not installed: use {} for a plain Argo CD install".format(set_target("configmap", ROLE_TARGET))
             )
         if argocd_name:
             _fail_missing(api, namespace, "ArgoCD {}/{} does not exist".format(namespace, argocd_name))
@@ -123,14 +123,14 @@ def install_health_check(api, namespace, group, kind, check=None, state="present
 
     ``target`` ``auto`` uses the ``ArgoCD`` CR when the namespace has one (the operator reverts
     edits to ``argocd-cm``), else ``argocd-cm``. Returns ``changed``, ``diff``, ``target``
-    (``configmap``/``argocd_cr``), ``resource`` and ``warnings``. Raises ``ConfigError`` for what the
+    (``configmap``/``cr``), ``resource`` and ``warnings``. Raises ``ConfigError`` for what the
     user must fix, ``KubeError`` for API errors (403 included)."""
     check_group_kind(group, kind)
     if state == "present" and not check:
         raise ConfigError("check (the Lua script) is required when state is present")
     where = resolve_target(api, namespace, target, argocd_name)
     warnings = []
-    if where[1] == "ConfigMap":
+    if where.choice == "configmap":
         result = argocd_config.apply_map(api, where, ("data",), {health_key(group, kind): check}, state, check_mode)
         if target == "configmap":
             warnings.extend(_operator_warning(api, namespace))
@@ -138,11 +138,7 @@ def install_health_check(api, namespace, group, kind, check=None, state="present
         entry = {"group": group, "kind": kind, "check": check}
         result = argocd_config.apply_list(api, where, ("spec", "resourceHealthChecks"), [entry], ("group", "kind"),
                                           state, check_mode)
-    result.update(
-        target="configmap" if where[1] == "ConfigMap" else "argocd_cr",
-        resource=describe(where[1], where[2], namespace),
-        warnings=warnings,
-    )
+    result.update(target=where.choice, resource=where.describe(), warnings=warnings)
     return result
 
 
@@ -155,5 +151,5 @@ def _operator_warning(api, namespace):
         return []
     return [
         "namespace {} has the ArgoCD resource {}: the Argo CD Operator reverts edits to {}; "
-        "use {} or auto instead".format(namespace, names[0], ARGOCD_CM, argocd_config.set_target("argocd_cr"))
+        "use {} or auto instead".format(namespace, names[0], ARGOCD_CM, set_target("cr", ROLE_TARGET))
     ]

@@ -17,7 +17,8 @@ __metaclass__ = type
 import re
 
 from ansible_collections.mlops.gitops.plugins.module_utils import argocd_config
-from ansible_collections.mlops.gitops.plugins.module_utils.argocd_config import ARGOCD_CM, ConfigError
+from ansible_collections.mlops.gitops.plugins.module_utils.argocd_config import (
+    ARGOCD_CM, ConfigError, Target, check_target, set_target)
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError
 from ansible_collections.mlops.gitops.plugins.module_utils.names import describe
 
@@ -29,7 +30,8 @@ CREATED_BY_US = "mlops.gitops"
 CR_API_VERSION = "argoproj.io/v1alpha1"
 CR_KIND = "NotificationsConfiguration"
 CR_NAME = "default-notifications-configuration"
-TARGETS = ("auto", "configmap", "notifications_cr")
+ROLE_TARGET = "argocd_notifications_target"  # the role's variable for the module's target
+RENAMED_TARGETS = {"notifications_cr": "cr"}  # the former spelling of target cr: deprecated, read as cr until 2.0.0
 TRIGGER_PREFIX = "trigger."
 TEMPLATE_PREFIX = "template."
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]*")  # fullmatch: "$" would accept a trailing newline
@@ -43,7 +45,7 @@ _CONFIGMAP_RIGHTS = ("get and patch on configmaps/{0} (create when it is missing
 _CR_RIGHTS = "get and patch on notificationsconfigurations.argoproj.io/" + CR_NAME
 _RIGHTS = {
     "configmap": _CONFIGMAP_RIGHTS,
-    "notifications_cr": _CR_RIGHTS,
+    "cr": _CR_RIGHTS,
     "auto": "get on notificationsconfigurations.argoproj.io/{0} (to find out whether the Argo CD Operator manages "
             "notifications; asked whenever the server has that resource type) and list on argocds.argoproj.io, then "
             "{1}, or else {2}".format(CR_NAME, _CR_RIGHTS.replace("get and ", ""), _CONFIGMAP_RIGHTS),
@@ -100,22 +102,22 @@ def _exists(api, api_version, kind, name, namespace):
 
 
 def resolve_target(api, namespace, target="auto"):
-    """``configmap`` or ``notifications_cr``; ``auto`` picks the CR when the Argo CD Operator manages one."""
-    if target not in TARGETS:
-        raise ConfigError("target must be one of {0}, not {1!r}".format(", ".join(TARGETS), target))
+    """The ``Target`` that should hold our entries: ``argocd-notifications-cm`` or the ``NotificationsConfiguration``
+    (``auto`` picks the CR when the Argo CD Operator manages one)."""
+    check_target(target)
+    cm = Target("v1", "ConfigMap", CONFIGMAP, namespace)
+    cr = Target(CR_API_VERSION, CR_KIND, CR_NAME, namespace)
     if target == "auto":
-        operator = api.has_resource(CR_API_VERSION, CR_KIND) and _exists(
-            api, CR_API_VERSION, CR_KIND, CR_NAME, namespace
-        )
-        return "notifications_cr" if operator else "configmap"  # the CR's existence was just read
-    if target == "notifications_cr" and not _exists(api, CR_API_VERSION, CR_KIND, CR_NAME, namespace):
+        operator = api.has_resource(CR_API_VERSION, CR_KIND) and _exists(api, *cr)
+        return cr if operator else cm  # the CR's existence was just read
+    if target == "cr" and not _exists(api, *cr):
         raise ConfigError(
             "{0} does not exist: enable notifications in the ArgoCD resource (spec.notifications.enabled: true) "
             "so the Argo CD Operator creates it, or use {1} for a plain Argo CD install".format(
-                describe(CR_KIND, CR_NAME, namespace), argocd_config.set_target("configmap")
+                cr.describe(), set_target("configmap", ROLE_TARGET)
             )
         )
-    return target
+    return cr if target == "cr" else cm
 
 
 def _operator_crs(api, namespace):
@@ -170,7 +172,7 @@ def _ours_alone(cm, entries):
 def _remove_from_configmap(api, namespace, entries, check_mode):
     """Remove our keys; then delete the ConfigMap when we created it and nothing else is in it (a write by
     someone else in between makes the delete's resourceVersion precondition fail: the ConfigMap stays)."""
-    target_ref = ("v1", "ConfigMap", CONFIGMAP, namespace)
+    target_ref = Target("v1", "ConfigMap", CONFIGMAP, namespace)
     current = api.get(*target_ref)
     if current is None:
         return {"changed": False, "diff": {"before": {}, "after": {}}, "configmap_deleted": False}
@@ -200,7 +202,7 @@ def install(api, namespace, triggers, templates, state="present", target="auto",
     check_entries(triggers, templates, state)
     where = resolve_target(api, namespace, target)
     warnings = []
-    if where == "configmap" and state == "present":
+    if where.choice == "configmap" and state == "present":
         argocd_names = _operator_crs(api, namespace)
         if argocd_names and target == "configmap" and api.has_resource(CR_API_VERSION, CR_KIND) and _exists(
                 api, CR_API_VERSION, CR_KIND, CR_NAME, namespace):
@@ -210,12 +212,12 @@ def install(api, namespace, triggers, templates, state="present", target="auto",
                 _operator_without_notifications(namespace, argocd_names) + ". Enable notifications first: set "
                 "spec.notifications.enabled: true in ArgoCD {0}, wait for the operator to create {1}, then run again "
                 "(or set {2} to write the ConfigMap anyway)".format(
-                    argocd_names[0], CR_NAME, argocd_config.set_target("configmap"))
+                    argocd_names[0], CR_NAME, set_target("configmap", ROLE_TARGET))
             )
         if argocd_names:
             warnings.append(_operator_without_notifications(namespace, argocd_names) + "; use {0} or auto once "
-                            "notifications are enabled".format(argocd_config.set_target("notifications_cr")))
-    if where == "configmap":
+                            "notifications are enabled".format(set_target("cr", ROLE_TARGET)))
+    if where.choice == "configmap":
         created = state == "present" and _ensure_configmap(api, namespace, check_mode)
         if created and check_mode:  # nothing to read yet: everything of ours would be added
             plan = argocd_config.plan_map({}, dict(triggers, **templates))
@@ -223,14 +225,11 @@ def install(api, namespace, triggers, templates, state="present", target="auto",
         elif state == "absent":
             result = _remove_from_configmap(api, namespace, dict(triggers, **templates), check_mode)
         else:
-            target_ref = ("v1", "ConfigMap", CONFIGMAP, namespace)
-            result = argocd_config.apply_map(api, target_ref, ("data",), dict(triggers, **templates), state, check_mode)
+            result = argocd_config.apply_map(api, where, ("data",), dict(triggers, **templates), state, check_mode)
             result["changed"] = result["changed"] or created
-        resource = describe("ConfigMap", CONFIGMAP, namespace)
     else:
-        target_ref = (CR_API_VERSION, CR_KIND, CR_NAME, namespace)
-        first = argocd_config.apply_map(api, target_ref, ("spec", "triggers"), triggers, state, check_mode)
-        second = argocd_config.apply_map(api, target_ref, ("spec", "templates"), templates, state, check_mode)
+        first = argocd_config.apply_map(api, where, ("spec", "triggers"), triggers, state, check_mode)
+        second = argocd_config.apply_map(api, where, ("spec", "templates"), templates, state, check_mode)
         result = {
             "changed": first["changed"] or second["changed"],
             "diff": {
@@ -240,7 +239,6 @@ def install(api, namespace, triggers, templates, state="present", target="auto",
                                    "templates": second["diff"]["after"]["spec"]["templates"]}},
             },
         }
-        resource = describe(CR_KIND, CR_NAME, namespace)
-    result.update(target=where, resource=resource, triggers=sorted(triggers), templates=sorted(templates),
-                  warnings=warnings)
+    result.update(target=where.choice, resource=where.describe(), triggers=sorted(triggers),
+                  templates=sorted(templates), warnings=warnings)
     return result

@@ -87,12 +87,14 @@ class KubeError(Exception):
 
     @property
     def transient(self):
+        """Worth another try: a 429 or 5xx answer, or no answer at all (status None, ``connection_error``)."""
         return self.status in TRANSIENT_CODES or self.status is None
 
 
 def _error_from(exc, target, verb):
-    """The KubeError for an API answer (its Status body); ``connection_error`` is the one for no answer."""
-    status = getattr(exc, "status", None)
+    """The KubeError for an API answer (an exception with an HTTP status, and the Status body); ``connection_error``
+    is the one for no answer."""
+    status = exc.status
     reason, message = getattr(exc, "reason", None), None
     body = getattr(exc, "body", None)
     if isinstance(body, bytes):
@@ -104,8 +106,6 @@ def _error_from(exc, target, verb):
             message = parsed.get("message")
         except (ValueError, AttributeError):
             message = str(body)[:500]
-    if status is None:
-        message = message or str(exc)
     return KubeError(status, reason, message, target=target, verb=verb,
                      retry_after=_retry_after(getattr(exc, "headers", None)) if status in (429, 503) else None)
 

@@ -19,7 +19,7 @@ from ansible.module_utils.common.parameters import remove_values
 from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import gather_versions, has_at_least
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import CoreException
-from ansible_collections.mlops.gitops.plugins.module_utils import nvj
+from ansible_collections.mlops.gitops.plugins.module_utils import argo_app, nvj, variables
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi, KubeError
 from ansible_collections.mlops.gitops.plugins.module_utils.names import describe
 
@@ -40,7 +40,7 @@ FIX_BY_STATUS = {
 
 # The options documented by the doc fragments mlops.gitops.notebook and mlops.gitops.notebook.argocd_namespace.
 JOB_SPEC = {"name": {"type": "str", "required": True}, "namespace": {"type": "str", "required": True}}
-ARGOCD_NAMESPACE_SPEC = {"argocd_namespace": {"type": "str", "default": "argocd"}}
+ARGOCD_NAMESPACE_SPEC = {"argocd_namespace": {"type": "str", "default": argo_app.DEFAULT_ARGOCD_NAMESPACE}}
 # Where an option had another name before: the old name stays an alias until this version.
 ALIAS_REMOVED_IN = "2.0.0"
 COLLECTION = "mlops.gitops"
@@ -50,6 +50,16 @@ def renamed(spec, old):
     """``spec`` (an option's spec) that also accepts its former name ``old``, with a deprecation warning."""
     return dict(spec, aliases=[old], deprecated_aliases=[
         {"name": old, "version": ALIAS_REMOVED_IN, "collection_name": COLLECTION}])
+
+
+def renamed_value(module, option, renames, also=None):
+    """The value of ``option`` with a former spelling (``renames``: old -> new) read as its new one, with a
+    deprecation warning naming the option (and ``also``, how else a user sets it, such as a role's variable)."""
+    variable = "{0} ({1})".format(option, also) if also else option
+    value, warning = variables.renamed_value(variable, module.params[option], renames)
+    if warning:
+        module.deprecate(warning, version=ALIAS_REMOVED_IN, collection_name=COLLECTION)
+    return value
 
 
 # argocd_health_check and argocd_notifications called argocd_namespace ``namespace``: a deprecated alias there.

@@ -17,6 +17,7 @@ MAX_NAME = 253  # an object name: a DNS subdomain (RFC 1123)
 MAX_NAMESPACE = 63  # a namespace: a DNS label (RFC 1123)
 OBJECT_NAME = re.compile(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?")
 NAMESPACE = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+SERVICE_NAME = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")  # a DNS-1035 label: a Service's name, at most 63 characters
 API_GROUP = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 # an annotation or label key: an optional DNS-subdomain prefix and "/", then a name of at most 63 characters
 ANNOTATION_KEY = re.compile(r"([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?")

@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The reconcile of a NotebookValidationJob as a registry of features.
 
-Each feature (``waves``, ``events``, ``triggers``, ``status``) is one ``Feature`` entry in ``REGISTRY``: the
+Each feature (``wave``, ``event``, ``trigger``, ``status``: its module's name without ``notebook_``) is one
+``Feature`` entry in ``REGISTRY``: the
 module_utils file whose ``reconcile(api, job, options, check_mode)`` is its step, the options it takes
 (step option <- task option), and what it reports (its share of the metrics; its deferred work, which is
 the requeue). ``FEATURES`` is the order the steps run in. ``reconcile_job`` and ``reconcile_namespaces``
@@ -20,7 +21,7 @@ __metaclass__ = type
 import importlib
 from collections import namedtuple
 
-from ansible_collections.mlops.gitops.plugins.module_utils import module_runner, nvj, reconcile_poll
+from ansible_collections.mlops.gitops.plugins.module_utils import module_runner, nvj, reconcile_poll, variables
 from ansible_collections.mlops.gitops.plugins.module_utils.names import ANNOTATION_KEY, is_namespace
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeError
 from ansible_collections.mlops.gitops.plugins.module_utils.names import describe
@@ -61,20 +62,24 @@ class Feature(namedtuple("Feature", "name module options metrics")):
 
 
 REGISTRY = (
-    Feature("waves", "notebook_wave", {"argocd_namespace": "argocd_namespace"}, _no_metrics),
-    Feature("events", "notebook_event", {"argocd_namespace": "argocd_namespace"}, _completion_metrics),
-    Feature("triggers", "notebook_trigger", {"allowed_namespaces": "allowed_namespaces",
-                                             "argocd_namespace": "argocd_namespace",
-                                             "trigger_annotation": "trigger_annotation"}, _trigger_metrics),
+    Feature("wave", "notebook_wave", {"argocd_namespace": "argocd_namespace"}, _no_metrics),
+    Feature("event", "notebook_event", {"argocd_namespace": "argocd_namespace"}, _completion_metrics),
+    Feature("trigger", "notebook_trigger", {"allowed_namespaces": "allowed_namespaces",
+                                            "argocd_namespace": "argocd_namespace",
+                                            "trigger_annotation": "trigger_annotation"}, _trigger_metrics),
     Feature("status", "notebook_status", {"argocd_namespace": "argocd_namespace", "min_interval": "min_interval"},
             _no_metrics),
 )
 BY_NAME = dict((f.name, f) for f in REGISTRY)
 FEATURES = tuple(f.name for f in REGISTRY)  # also the order the steps run in
+# Former spellings of option values (option -> {old: new}): the features' plural names. Read as the new ones, with
+# a deprecation warning, until 2.0.0.
+RENAMED_VALUES = {"features": {"waves": "wave", "events": "event", "triggers": "trigger"}}
 
 # The task options the features take (besides the auth options and which job(s) to reconcile).
 OPTION_SPEC = {
-    "features": {"type": "list", "elements": "str", "choices": list(FEATURES), "default": list(FEATURES)},
+    "features": {"type": "list", "elements": "str", "choices": list(FEATURES) + list(RENAMED_VALUES["features"]),
+                 "default": list(FEATURES)},
     "allowed_namespaces": {"type": "list", "elements": "str", "default": []},
     "trigger_annotation": {"type": "str", "default": nvj.ANN_TRIGGER},
     "min_interval": {"type": "int"},
@@ -84,6 +89,19 @@ OPTION_SPEC = {
     "poll_state": {"type": "path"},
 }
 SECONDS_OPTIONS = ("min_interval", "running_requeue", "running_requeue_max", "announced_requeue_max")
+
+
+def renamed_values(params, names=None):
+    """``(params, warnings)``: ``params`` with each former spelling of an option's value (``RENAMED_VALUES``) read as
+    the new one, and a deprecation warning for each option that had one, naming it as ``names`` (option -> name,
+    such as the role variable that sets it) calls it and giving the new values."""
+    names = names or {}
+    out, warnings = dict(params), []
+    for option, renames in RENAMED_VALUES.items():
+        if out.get(option) is not None:
+            out[option], warning = variables.renamed_value(names.get(option, option), out[option], renames)
+            warnings += [warning] if warning else []
+    return out, warnings
 
 
 def option_errors(params, names=None):
@@ -115,6 +133,11 @@ def option_errors(params, names=None):
 
 # How fast the poll of a running job backs off: it waits a fifth of the time the job has been running.
 RUNNING_REQUEUE_GROWTH = 0.2
+
+
+def in_order(features):
+    """``features`` in ``FEATURES`` order, whatever order the task gave them in."""
+    return [name for name in FEATURES if name in features]
 
 
 def feature_modules(features=FEATURES):
@@ -280,8 +303,9 @@ def reconcile_job(api, params, check_mode, who=module_runner.USER, modules=None)
     if job is None:
         return {"changed": False, "deleted": True, "steps": {}, "deferred": [], "refused": [], "events": [],
                 "msg": "{0} no longer exists; nothing to do".format(label)}
-    run = JobReconcile(api, modules or feature_modules(params["features"]), params, check_mode, who)
-    final = run.run(job, params["features"])
+    features = in_order(params["features"])
+    run = JobReconcile(api, modules or feature_modules(features), params, check_mode, who)
+    final = run.run(job, features)
     steps = run.steps
     deferred = merge_lists(steps.values(), "deferred")
     outcome = {
@@ -317,7 +341,7 @@ def reconcile_namespaces(api, params, check_mode, who=module_runner.USER, module
     modules = modules or feature_modules(params["features"])
     namespaces = params["namespaces"]
     scopes = [None] if ALL_NAMESPACES in namespaces else namespaces
-    per_job = [f for f in params["features"] if f != "status"]
+    per_job = [f for f in in_order(params["features"]) if f != "status"]
     jobs, failures, diffs, deferred, refused, events = [], [], [], [], [], []
     seen_namespaces = set()
     for scope in scopes:

@@ -19,12 +19,12 @@ import re
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.mlops.gitops.plugins.module_utils.names import is_namespace
+from ansible_collections.mlops.gitops.plugins.module_utils.names import SERVICE_NAME, is_namespace
 
 # Items of a list given as text are separated by commas or white space (newlines included).
 _SEPARATORS = re.compile(r"[\s,]+")
-# A DNS-1035 label (a Service name): the controller's objects are named after it, its Service adds "-metrics".
-_DNS_1035 = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
+# The controller's objects are named after its name, and its Service adds "-metrics" (8 characters) to it.
+_MAX_CONTROLLER_NAME = 63 - len("-metrics")
 # time.ParseDuration, as ansible-operator reads reconcilePeriod, with a unit after every number ("0" alone is a
 # YAML integer, which a metav1.Duration refuses) and no sign (a negative period means nothing).
 _GO_DURATION = re.compile(r"(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h))+")
@@ -41,6 +41,25 @@ def text_list(value):
     return value
 
 
+def renamed_value(variable, value, renames):
+    """``(value, warning)``: ``value`` (one value, or a list of them) with each former spelling that ``renames``
+    (old -> new) lists read as its new one (a list keeps its order and each value once), and the deprecation
+    warning that names ``variable``, the old and the new values; ``warning`` is None when nothing was renamed."""
+    items = value if isinstance(value, list) else [value]
+    old = [item for item in items if isinstance(item, str) and item in renames]
+    if not old:
+        return value, None
+    new = []
+    for item in items:
+        item = renames[item] if isinstance(item, str) and item in renames else item
+        if item not in new:
+            new.append(item)
+    warning = "{0}: {1} {2} deprecated; set {3} instead".format(
+        variable, ", ".join(repr(item) for item in old), "is" if len(old) == 1 else "are",
+        ", ".join(repr(renames[item]) for item in old))
+    return (new if isinstance(value, list) else new[0]), warning
+
+
 def with_lists_from_text(spec, params):
     """``params`` with every option that ``spec`` declares a list and that holds text split by ``text_list``."""
     out = dict(params)
@@ -50,12 +69,8 @@ def with_lists_from_text(spec, params):
     return out
 
 
-def _namespace(value):
-    return is_namespace(value)
-
-
 def _name(value):
-    return len(value) <= 55 and bool(_DNS_1035.fullmatch(value))
+    return len(value) <= _MAX_CONTROLLER_NAME and bool(SERVICE_NAME.fullmatch(value))
 
 
 def _duration(value):
@@ -68,7 +83,7 @@ def _positive(value):
 
 # format -> (check of one value, what a right value looks like). A list's items are checked one by one.
 FORMATS = {
-    "namespace": (_namespace, "a namespace name (lowercase letters, digits and '-', at most 63 characters)"),
+    "namespace": (is_namespace, "a namespace name (lowercase letters, digits and '-', at most 63 characters)"),
     "name": (_name, "a name of lowercase letters, digits and '-' that starts with a letter, at most 55 characters"),
     "duration": (_duration, "a Go duration with a unit, such as 10m, 90s or 1h30m"),
     "positive": (_positive, "a whole number greater than 0"),

@@ -36,9 +36,10 @@ options:
     description:
       - Where the check goes. V(auto) uses the C(ArgoCD) resource when the namespace has one, else C(argocd-cm).
       - V(configmap) forces C(argocd-cm) (with a warning when an C(ArgoCD) resource would revert it);
-        V(argocd_cr) forces the C(ArgoCD) resource.
+        V(cr) forces the C(ArgoCD) resource.
+      - V(argocd_cr), the former spelling of V(cr), is deprecated and will be removed in version 2.0.0.
     type: str
-    choices: [auto, configmap, argocd_cr]
+    choices: [auto, configmap, cr, argocd_cr]
     default: auto
   argocd_name:
     description:
@@ -93,7 +94,7 @@ EXAMPLES = r"""
 - name: Install it on OpenShift GitOps, into the ArgoCD resource
   mlops.gitops.argocd_health_check:
     argocd_namespace: openshift-gitops
-    target: argocd_cr
+    target: cr
     check: "{{ lookup('ansible.builtin.file', 'health.lua', rstrip=false) }}"
 
 - name: Remove it
@@ -103,10 +104,10 @@ EXAMPLES = r"""
 
 RETURN = r"""
 target:
-  description: Where the check was put (C(configmap) or C(argocd_cr)).
+  description: Where the check was put (C(configmap) or C(cr)).
   returned: success
   type: str
-  sample: argocd_cr
+  sample: cr
 resource:
   description: The object that holds the check.
   returned: success
@@ -132,12 +133,14 @@ diff:
 from ansible_collections.mlops.gitops.plugins.module_utils import (
     argocd_config,
     argocd_health_check,
+    install_result,
     lua_syntax,
     module_runner,
 )
 
 OWN_SPEC = {
-    "target": {"type": "str", "choices": list(argocd_health_check.TARGETS), "default": "auto"},
+    "target": {"type": "str", "choices": list(argocd_config.TARGETS) + list(argocd_health_check.RENAMED_TARGETS),
+               "default": "auto"},
     "argocd_name": {"type": "str"},
     "group": {"type": "str", "default": "mlops.mlops.dev"},
     "kind": {"type": "str", "default": "NotebookValidationJob"},
@@ -148,14 +151,16 @@ OWN_SPEC = {
 
 def execute(module, api):
     params = module.params
+    target = module_runner.renamed_value(module, "target", argocd_health_check.RENAMED_TARGETS,
+                                         argocd_health_check.ROLE_TARGET + " for the role")
     if params["state"] == "present" and params["check"]:
         problem = lua_syntax.describe(params["check"])
         if problem:
             return {"failed": True, "changed": False, "msg": "check is not a script Argo CD can run ({}); "
                     "nothing was written".format(problem)}
-    return argocd_config.task_result(
+    return install_result.task_result(
         module,
-        argocd_health_check.rights(params["target"], params["argocd_namespace"]),
+        argocd_health_check.rights(target, params["argocd_namespace"]),
         argocd_health_check.install_health_check,
         api,
         params["argocd_namespace"],
@@ -163,7 +168,7 @@ def execute(module, api):
         params["kind"],
         check=params["check"],
         state=params["state"],
-        target=params["target"],
+        target=target,
         argocd_name=params["argocd_name"],
         check_mode=module.check_mode,
     )

@@ -40,13 +40,14 @@ options:
   target:
     description:
       - V(auto) uses the C(NotificationsConfiguration) resource when its CRD and C(default-notifications-configuration)
-        exist in O(argocd_namespace), else C(argocd-notifications-cm). V(configmap) and V(notifications_cr) force one.
+        exist in O(argocd_namespace), else C(argocd-notifications-cm). V(configmap) and V(cr) force one.
       - Where the Argo CD Operator manages O(argocd_namespace) (an C(ArgoCD) resource) with notifications disabled (no
         C(default-notifications-configuration)), V(auto) refuses to install, since the operator would overwrite
         C(argocd-notifications-cm) once notifications are enabled. Enable them (C(spec.notifications.enabled))
         and run again; V(configmap) writes the ConfigMap anyway, with a warning.
+      - V(notifications_cr), the former spelling of V(cr), is deprecated and will be removed in version 2.0.0.
     type: str
-    choices: [auto, configmap, notifications_cr]
+    choices: [auto, configmap, cr, notifications_cr]
     default: auto
   triggers:
     description: Triggers, C(trigger.<name>) to the trigger's YAML text (Argo CD catalog format).
@@ -90,7 +91,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 target:
-  description: Where the entries went, C(configmap) or C(notifications_cr).
+  description: Where the entries went, C(configmap) or C(cr).
   returned: success
   type: str
 resource:
@@ -127,21 +128,28 @@ diff:
       type: str
 """
 
-from ansible_collections.mlops.gitops.plugins.module_utils import argocd_config, module_runner, argocd_notifications
+from ansible_collections.mlops.gitops.plugins.module_utils import (
+    argocd_config,
+    argocd_notifications,
+    install_result,
+    module_runner,
+)
 
 
 def execute(module, api):
     params = module.params
-    return argocd_config.task_result(
+    target = module_runner.renamed_value(module, "target", argocd_notifications.RENAMED_TARGETS,
+                                         argocd_notifications.ROLE_TARGET + " for the role")
+    return install_result.task_result(
         module,
-        argocd_notifications.rights(params["target"], params["argocd_namespace"]),
+        argocd_notifications.rights(target, params["argocd_namespace"]),
         argocd_notifications.install,
         api,
         params["argocd_namespace"],
         params["triggers"] or {},
         params["templates"] or {},
         state=params["state"],
-        target=params["target"],
+        target=target,
         check_mode=module.check_mode,
     )
 
@@ -150,7 +158,8 @@ def main():
     module = module_runner.build_module(
         module_runner.ARGOCD_NAMESPACE_WITH_ALIAS_SPEC,
         {
-            "target": {"type": "str", "default": "auto", "choices": list(argocd_notifications.TARGETS)},
+            "target": {"type": "str", "default": "auto",
+                       "choices": list(argocd_config.TARGETS) + list(argocd_notifications.RENAMED_TARGETS)},
             "triggers": {"type": "dict", "default": {}},
             "templates": {"type": "dict", "default": {}},
             "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},

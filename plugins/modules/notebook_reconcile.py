@@ -16,9 +16,10 @@ module: notebook_reconcile
 short_description: Reconcile a NotebookValidationJob completely in one step
 version_added: 0.1.0
 description:
-  - Runs every feature of this collection for one NotebookValidationJob, in this order, C(waves) (sync-wave
-    markers), C(events) (one completion Event), C(triggers) (on-success triggers, once per successful completion),
-    C(status) (the aggregate on the parent Argo CD Application). Each step gets the job as the previous step
+  - Runs every feature of this collection for one NotebookValidationJob, in this order, C(wave) (sync-wave
+    markers), C(event) (one completion Event), C(trigger) (on-success triggers, once per successful completion),
+    C(status) (the aggregate on the parent Argo CD Application); each step is named after its module
+    (M(mlops.gitops.notebook_wave), ...) without C(notebook_). Each step gets the job as the previous step
     left it.
   - Every option is checked before the first request; an invalid one (for example a negative I(min_interval))
     fails the task and nothing is written.
@@ -57,11 +58,14 @@ options:
     type: list
     elements: str
   features:
-    description: The steps to run. They always run in the order C(waves), C(events), C(triggers), C(status).
+    description:
+      - The steps to run. They always run in the order C(wave), C(event), C(trigger), C(status).
+      - The former names C(waves), C(events) and C(triggers) are deprecated and will be removed in version 2.0.0;
+        until then they are read as C(wave), C(event) and C(trigger), with a deprecation warning.
     type: list
     elements: str
-    choices: [waves, events, triggers, status]
-    default: [waves, events, triggers, status]
+    choices: [wave, event, trigger, status, waves, events, triggers]
+    default: [wave, event, trigger, status]
   allowed_namespaces:
     description:
       - Namespaces other than the job's own that on-success triggers may act on (C(*) for any). Empty means a
@@ -170,7 +174,7 @@ EXAMPLES = r"""
   mlops.gitops.notebook_reconcile:
     name: train-model
     namespace: ml-pipelines
-    features: [waves, events]
+    features: [wave, event]
   check_mode: true
   diff: true
 """
@@ -199,7 +203,7 @@ deleted:
   type: bool
 steps:
   description:
-    - The result of each step that ran, keyed by the step's name (C(waves), C(events), C(triggers), C(status)),
+    - The result of each step that ran, keyed by the step's name (C(wave), C(event), C(trigger), C(status)),
       without the job body. Each is the result of the step's module (M(mlops.gitops.notebook_wave),
       M(mlops.gitops.notebook_event), M(mlops.gitops.notebook_trigger), M(mlops.gitops.notebook_status)).
     - Every step's result has the keys listed below up to C(diff); each key after it only the step its
@@ -240,25 +244,25 @@ steps:
       type: dict
     wave:
       description: The job's sync wave.
-      returned: C(waves), success
+      returned: C(wave), success
       type: str
     markers:
       description: The wave marker annotations on the job after the step.
-      returned: C(waves), success
+      returned: C(wave), success
       type: dict
     created:
       description: Whether the step created the completion Event.
-      returned: C(events), success
+      returned: C(event), success
       type: bool
     key:
       description: The completion key the triggers fire for.
-      returned: C(triggers), success
+      returned: C(trigger), success
       type: str
     fired:
       description:
         - One entry per target acted on, as RV(mlops.gitops.notebook_trigger#module:fired) of
           M(mlops.gitops.notebook_trigger).
-      returned: C(triggers), success
+      returned: C(trigger), success
       type: list
       elements: dict
     applications:
@@ -332,9 +336,9 @@ deferred:
       sample: 30
 refused:
   description:
-    - What a step refused to act on. Trigger targets refused by policy (C(triggers); the step fails then), a
+    - What a step refused to act on. Trigger targets refused by policy (C(trigger); the step fails then), a
       parent Application that does not deploy into the job's namespace (C(status), its status is left alone;
-      C(events), the completion Event does not name it).
+      C(event), the completion Event does not name it).
   returned: always
   type: list
   elements: dict
@@ -404,7 +408,7 @@ diff:
       description: The job (or C(applications)) and the step, as C(--diff) titles it.
       returned: always
       type: str
-      sample: NotebookValidationJob ml-pipelines/train waves (before)
+      sample: NotebookValidationJob ml-pipelines/train wave (before)
     after_header:
       description: The same for the state after.
       returned: always

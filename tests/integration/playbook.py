@@ -84,3 +84,11 @@ def assert_alias_deprecated(result, old):
     text = json.dumps(result.get("deprecations") or [], default=str)
     assert "Alias '{0}' is deprecated".format(old) in text, result
     assert "2.0.0" in text and "mlops.gitops" in text, text
+
+
+def assert_value_deprecated(result, variable, old, new):
+    """``result`` (a task's) carries the deprecation warning of the former value ``old`` of ``variable``, naming the
+    value to set instead, ``new``."""
+    text = json.dumps(result.get("deprecations") or [], default=str)
+    assert variable in text and "{0!r} is deprecated; set {1!r} instead".format(old, new) in text, result
+    assert "2.0.0" in text and "mlops.gitops" in text, text

@@ -271,7 +271,7 @@ def test_a_sync_trigger_during_a_running_operation_waits_for_it(api, playbook, a
     started = running["status"]["operationState"]["startedAt"]
     world.complete(api, namespace, "train", world.status("train", nvj.SUCCEEDED, completed=world.stamp()))
     task = [{"mlops.gitops.notebook_reconcile": {"name": "train", "namespace": namespace,
-                                                 "argocd_namespace": argocd.namespace, "features": ["triggers"]}}]
+                                                 "argocd_namespace": argocd.namespace, "features": ["trigger"]}}]
     deferred = playbook.run(task)
     assert deferred.rc == 0, deferred.stdout[-3000:]
     record = world.trigger_record(world.get_job(api, namespace, "train"))

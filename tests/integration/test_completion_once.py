@@ -49,7 +49,7 @@ def test_an_expired_event_is_not_announced_or_counted_again(api, namespace):
     for _ in range(2):
         run, again = reconcile(api, namespace)
         assert again["completed"] is None and again["duration_seconds"] is None
-        assert run.steps["events"]["changed"] is False and run.steps["events"]["events"] == []
+        assert run.steps["event"]["changed"] is False and run.steps["event"]["events"] == []
     assert completion_events(api, namespace) == []
 
 
@@ -92,4 +92,4 @@ def test_a_completion_time_that_is_not_rfc3339_is_never_used(api, namespace):
     assert markers(get_job(api, namespace, "train")) == {}
     warnings = [e for e in api.list("v1", "Event", namespace=namespace) if e.get("reason") == "InvalidStatusTime"]
     assert len(warnings) == 1 and "'yesterday' is not an RFC 3339 time" in warnings[0]["message"]
-    assert run.steps["events"]["deferred"] and run.steps["waves"]["deferred"]
+    assert run.steps["event"]["deferred"] and run.steps["wave"]["deferred"]

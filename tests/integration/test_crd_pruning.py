@@ -149,8 +149,8 @@ def test_the_health_check_install_writes_nothing_the_server_prunes(api, custom, 
                                            world.argocd(namespace, "argocd", health_checks=[theirs]))
     lua = "hs = {status = 'Healthy'}\nreturn hs"
     result = argocd_health_check.install_health_check(api, namespace, "mlops.mlops.dev", "NotebookValidationJob",
-                                                      check=lua, target="argocd_cr")
-    assert result["changed"] and result["target"] == "argocd_cr"
+                                                      check=lua, target="cr")
+    assert result["changed"] and result["target"] == "cr"
     stored = custom.get_namespaced_custom_object(*ARGOCD[:2], namespace, ARGOCD[2], "argocd")
     ours = {"group": "mlops.mlops.dev", "kind": "NotebookValidationJob", "check": lua}
     assert stored["spec"]["resourceHealthChecks"] == [theirs, ours]
@@ -168,7 +168,7 @@ def test_notifications_configuration_prunes_a_misspelt_map_and_keeps_ours(api, c
     assert "trigger" not in stored["spec"]
     triggers = {"trigger.on-notebook-validation-failed": "- send: [notebook-validation-failed]"}
     templates = {"template.notebook-validation-failed": "message: failed"}
-    argocd_notifications.install(api, namespace, triggers, templates, target="notifications_cr")
+    argocd_notifications.install(api, namespace, triggers, templates, target="cr")
     stored = custom.get_namespaced_custom_object(*NOTIFICATIONS[:2], namespace, NOTIFICATIONS[2],
                                                  argocd_notifications.CR_NAME)
     assert stored["spec"]["triggers"] == dict(triggers, **{"trigger.theirs": "- send: [t]"})

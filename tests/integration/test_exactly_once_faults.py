@@ -29,7 +29,7 @@ def test_an_event_that_cannot_be_recorded_leaves_no_half_done_trigger(api, clust
     world.create(api, world.job(namespace, "train", trigger=RESTART))
     world.set_phase(api, namespace, "train", nvj.SUCCEEDED, completed=world.stamp())
     task = [{"mlops.gitops.notebook_reconcile": {"name": "train", "namespace": namespace,
-                                                 "argocd_namespace": namespace, "features": ["triggers"]}}]
+                                                 "argocd_namespace": namespace, "features": ["trigger"]}}]
     with cluster.restricted(tmp_path, rules_without(("", "events", "create")), namespace,
                             name="no-events") as (_user, kubeconfig):
         env = {"K8S_AUTH_KUBECONFIG": kubeconfig, "KUBECONFIG": kubeconfig}

@@ -271,7 +271,7 @@ def test_conflict_on_a_sync_rereads_the_application_and_starts_one_sync(api, kub
     world.load_scenario(kube, namespace, trigger=trigger)
     kube.inject_fault(verb="patch", resource="applications", namespace=namespace, name=APP_NAME, code=409)
     run = reconcile(fast_api(api), namespace)
-    assert [f["result"] for f in run.steps["triggers"]["fired"]] == ["succeeded"], run.steps["triggers"]
+    assert [f["result"] for f in run.steps["trigger"]["fired"]] == ["succeeded"], run.steps["trigger"]
     app = api.get(*APP, APP_NAME, namespace)
     assert app["operation"]["initiatedBy"]["username"] == "mlops-gitops"
     operation_writes = [e for e in ns_log(kube, namespace)
@@ -296,7 +296,7 @@ def test_replay_after_dying_before_the_record_is_harmless(api, kube, namespace):
     # Job patches: wave markers, announced completion, claim, result. The result (4th) fails, and so does its retry.
     kube.inject_fault(verb="patch", resource=nvj.PLURAL, namespace=namespace, name=JOB_NAME, nth=4, count=5, code=500)
     run = reconcile(fast_api(api), namespace)
-    assert run.failed == ["triggers"], run.steps
+    assert run.failed == ["trigger"], run.steps
     kube.clear_faults()
     job = world.get_job(api, namespace)
     record = world.trigger_record(job)
@@ -312,12 +312,12 @@ def test_replay_after_dying_before_the_record_is_harmless(api, kube, namespace):
 
     fresh = reconcile(fast_api(api), namespace)  # within the claim TTL: left alone, requeued
     # each put-off claim names its job: a namespace-wide reconcile lists the deferred work of many jobs
-    assert {d["what"] for d in fresh.steps["triggers"]["deferred"]} == {
+    assert {d["what"] for d in fresh.steps["trigger"]["deferred"]} == {
         "{0} trigger {1}".format(nvj.ref(job), t["id"]) for t in record["targets"]}
     start = len(kube.request_log)
     replay = reconcile(fast_api(api), namespace, moment=world.utc(seconds=trigger_record.CLAIM_TTL + 1))
     assert not replay.failed, replay.steps
-    assert [f["result"] for f in replay.steps["triggers"]["fired"]] == ["succeeded"] * 4
+    assert [f["result"] for f in replay.steps["trigger"]["fired"]] == ["succeeded"] * 4
     target_writes = [e for e in world.writes(ns_log(kube, namespace, start))
                      if e["resource"] in ("inferenceservices", "deployments", "applications", "pods")]
     assert target_writes == [], target_writes  # the status was written before: unchanged too
@@ -336,8 +336,8 @@ def test_sync_while_an_operation_runs_is_deferred_then_started_once(api, kube, n
     trigger = SYNC_TRIGGER
     world.load_scenario(kube, namespace, trigger=trigger, operation_running=True)
     run = reconcile(fast_api(api), namespace)
-    assert [f["result"] for f in run.steps["triggers"]["fired"]] == ["deferred"]
-    assert any(d["retry_after"] for d in run.steps["triggers"]["deferred"])
+    assert [f["result"] for f in run.steps["trigger"]["fired"]] == ["deferred"]
+    assert any(d["retry_after"] for d in run.steps["trigger"]["deferred"])
     assert "operation" not in api.get(*APP, APP_NAME, namespace)
     again = reconcile(fast_api(api), namespace)  # requeued: still running, still deferred
     assert "operation" not in api.get(*APP, APP_NAME, namespace) and deferred(again)
@@ -361,9 +361,9 @@ def test_target_deleted_between_validation_and_action(api, kube, namespace):
     world.load_scenario(kube, namespace)
     kube.inject_fault(verb="get", resource="inferenceservices", namespace=namespace, name=ISVC_NAME, code=404)
     run = reconcile(fast_api(api), namespace)
-    fired = run.steps["triggers"]["fired"]
+    fired = run.steps["trigger"]["fired"]
     assert [f["result"] for f in fired] == ["failed"] and "predictor does not exist" in fired[0]["message"], fired
-    assert run.failed == ["triggers"] and run.steps["status"]["changed"]
+    assert run.failed == ["trigger"] and run.steps["status"]["changed"]
     assert pod_deletions(kube, namespace) == []
     assert len(world.events(api, namespace, "TriggerFailed")) == 1
     settle(fast_api(api), kube, namespace)  # the failed target is retried
@@ -378,16 +378,16 @@ def test_job_deleted_mid_reconcile_fires_nothing(api, kube, namespace):
 
     class DeleteAfterEvents:
         def reconcile(self, api_, job, options=None, check_mode=False):
-            result = modules["events"].reconcile(api_, job, options=options, check_mode=check_mode)
+            result = modules["event"].reconcile(api_, job, options=options, check_mode=check_mode)
             api.delete(nvj.API_VERSION, nvj.KIND, JOB_NAME, namespace)
             return result
 
     job = world.get_job(api, namespace)
     options = {"allowed_namespaces": [], "argocd_namespace": namespace, "trigger_annotation": nvj.ANN_TRIGGER,
                "min_interval": 0}
-    run = JobReconcile(fast_api(api), dict(modules, events=DeleteAfterEvents()), options, False)
+    run = JobReconcile(fast_api(api), dict(modules, event=DeleteAfterEvents()), options, False)
     assert run.run(job, FEATURES) is None
-    assert run.failed == ["triggers"] and run.steps["triggers"]["status"] == 404, run.steps
+    assert run.failed == ["trigger"] and run.steps["trigger"]["status"] == 404, run.steps
     assert "status" not in run.steps  # nothing left to count it for
     assert pod_deletions(kube, namespace) == []
     assert reconcile(fast_api(api), namespace) is None  # the plugin's next run: "no longer exists"
@@ -403,7 +403,7 @@ def test_missing_application_is_reported_and_the_rest_completes(api, kube, names
     run = reconcile(fast_api(api), namespace)
     assert not run.failed, run.steps
     assert run.steps["status"]["missing_applications"] == [namespace + "/" + APP_NAME]
-    assert [f["result"] for f in run.steps["triggers"]["fired"]] == ["succeeded"]
+    assert [f["result"] for f in run.steps["trigger"]["fired"]] == ["succeeded"]
     assert pod_deletions(kube, namespace) == ["predictor-old-0", "predictor-old-1"]
     start = len(kube.request_log)
     again = reconcile(fast_api(api), namespace)
@@ -414,9 +414,9 @@ def test_sync_of_a_missing_application_fails_that_target_only(api, kube, namespa
     trigger = world.RESTART_TRIGGER + SYNC_TRIGGER
     world.load_scenario(kube, namespace, trigger=trigger, app=False)
     run = reconcile(fast_api(api), namespace)
-    results = dict((f["kind"], f["result"]) for f in run.steps["triggers"]["fired"])
-    assert results == {"InferenceService": "succeeded", "Application": "failed"}, run.steps["triggers"]
-    assert "Application {0}/platform does not exist".format(namespace) in run.steps["triggers"]["msg"]
+    results = dict((f["kind"], f["result"]) for f in run.steps["trigger"]["fired"])
+    assert results == {"InferenceService": "succeeded", "Application": "failed"}, run.steps["trigger"]
+    assert "Application {0}/platform does not exist".format(namespace) in run.steps["trigger"]["msg"]
     assert pod_deletions(kube, namespace) == ["predictor-old-0", "predictor-old-1"]
 
 
@@ -431,7 +431,7 @@ def test_playbook_run_under_a_fault_then_the_next_run_completes(api, kube, names
                                                 "min_interval": 0}}
     first = playbook.run([task]).result("reconcile")
     assert first.get("failed") is True and "status" in first["msg"] and "503" in first["msg"], first.get("msg")
-    assert first["steps"]["triggers"]["changed"] and first["metrics"]["triggers_fired"] == 1
+    assert first["steps"]["trigger"]["changed"] and first["metrics"]["triggers_fired"] == 1
     kube.clear_faults()
     second = playbook.run([task]).result("reconcile")
     assert not second.get("failed"), second.get("msg")

@@ -7,6 +7,8 @@ import pytest
 import yaml
 
 from harness import world
+from ansible_collections.mlops.gitops.plugins.module_utils.argocd_config import Target
+from tests.integration.playbook import assert_value_deprecated
 
 HEALTH_LUA = world.HEALTH_LUA
 KEY = world.HEALTH_KEY
@@ -76,7 +78,7 @@ def test_argocd_cr_target_keeps_other_checks_and_order(api, cfg, namespace):
     ours = {"group": "mlops.mlops.dev", "kind": "NotebookValidationJob", "check": "return {status = 'Progressing'}\n"}
 
     first = cfg.install_health_check(api, namespace, ours["group"], ours["kind"], ours["check"])
-    assert (first["changed"], first["target"]) == (True, "argocd_cr")
+    assert (first["changed"], first["target"]) == (True, "cr")
     assert checks_of(api, namespace) == [OTHER_CHECK, extra, ours]
     assert first["diff"]["after"] == {"spec": {"resourceHealthChecks": [OTHER_CHECK, extra, ours]}}
     assert KEY not in cm_data(api, namespace)
@@ -89,6 +91,17 @@ def test_argocd_cr_target_keeps_other_checks_and_order(api, cfg, namespace):
 
     cfg.install_health_check(api, namespace, ours["group"], ours["kind"], state="absent")
     assert checks_of(api, namespace) == [OTHER_CHECK, extra]
+
+
+def test_resolve_target_gives_the_object_to_write(api, cfg, namespace):
+    """Issue 24: both resolve_target functions (health check, notifications) return one type, the Target."""
+    make_cm(api, namespace)
+    found = cfg.resolve_target(api, namespace)
+    assert (found, found.choice) == (Target("v1", "ConfigMap", "argocd-cm", namespace), "configmap")
+    make_argocd(api, namespace)
+    found = cfg.resolve_target(api, namespace)
+    assert (found, found.choice, found.describe()) == (
+        Target(ARGOCD, "ArgoCD", "argocd", namespace), "cr", "ArgoCD {0}/argocd".format(namespace))
 
 
 def test_removing_the_last_check_removes_the_field(api, cfg, namespace):
@@ -107,7 +120,7 @@ def test_check_mode_writes_nothing_on_either_target(api, cfg, namespace):
     assert cm_data(api, namespace) == OTHER_DATA
     make_argocd(api, namespace)
     result = cfg.install_health_check(api, namespace, "mlops.mlops.dev", "NotebookValidationJob", "x", check_mode=True)
-    assert result["changed"] is True and result["target"] == "argocd_cr"
+    assert result["changed"] is True and result["target"] == "cr"
     assert checks_of(api, namespace) == [OTHER_CHECK]
 
 
@@ -117,9 +130,9 @@ def test_forcing_the_configmap_under_the_operator_warns(api, cfg, namespace):
     result = cfg.install_health_check(api, namespace, "g", "K", "x", target="configmap")
     assert result["target"] == "configmap" and cm_data(api, namespace) == {"resource.customizations.health.g_K": "x"}
     assert len(result["warnings"]) == 1 and "reverts edits to argocd-cm" in result["warnings"][0]
-    # issue 22, finding 9: the value as the playbooks spell it too (argocd_target cr, not argocd_cr)
-    assert "use target argocd_cr (argocd_target: cr in the install and uninstall playbooks) or auto" in \
-        result["warnings"][0], result["warnings"]
+    # issue 22, finding 9, and issue 24: one spelling of the value, in the module, the role and the playbooks
+    assert "use target cr (argocd_target in the install and uninstall playbooks, argocd_health_check_target for " \
+        "the role) or auto" in result["warnings"][0], result["warnings"]
     assert checks_of(api, namespace) == [OTHER_CHECK]
 
 
@@ -128,7 +141,7 @@ def test_forcing_the_configmap_under_the_operator_warns(api, cfg, namespace):
     [
         ("nothing", {}, "found neither ConfigMap {ns}/argocd-cm nor an ArgoCD resource"),
         ("nothing", {"target": "configmap"}, "ConfigMap {ns}/argocd-cm does not exist"),
-        ("configmap", {"target": "argocd_cr"}, "namespace {ns} has no ArgoCD resource"),
+        ("configmap", {"target": "cr"}, "namespace {ns} has no ArgoCD resource"),
         ("two_crs", {}, "namespace {ns} holds several ArgoCD resources (a, b); set argocd_name"),
         ("two_crs", {"argocd_name": "c"}, "ArgoCD {ns}/c does not exist"),
         ("nothing", {"state": "present", "check": ""}, "check (the Lua script) is required"),
@@ -230,12 +243,19 @@ def test_role_on_argocd_cm_diff_idempotence_and_exact_bytes(api, playbook, names
     assert second.stats.get("changed") == 0
 
 
-def test_role_on_argocd_cr_check_mode_then_apply_then_remove(api, playbook, namespace):
+@pytest.mark.parametrize("spelling", ["cr", "argocd_cr"])
+def test_role_on_argocd_cr_check_mode_then_apply_then_remove(api, playbook, namespace, spelling):
+    """Issue 24: the target is ``cr`` everywhere; the role's former value ``argocd_cr`` still works, read as ``cr``
+    with a deprecation warning that names the variable and the value to set instead."""
     make_argocd(api, namespace)
-    variables = {"argocd_health_check_namespace": namespace, "argocd_health_check_target": "argocd_cr"}
+    variables = {"argocd_health_check_namespace": namespace, "argocd_health_check_target": spelling}
     dry = playbook.run([], roles=role(**variables), check=True, diff=True)
     assert dry.rc == 0, dry.stdout + dry.stderr
-    assert dry.result(ROLE_TASK)["changed"] is True
+    assert dry.result(ROLE_TASK)["changed"] is True and dry.result(ROLE_TASK)["target"] == "cr"
+    if spelling == "cr":
+        assert not dry.result(ROLE_TASK).get("deprecations"), dry.result(ROLE_TASK)
+    else:
+        assert_value_deprecated(dry.result(ROLE_TASK), "argocd_health_check_target", "argocd_cr", "cr")
     assert len(yaml.safe_load(dry.result(ROLE_TASK)["diff"]["after"])["spec"]["resourceHealthChecks"]) == 2
     assert checks_of(api, namespace) == [OTHER_CHECK]
 

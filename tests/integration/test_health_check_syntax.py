@@ -37,7 +37,7 @@ def test_bad_script_is_refused_and_argocd_cm_is_untouched(api, playbook, namespa
 def test_bad_script_is_refused_on_the_argocd_cr(api, playbook, namespace):
     ours = {"group": "mlops.mlops.dev", "kind": "NotebookValidationJob", "check": OLD}
     spec = world.create(api, world.argocd(namespace, health_checks=[ours]))["spec"]
-    run = playbook.run([task(namespace, "return {status = 'Healthy'\n", target="argocd_cr")])
+    run = playbook.run([task(namespace, "return {status = 'Healthy'\n", target="cr")])
     result = run.result("install")
     assert result.get("failed") is True and result.get("changed") is False, result
     assert "Lua syntax error at the end of the script: '}' expected (to close '{' at line 1)" in result["msg"]

@@ -78,7 +78,7 @@ def served(api, kserve, namespace):
 
 def reconcile(playbook, namespace):
     return playbook.run([{"mlops.gitops.notebook_reconcile": {
-        "name": "train", "namespace": namespace, "argocd_namespace": namespace, "features": ["triggers"]}}])
+        "name": "train", "namespace": namespace, "argocd_namespace": namespace, "features": ["trigger"]}}])
 
 
 def completed_job(api, namespace, action):

@@ -1,6 +1,8 @@
 """Issue 14, "As a new user" items 12 to 16 and 20: what a first run of the playbooks and modules got wrong,
 each through the real ansible-playbook against the cluster."""
 
+import json
+
 import yaml
 
 from ansible_collections.mlops.gitops.plugins.module_utils import nvj
@@ -51,6 +53,19 @@ def test_install_names_the_playbook_variable_and_its_values(playbook, namespace)
         msg = run.result("Check argocd_target")["msg"]
         assert msg == 'argocd_target must be one of auto, configmap, cr; got "argocd_cr"', msg
         assert "argocd_health_check_target" not in run.stdout
+
+
+def test_install_checks_argocd_namespace_as_the_modules_do(playbook):
+    """Issue 24: the playbooks check argocd_namespace with the collection's one definition of a namespace name
+    (mlops.gitops.namespace_name, names.is_namespace), the length limit included, before any role runs."""
+    for playbook_name in ("mlops.gitops.install", "mlops.gitops.uninstall"):
+        for bad in ("Argo_CD", "a" * 64, 5):
+            run = playbook.run(None, playbook=playbook_name, extra_vars={"argocd_namespace": bad})
+            assert run.rc != 0
+            msg = run.result("Check argocd_namespace")["msg"]
+            assert msg == "argocd_namespace must be a namespace name (e.g. argocd, openshift-gitops); got {0}".format(
+                json.dumps(str(bad))), msg
+            assert [name for name, _res in run.tasks][-1] == "Check argocd_namespace", run.tasks
 
 
 # -- 15 and 16. check mode dry-runs on the server; a 403 says who needs which right -----------------
@@ -121,7 +136,7 @@ def test_install_diff_shows_the_lua_script_line_by_line(playbook, api, namespace
 
 
 def test_readable_diff_keeps_the_content():
-    from ansible_collections.mlops.gitops.plugins.module_utils.argocd_config import readable_diff
+    from ansible_collections.mlops.gitops.plugins.module_utils.install_result import readable_diff
 
     diff = {"before": {"data": {}}, "after": {"data": {"k": "line 1\nline 2\n", "n": "x"}}, "before_header": "h"}
     text = readable_diff(diff)

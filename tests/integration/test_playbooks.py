@@ -74,7 +74,7 @@ def test_reconcile_every_job_of_namespaces_given_as_survey_text(api, playbook, n
     # AWX text surveys send strings; min_interval "" is an unanswered optional integer question
     result = playbook.run(None, playbook="mlops.gitops.reconcile", extra_vars={
         "namespaces": " {0}, ".format(namespace), "argocd_namespace": namespace, "allowed_namespaces": "",
-        "features": "waves\nstatus", "min_interval": ""})
+        "features": "wave\nstatus", "min_interval": ""})
     assert result.rc == 0, result.stdout[-3000:] + result.stderr[-2000:]
     annotations = nvj.annotations(world.get_job(api, namespace))
     assert annotations[nvj.ANN_WAVE_COMPLETE] == "3"
@@ -83,7 +83,7 @@ def test_reconcile_every_job_of_namespaces_given_as_survey_text(api, playbook, n
     assert (status["total"], status["succeeded"]) == (1, 1)
 
     again = playbook.run(None, playbook="mlops.gitops.reconcile", extra_vars={
-        "namespaces": [namespace], "argocd_namespace": namespace, "features": ["waves", "status"]})
+        "namespaces": [namespace], "argocd_namespace": namespace, "features": ["wave", "status"]})
     assert again.rc == 0 and changed_tasks(again) == [], again.tasks
 
 
@@ -107,7 +107,7 @@ def test_reconcile_lets_triggers_act_in_any_namespace_with_allowed_namespaces_st
     world.create(api, world.job(namespace, trigger=yaml.safe_dump([target])))
     world.set_phase(api, namespace, world.JOB_NAME, "Succeeded", started=world.stamp(), completed=world.stamp())
     result = playbook.run(None, playbook="mlops.gitops.reconcile", extra_vars={
-        "namespaces": namespace, "argocd_namespace": namespace, "allowed_namespaces": "*", "features": "triggers"})
+        "namespaces": namespace, "argocd_namespace": namespace, "allowed_namespaces": "*", "features": "trigger"})
     assert result.rc == 0, result.stdout[-3000:] + result.stderr[-2000:]
     template = api.get("apps/v1", "Deployment", world.DEPLOY_NAME, other)["spec"]["template"]["metadata"]
     assert "kubectl.kubernetes.io/restartedAt" in (template.get("annotations") or {}), template

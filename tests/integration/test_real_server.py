@@ -83,7 +83,7 @@ def test_a_completion_is_announced_once_after_its_event_expired(short_lived_even
     assert not again.get("failed"), again
     assert world.events(api, namespace, "ValidationSucceeded") == [], "the completion was announced again"
     assert not again["metrics"].get("completed"), "the completion was counted again: {0}".format(again["metrics"])
-    assert not again["steps"]["triggers"].get("fired")
+    assert not again["steps"]["trigger"].get("fired")
 
 
 def test_an_unknown_token_gets_401_and_a_clear_message(cluster, playbook, tmp_path):
@@ -129,11 +129,11 @@ def test_the_replicaset_controller_recreates_the_pods_a_restart_deletes(api, pla
                     completed=world.stamp(now + datetime.timedelta(seconds=1)))
     res = playbook.run([reconcile_task(namespace)]).result(TASK)
     assert not res.get("failed"), res
-    assert [f["result"] for f in res["steps"]["triggers"]["fired"]] == ["succeeded"]
+    assert [f["result"] for f in res["steps"]["trigger"]["fired"]] == ["succeeded"]
     after = wait_for_pods(api, namespace, 2, excluding=before)
     assert len(after) == 2 and not set(after) & set(before)
     again = playbook.run([reconcile_task(namespace)]).result(TASK)
-    assert not again["steps"]["triggers"].get("fired")
+    assert not again["steps"]["trigger"].get("fired")
     assert wait_for_pods(api, namespace, 2) == after  # the new pods serve the new model: left alone
     assert nvj.ANN_TRIGGER_STATUS in nvj.annotations(world.get_job(api, namespace))
 

@@ -30,13 +30,13 @@ def test_full_reconcile_then_a_second_run_writes_nothing(api, playbook, namespac
     first = playbook.run([reconcile_task(namespace)], diff=True).result(TASK)
     assert not first.get("failed"), first
     assert first["changed"] is True
-    assert set(first["steps"]) == {"waves", "events", "triggers", "status"}
+    assert set(first["steps"]) == {"wave", "event", "trigger", "status"}
     assert all(first["steps"][s]["changed"] for s in first["steps"]), first["steps"]
-    assert [f["result"] for f in first["steps"]["triggers"]["fired"]] == ["succeeded"]
+    assert [f["result"] for f in first["steps"]["trigger"]["fired"]] == ["succeeded"]
     assert first["metrics"]["completed"] == "Succeeded" and first["metrics"]["duration_seconds"] >= 300
     assert first["metrics"]["triggers_fired"] == 1
     assert first["requests"]["patch"] >= 2 and first["requests"]["create"] >= 1
-    assert {d["before_header"].split()[-2] for d in first["diff"]} >= {"waves", "events", "status"}
+    assert {d["before_header"].split()[-2] for d in first["diff"]} >= {"wave", "event", "status"}
 
     job = world.get_job(api, namespace)
     assert nvj.annotations(job)[nvj.ANN_WAVE_COMPLETE] == "3"
@@ -64,8 +64,8 @@ def test_check_mode_reports_without_writing(api, playbook, namespace, cluster):
         cluster.clear_log()
     res = playbook.run([reconcile_task(namespace)], check=True, diff=True).result(TASK)
     assert res["changed"] is True and not res.get("failed"), res
-    assert all(res["steps"][s]["changed"] for s in ("waves", "events", "triggers", "status")), res["steps"]
-    assert [f["result"] for f in res["steps"]["triggers"]["fired"]] == ["would fire"]
+    assert all(res["steps"][s]["changed"] for s in ("wave", "event", "trigger", "status")), res["steps"]
+    assert [f["result"] for f in res["steps"]["trigger"]["fired"]] == ["would fire"]
     if cluster.proxy is not None:  # every step sent its writes, each as a server-side dry run (issue 14 item 16)
         sent = world.writes(cluster.request_log)
         assert {e["resource"] for e in sent} >= {"notebookvalidationjobs", "events", "pods", "applications"}, sent
@@ -91,13 +91,13 @@ def test_check_mode_with_a_read_only_account_fails_on_the_servers_403(api, playb
         res = playbook.run([reconcile_task(namespace)], check=True, env=env).result(TASK)
     assert res.get("failed") is True, res
     assert "4 step(s) failed" in res["msg"], res["msg"]
-    waves = res["steps"]["waves"]
+    waves = res["steps"]["wave"]
     assert waves["status"] == 403
     target = "NotebookValidationJob {0}/{1}".format(namespace, world.JOB_NAME)
     assert "patch {0}".format(target) in waves["msg"], waves["msg"]
     assert 'cannot patch resource "notebookvalidationjobs"' in waves["msg"] and user in waves["msg"]
     assert "may not patch {0}: grant it that right".format(target) in waves["msg"]
-    events = res["steps"]["events"]
+    events = res["steps"]["event"]
     assert events["status"] == 403 and 'cannot create resource "events"' in events["msg"], events
     assert res["steps"]["status"]["status"] == 403 and "applications" in res["steps"]["status"]["msg"]
     assert world.get_job(api, namespace) == job and world.events(api, namespace) == []
@@ -119,9 +119,9 @@ def test_one_failing_step_does_not_stop_the_others(api, playbook, namespace, kub
     kube.inject_fault(verb="patch", resource="notebookvalidationjobs", namespace=namespace, code=403)
     res = playbook.run([reconcile_task(namespace)]).result(TASK)
     assert res.get("failed") is True
-    assert "waves" in res["msg"] and "1 step(s) failed" in res["msg"], res["msg"]
-    assert res["steps"]["waves"]["status"] == 403
-    assert all(res["steps"][step]["changed"] for step in ("events", "triggers", "status")), res["steps"]
+    assert "wave" in res["msg"] and "1 step(s) failed" in res["msg"], res["msg"]
+    assert res["steps"]["wave"]["status"] == 403
+    assert all(res["steps"][step]["changed"] for step in ("event", "trigger", "status")), res["steps"]
     job = world.get_job(api, namespace)
     assert nvj.ANN_WAVE_COMPLETE not in nvj.annotations(job)
     assert nvj.ANN_TRIGGER_STATUS in nvj.annotations(job)
@@ -130,8 +130,8 @@ def test_one_failing_step_does_not_stop_the_others(api, playbook, namespace, kub
     kube.clear_faults()  # the next reconcile completes the work and fires nothing twice
     again = playbook.run([reconcile_task(namespace)]).result(TASK)
     assert not again.get("failed"), again
-    assert again["steps"]["waves"]["changed"] is True
-    assert not again["steps"]["triggers"].get("fired")
+    assert again["steps"]["wave"]["changed"] is True
+    assert not again["steps"]["trigger"].get("fired")
 
 
 def test_namespaces_mode_aggregates_once(api, playbook, namespace, cluster):
@@ -159,3 +159,24 @@ def test_an_empty_namespaces_list_is_named(playbook, namespace):
     assert result["msg"].startswith("invalid options, nothing was done: namespaces is empty: name the namespaces"), \
         result["msg"]
     assert "name and namespace are required" not in result["msg"]
+
+
+def test_the_former_feature_names_still_run_their_steps_with_one_deprecation_warning(api, playbook, namespace):
+    """Issue 24: the features are named after their modules (notebook_wave -> wave, ...); the former plural names
+    still run the same steps, under the new names, with one deprecation warning naming the setting and the new
+    values; the new names run without one."""
+    world.build(api, namespace)
+    succeed(api, namespace)
+    old = dict(reconcile_task(namespace, features=["waves", "events", "status"]), name="old")
+    new = dict(reconcile_task(namespace, features="wave, event, status"), name="new")
+    run = playbook.run([old, new])
+    first, second = run.result("old"), run.result("new")
+    assert not first.get("failed") and set(first["steps"]) == {"wave", "event", "status"}, first
+    assert first["steps"]["wave"]["changed"] and first["steps"]["event"]["created"], first["steps"]
+    text = json.dumps(first.get("deprecations") or [])
+    assert len(first["deprecations"]) == 1, first["deprecations"]
+    assert "features (notebook_controller_features in the controller): 'waves', 'events' are deprecated; set " \
+        "'wave', 'event' instead" in text and "2.0.0" in text, text
+    assert not second.get("failed") and set(second["steps"]) == {"wave", "event", "status"}, second
+    assert not second.get("deprecations") and second["changed"] is False, second
+    assert nvj.annotations(world.get_job(api, namespace))[nvj.ANN_WAVE_COMPLETE] == "3"

@@ -38,7 +38,7 @@ def test_diff_only_in_diff_mode_for_modules_and_the_reconcile(playbook, api, nam
     finished_job(api, namespace, "train")
     wave = {"mlops.gitops.notebook_wave": {"name": "train", "namespace": namespace}}
     reconcile = {"mlops.gitops.notebook_reconcile": {
-        "name": "train", "namespace": namespace, "argocd_namespace": namespace, "features": ["waves", "events"]}}
+        "name": "train", "namespace": namespace, "argocd_namespace": namespace, "features": ["wave", "event"]}}
     tasks = [dict(wave, name="wave"), dict(reconcile, name="reconcile")]
 
     plain = playbook.run(tasks, check=True)
@@ -49,8 +49,8 @@ def test_diff_only_in_diff_mode_for_modules_and_the_reconcile(playbook, api, nam
 
     shown = playbook.run(tasks, check=True, diff=True)
     assert shown.result("wave")["diff"]["after"]["annotations"][nvj.ANN_WAVE_COMPLETE] == "3"
-    assert {d["before_header"].split()[-2] for d in shown.result("reconcile")["diff"]} == {"waves", "events"}
-    assert shown.result("reconcile")["steps"]["waves"]["diff"]["after"]["annotations"][nvj.ANN_WAVE_COMPLETE] == "3"
+    assert {d["before_header"].split()[-2] for d in shown.result("reconcile")["diff"]} == {"wave", "event"}
+    assert shown.result("reconcile")["steps"]["wave"]["diff"]["after"]["annotations"][nvj.ANN_WAVE_COMPLETE] == "3"
     assert nvj.annotations(get_job(api, namespace, "train")).get(nvj.ANN_WAVE_COMPLETE) is None  # check mode
 
 
@@ -97,7 +97,7 @@ def test_inline_kubeconfig_and_api_key_never_echoed(playbook, cluster, api, name
         {"name": "api_key", "mlops.gitops.notebook_event": dict(by_key, name="train", namespace=namespace,
                                                                  argocd_namespace=namespace)},
         {"name": "action inline", "mlops.gitops.notebook_reconcile": {
-            "name": "train", "namespace": namespace, "argocd_namespace": namespace, "features": ["waves"],
+            "name": "train", "namespace": namespace, "argocd_namespace": namespace, "features": ["wave"],
             "kubeconfig": inline}},
         {"name": "action api_key", "mlops.gitops.notebook_reconcile": dict(
             by_key, name="nope", namespace=namespace, argocd_namespace=namespace)},
@@ -113,7 +113,7 @@ def test_inline_kubeconfig_and_api_key_never_echoed(playbook, cluster, api, name
     assert inline_result["object"]["spec"] == get_job(api, namespace, "train")["spec"]
     assert run.result("api_key")["invocation"]["module_args"]["api_key"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
     assert run.result("api_key")["changed"] is True and run.result("api_key")["created"] is True
-    assert run.result("action inline")["steps"]["waves"]["changed"] is False  # the first task marked it
+    assert run.result("action inline")["steps"]["wave"]["changed"] is False  # the first task marked it
     assert run.result("action inline")["namespace"] == namespace
     assert run.result("action api_key")["deleted"] is True
     assert json.dumps(run.data).count(token) == 0

@@ -72,8 +72,8 @@ def test_other_namespace_is_refused_and_nothing_fires_anywhere(api, kube, two_sp
     start = len(kube.request_log)
     run = reconcile(fast_api(api), home)
     during = kube.request_log[start:]
-    step = run.steps["triggers"]
-    assert run.failed == ["triggers"] and [r["what"] for r in step["refused"]] == [
+    step = run.steps["trigger"]
+    assert run.failed == ["trigger"] and [r["what"] for r in step["refused"]] == [
         "restart:apps/v1/Deployment:{0}/feature-server".format(other)]
     assert other in step["msg"] and "allowed_namespaces" in step["msg"] and trigger_policy.ANN_ALLOW_FROM in step["msg"]
     # The whole list was refused: not even the same-namespace target fired, and nothing was written elsewhere.
@@ -88,7 +88,7 @@ def test_administrator_allows_a_namespace(api, kube, two_spaces, allowed):
     home, other = two_spaces
     set_trigger(api, home, entry("Deployment", "feature-server", other))
     run = reconcile(fast_api(api), home, allowed_namespaces=[a.format(other=other) for a in allowed])
-    assert not run.failed, run.steps["triggers"]
+    assert not run.failed, run.steps["trigger"]
     assert restarted(api, other) is not None
 
 
@@ -108,7 +108,7 @@ def test_an_application_that_is_not_the_parent_is_refused(api, kube, namespace, 
     kube.load([dict(world.scenario(control, app=True)[0], metadata={"name": "payments", "namespace": control})])
     world.load_scenario(kube, namespace, trigger=entry("Application", "payments", control, action="sync"))
     run = reconcile(fast_api(api), namespace)
-    assert run.failed == ["triggers"] and "is not the parent Application" in run.steps["triggers"]["msg"]
+    assert run.failed == ["trigger"] and "is not the parent Application" in run.steps["trigger"]["msg"]
     assert "operation" not in api.get(*APP, "payments", control)
 
 
@@ -159,8 +159,8 @@ def test_sensitive_kinds_are_refused_before_any_request(api, kube, namespace, ap
                + entry(kind, "target", api_version=api_version, action="refresh"))
     start = len(kube.request_log)
     run = reconcile(fast_api(api), namespace)
-    assert run.failed == ["triggers"]
-    assert "entry 2 of 2: field 'kind': {0} is never a trigger target".format(kind) in run.steps["triggers"]["msg"]
+    assert run.failed == ["trigger"]
+    assert "entry 2 of 2: field 'kind': {0} is never a trigger target".format(kind) in run.steps["trigger"]["msg"]
     touched = {e["resource"] for e in kube.request_log[start:]}
     assert not touched & SENSITIVE_RESOURCES and "namespaces" not in touched, touched
     assert restarted(api, namespace) is None  # the valid entry did not fire either
@@ -215,7 +215,7 @@ def test_hostile_annotation_on_a_job_fails_the_step_cheaply(api, kube, namespace
         _current, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert run.failed == ["triggers"] and run.steps["triggers"]["msg"], run.steps
+    assert run.failed == ["trigger"] and run.steps["trigger"]["msg"], run.steps
     assert peak < MEMORY_BOUND + 4 * len(HOSTILE[name]), peak  # the job itself is read, parsed and held
     assert restarted(api, namespace) is None
 
@@ -437,7 +437,7 @@ def test_without_one_verb_the_reconcile_fails_with_the_documented_403(api, playb
             "name": JOB_NAME, "namespace": namespace, "argocd_namespace": namespace, "min_interval": 0}}
         res = playbook.run([task], env={"K8S_AUTH_KUBECONFIG": kubeconfig, "KUBECONFIG": kubeconfig}).result("one")
     assert res.get("failed") is True
-    assert res["steps"]["waves"]["status"] == 403, res["steps"]["waves"]
+    assert res["steps"]["wave"]["status"] == 403, res["steps"]["wave"]
     assert "may not patch NotebookValidationJob {0}/{1}".format(namespace, JOB_NAME) in res["msg"], res["msg"]
     assert "grant it that right" in res["msg"], res["msg"]
 
@@ -454,7 +454,7 @@ def test_without_namespaces_get_the_refusal_names_the_missing_right(api, kube, c
         task = {"name": "one", "register": "out", "ignore_errors": True, "mlops.gitops.notebook_reconcile": {
             "name": JOB_NAME, "namespace": home, "argocd_namespace": home, "min_interval": 0}}
         res = playbook.run([task], env={"K8S_AUTH_KUBECONFIG": kubeconfig, "KUBECONFIG": kubeconfig}).result("one")
-    msg = res["steps"]["triggers"]["msg"]
+    msg = res["steps"]["trigger"]["msg"]
     assert res.get("failed") is True and restarted(api, other) is None
     assert "whether namespace {0} opts in (annotation {1}) cannot be read".format(
         other, trigger_policy.ANN_ALLOW_FROM) in msg, msg

@@ -121,3 +121,19 @@ def test_every_playbook_with_a_job_template_has_a_survey():
     for name in ("install", "reconcile", "uninstall", "wait_for_wave"):
         if os.path.exists(os.path.join(ROOT, "playbooks", name + ".yml")):
             assert os.path.exists(os.path.join(ROOT, "docs", "awx", name + ".survey.json")), name
+
+
+@pytest.mark.parametrize("survey, variable, expected", [
+    ("install", "argocd_target", "argocd_config.TARGETS"),
+    ("uninstall", "argocd_target", "argocd_config.TARGETS"),
+    ("reconcile", "features", "reconcile.FEATURES"),
+])
+def test_a_survey_offers_the_values_as_the_collection_spells_them(survey, variable, expected):
+    """Issue 24: one spelling of each value (the install target cr, the features named after their modules), in the
+    surveys too: a survey's choices are the definition's values, without a former spelling."""
+    from ansible_collections.mlops.gitops.plugins.module_utils import argocd_config, reconcile
+
+    values = {"argocd_config.TARGETS": argocd_config.TARGETS, "reconcile.FEATURES": reconcile.FEATURES}[expected]
+    with open(os.path.join(ROOT, "docs", "awx", survey + ".survey.json")) as handle:
+        [question] = [q for q in json.load(handle)["spec"] if q["variable"] == variable]
+    assert choices_of(question) == list(values)

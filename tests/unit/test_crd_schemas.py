@@ -352,7 +352,7 @@ def _health_check_writes():
                   "spec": {"resourceHealthChecks": [{"group": "argoproj.io", "kind": "Rollout", "check": "x"}]}}
         api = RecordingApi(argocd)
         argocd_health_check.install_health_check(api, "argocd", "mlops.mlops.dev", "NotebookValidationJob",
-                                                 check="hs = {}\nreturn hs", target="argocd_cr")
+                                                 check="hs = {}\nreturn hs", target="cr")
         writes.extend(api.patches)
     return writes
 
@@ -363,7 +363,7 @@ def _notification_writes():
     api = RecordingApi(cr)
     argocd_notifications.install(api, "argocd", {"trigger.on-notebook-validation-failed": "- send: [t]"},
                                  {"template.notebook-validation-failed": "message: m"},
-                                 target="notifications_cr")
+                                 target="cr")
     return api.patches
 
 

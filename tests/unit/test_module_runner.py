@@ -56,19 +56,19 @@ def step_results():
         "changed": True,
         "diff": [{"before": {}, "after": {}}],
         "object": job_with_outputs(),
-        "steps": {"waves": {"changed": True, "diff": {"before": {}, "after": {"x": 1}}}},
-        "jobs": [{"name": "a", "steps": {"events": {"changed": True, "diff": {"before": {}, "after": {}}}}}],
+        "steps": {"wave": {"changed": True, "diff": {"before": {}, "after": {"x": 1}}}},
+        "jobs": [{"name": "a", "steps": {"event": {"changed": True, "diff": {"before": {}, "after": {}}}}}],
         "status": {"changed": True, "diff": {"before": {}, "after": {}}},
     }
 
 
 def test_diff_is_returned_only_in_diff_mode_at_every_level():
     plain = module_runner.finish(step_results(), diff_mode=False)
-    assert "diff" not in plain and "diff" not in plain["steps"]["waves"] and "diff" not in plain["status"]
-    assert "diff" not in plain["jobs"][0]["steps"]["events"]
+    assert "diff" not in plain and "diff" not in plain["steps"]["wave"] and "diff" not in plain["status"]
+    assert "diff" not in plain["jobs"][0]["steps"]["event"]
     shown = module_runner.finish(step_results(), diff_mode=True)
-    assert shown["diff"] and shown["steps"]["waves"]["diff"]["after"] == {"x": 1} and shown["status"]["diff"]
-    assert shown["jobs"][0]["steps"]["events"]["diff"] == {"before": {}, "after": {}}
+    assert shown["diff"] and shown["steps"]["wave"]["diff"]["after"] == {"x": 1} and shown["status"]["diff"]
+    assert shown["jobs"][0]["steps"]["event"]["diff"] == {"before": {}, "after": {}}
 
 
 def test_object_keeps_its_cell_outputs_only_when_asked():
@@ -98,7 +98,7 @@ def test_secrets_are_the_auth_secrets_and_the_kubeconfig_users_only():
 
 def test_redact_masks_secrets_wherever_they_appear_and_nothing_else():
     params = {"kubeconfig": inline_kubeconfig("sekret-token"), "api_key": "the-api-key"}
-    result = {"msg": "401 for token sekret-token", "steps": {"waves": {"msg": "key the-api-key refused"}},
+    result = {"msg": "401 for token sekret-token", "steps": {"wave": {"msg": "key the-api-key refused"}},
               "object": {"apiVersion": "mlops.mlops.dev/v1alpha1", "metadata": {"namespace": "default"}}}
     redacted = module_runner.redact(result, params)
     text = repr(redacted)

@@ -20,35 +20,35 @@ def job(phase="ValidationRunning", running_for=None):
 
 
 def test_the_steps_run_in_one_order_and_each_names_its_module():
-    assert reconcile.FEATURES == ("waves", "events", "triggers", "status")
+    assert reconcile.FEATURES == ("wave", "event", "trigger", "status")
     modules = reconcile.feature_modules()
     assert [m.__name__.rsplit(".", 1)[1] for m in modules.values()] == [
         "notebook_wave", "notebook_event", "notebook_trigger", "notebook_status"]
     assert all(callable(m.reconcile) for m in modules.values())
     assert callable(modules["status"].aggregate)
-    assert list(reconcile.feature_modules(["events"])) == ["events"]
+    assert list(reconcile.feature_modules(["event"])) == ["event"]
 
 
 def test_each_feature_gets_its_own_options_and_an_unset_one_is_left_to_the_feature():
-    assert reconcile.step_options("waves", PARAMS) == {"argocd_namespace": "openshift-gitops"}
-    assert reconcile.step_options("events", PARAMS) == {"argocd_namespace": "openshift-gitops"}
-    assert reconcile.step_options("triggers", PARAMS) == {
+    assert reconcile.step_options("wave", PARAMS) == {"argocd_namespace": "openshift-gitops"}
+    assert reconcile.step_options("event", PARAMS) == {"argocd_namespace": "openshift-gitops"}
+    assert reconcile.step_options("trigger", PARAMS) == {
         "allowed_namespaces": ["serving"], "argocd_namespace": "openshift-gitops",
         "trigger_annotation": "gitops.mlops.dev/on-success-trigger"}
     # the triggers step reads the key under the name the reconcile passes (a wrong name falls back to the default)
-    assert notebook_trigger.normalize_options(reconcile.step_options("triggers", PARAMS))["trigger_annotation"] == \
+    assert notebook_trigger.normalize_options(reconcile.step_options("trigger", PARAMS))["trigger_annotation"] == \
         "gitops.mlops.dev/on-success-trigger"
     assert reconcile.step_options("status", PARAMS) == {"argocd_namespace": "openshift-gitops"}
     assert reconcile.step_options("status", dict(PARAMS, min_interval=0)) == {
         "argocd_namespace": "openshift-gitops", "min_interval": 0}
-    assert reconcile.step_options("triggers", dict(PARAMS, allowed_namespaces=[]))["allowed_namespaces"] == []
+    assert reconcile.step_options("trigger", dict(PARAMS, allowed_namespaces=[]))["allowed_namespaces"] == []
 
 
 def test_metrics_count_a_first_completion_and_the_triggers_that_ran():
     done = job("Succeeded", running_for=90)
     done["status"]["completionTime"] = nvj.rfc3339(NOW)
-    steps = {"events": {"events": ["j.validationsucceeded.abc"]},
-             "triggers": {"fired": [{"result": "succeeded"}, {"result": "failed"}, {"result": "skipped"}]}}
+    steps = {"event": {"events": ["j.validationsucceeded.abc"]},
+             "trigger": {"fired": [{"result": "succeeded"}, {"result": "failed"}, {"result": "skipped"}]}}
     assert reconcile.metrics_of(done, steps) == {"completed": "Succeeded", "duration_seconds": 90,
                                                  "triggers_fired": 2, "triggers_failed": 1}
     assert reconcile.metrics_of(done, {}) == {"completed": None, "duration_seconds": None,
@@ -102,3 +102,25 @@ def test_a_ten_minute_validation_costs_at_most_20_polls_when_a_run_takes_5_secon
         runs += 1
         elapsed += reconcile.running_requeue(job(running_for=elapsed), 15, 30, now=NOW) + 5
     assert runs <= 20, runs
+
+
+def test_the_steps_run_in_their_order_whatever_order_the_task_gives():
+    """features: [status, wave] runs the wave step first, as the option's documentation says."""
+    ran = []
+
+    class Step:
+        def __init__(self, name):
+            self.name = name
+
+        def reconcile(self, api, job, options=None, check_mode=False):
+            ran.append(self.name)
+            return {"changed": False}
+
+    class Api:
+        def get(self, *args):
+            return job()
+
+    params = dict(PARAMS, name="j", namespace="n", features=["status", "wave"])
+    outcome = reconcile.reconcile_job(Api(), params, False, modules={f: Step(f) for f in ("status", "wave")})
+    assert ran == ["wave", "status"]
+    assert list(outcome["steps"]) == ["wave", "status"]

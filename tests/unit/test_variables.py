@@ -34,16 +34,31 @@ def test_a_list_from_survey_text(text, expected):
     assert variables.text_list(text) == expected
 
 
+def test_the_deploy_role_reads_the_former_feature_names_as_the_new_ones_with_a_warning():
+    """Issue 24: the features are named after their modules (wave, event, trigger, status); the former plural names
+    are still accepted by the deploy role, written to the Deployment as the new ones, with one deprecation warning
+    that names the variable and the new values."""
+    deprecations = []
+    values, errors = role_variables.check(SPEC, dict(DEFAULTS, **{PREFIX + "features": "waves, events\nstatus"}),
+                                          CHECK["formats"], CHECK["reconcile_options"], deprecations)
+    assert errors == [] and values[PREFIX + "features"] == ["wave", "event", "status"]
+    assert deprecations == [PREFIX + "features: 'waves', 'events' are deprecated; set 'wave', 'event' instead"]
+    deprecations = []
+    values, errors = role_variables.check(SPEC, dict(DEFAULTS, **{PREFIX + "features": "wave,status"}),
+                                          CHECK["formats"], CHECK["reconcile_options"], deprecations)
+    assert (errors, values[PREFIX + "features"], deprecations) == ([], ["wave", "status"], [])
+
+
 def test_the_deploy_role_turns_survey_text_into_the_values_its_templates_need():
     values, errors = deploy_check(watch_namespaces="team-a, team-b", allowed_namespaces="*",
-                                  create_namespace="false", min_interval="30", features="waves\nstatus",
+                                  create_namespace="false", min_interval="30", features="wave\nstatus",
                                   max_concurrent_reconciles="4", resources='{"limits": {"cpu": "2"}}')
     assert errors == []
     assert values[PREFIX + "watch_namespaces"] == ["team-a", "team-b"]  # not the characters of the text
     assert values[PREFIX + "allowed_namespaces"] == ["*"]
     assert values[PREFIX + "create_namespace"] is False  # a bool, which ansible-core 2.19 takes in `when`
     assert values[PREFIX + "min_interval"] == 30 and values[PREFIX + "max_concurrent_reconciles"] == 4
-    assert values[PREFIX + "features"] == ["waves", "status"]
+    assert values[PREFIX + "features"] == ["wave", "status"]
     assert values[PREFIX + "resources"] == {"limits": {"cpu": "2"}}
     assert deploy_check(allowed_namespaces="serving,models")[0][PREFIX + "allowed_namespaces"] == ["serving", "models"]
 
@@ -60,7 +75,7 @@ def test_the_deploy_role_turns_survey_text_into_the_values_its_templates_need():
     ({"allowed_namespaces": "a;b"}, "allowed_namespaces", "'a;b' not a namespace name"),
     ({"argocd_namespace": "Argo CD"}, "argocd_namespace", "must name the Argo CD namespace"),
     ({"trigger_annotation": "my trigger"}, "trigger_annotation", "annotation key"),
-    ({"features": "waves, sync"}, "features", "sync"),
+    ({"features": "wave, sync"}, "features", "sync"),
     ({"namespace": "ctl_ns"}, "namespace", "namespace name"),
     ({"name": "Controller"}, "name", "starts with a letter"),
     ({"max_concurrent_reconciles": "0"}, "max_concurrent_reconciles", "greater than 0"),
@@ -102,3 +117,19 @@ def test_the_reconcile_module_splits_its_lists_from_text_too():
         "as a list or comma-separated"]
     assert reconcile.option_errors({"namespaces": ["*"], "allowed_namespaces": ["*"], "argocd_namespace": "argocd",
                                     "trigger_annotation": "mlops.dev/on-success-trigger"}) == []
+
+
+@pytest.mark.parametrize("value, expected, warning", [
+    ("argocd_cr", "cr", "target: 'argocd_cr' is deprecated; set 'cr' instead"),
+    ("cr", "cr", None),
+    ("auto", "auto", None),
+    (None, None, None),
+    (["waves", "status"], ["wave", "status"], "target: 'waves' is deprecated; set 'wave' instead"),
+    (["wave", "waves", "events"], ["wave", "event"], "target: 'waves', 'events' are deprecated; set 'wave', 'event' "
+                                                     "instead"),
+])
+def test_a_former_spelling_is_read_as_the_new_one_with_a_warning(value, expected, warning):
+    """Issue 24: a renamed value keeps working, read as its new spelling (a list keeps each value once), and the
+    warning names the variable, the old and the new value."""
+    renames = {"argocd_cr": "cr", "waves": "wave", "events": "event"}
+    assert variables.renamed_value("target", value, renames) == (expected, warning)

@@ -45,7 +45,7 @@ def test_every_watch_variable_has_a_dockerfile_default_that_parses():
     defaults = dict(re.findall(r"([A-Z_]+)=(\S+?)\s*(?:\\|$)", env_block, re.M))
     assert wanted <= set(defaults), wanted - set(defaults)
     expanded = yaml.safe_load(re.sub(r"\$\{(\w+)\}", lambda m: defaults[m.group(1)], text))[0]
-    assert expanded["vars"]["notebook_controller_features"] == ["waves", "events", "triggers", "status"]
+    assert expanded["vars"]["notebook_controller_features"] == ["wave", "event", "trigger", "status"]
     assert expanded["vars"]["notebook_controller_allowed_namespaces"] == []
     assert expanded["vars"]["notebook_controller_min_interval"] == 60
 
