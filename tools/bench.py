@@ -135,38 +135,64 @@ def section_aggregation(agg):
     rows = [["{0:,}".format(r["n"]), "{0:.2f}".format(r["seconds"]), "{0:.2f}".format(r["cpu_seconds"]),
              "{0:.1f}".format(r["peak_bytes"] / 2 ** 20), "{0:.1f}".format(r["rss_growth_bytes"] / 2 ** 20),
              r["requests"].get("list", 0), "{0:.0f}".format(r["n"] / r["seconds"]), r["action"]] for r in agg["rows"]]
+    floors = [["{0:,}".format(r["n"]), "{0:.2f}".format(r["seconds"]), "{0:.2f}".format(r["floor_seconds"]),
+               "**{0:.2f}x**".format(r["seconds"] / r["floor_seconds"]), "{0:.2f}".format(r["decoded_seconds"]),
+               "{0:.2f}".format(r["floor_cpu_seconds"]), "{0:.2f}".format(r["decoded_cpu_seconds"]),
+               "{0:.0f}".format(r["list_bytes"] / 2 ** 20), r["pages"], served_from(r["served"]),
+               served_from(r["floor_served"])] for r in agg["rows"]]
     last = agg["rows"][-1]
     ratios = []
     for a, b in zip(agg["rows"], agg["rows"][1:]):
-        ratios.append("N x{0:.0f}: wall x{1:.2f}, client CPU x{2:.2f}, peak memory x{3:.2f}".format(
-            b["n"] / a["n"], b["seconds"] / a["seconds"], b["cpu_seconds"] / a["cpu_seconds"],
-            b["peak_bytes"] / a["peak_bytes"]))
+        ratios.append("N x{0:.0f}: wall x{1:.2f}, floor x{2:.2f}, client CPU x{3:.2f}, peak memory x{4:.2f}".format(
+            b["n"] / a["n"], b["seconds"] / a["seconds"], b["floor_seconds"] / a["floor_seconds"],
+            b["cpu_seconds"] / a["cpu_seconds"], b["peak_bytes"] / a["peak_bytes"]))
     pairs = [(a, b) for a, b in zip(agg["rows"], agg["rows"][1:]) if a["n"] >= 1000]  # below: fixed costs dominate
     linear = all(b["cpu_seconds"] / a["cpu_seconds"] <= 1.5 * b["n"] / a["n"] for a, b in pairs)
     linear_wall = all(b["seconds"] / a["seconds"] <= 1.5 * b["n"] / a["n"] for a, b in pairs)
     flat = agg["rows"][-1]["peak_bytes"] <= 1.5 * max(r["peak_bytes"] for r in agg["rows"] if r["n"] <= 1000)
+    at_floor = [r for r in agg["rows"] if r["n"] >= 1000]  # below: the Application read and write weigh
+    worst = max(at_floor or agg["rows"], key=lambda r: r["seconds"] / r["floor_seconds"])
     return "\n".join([
         "## 3. Aggregation over N jobs with ~20 KB of cell output each",
         "",
         "`notebook_status.reconcile` of one job (list the namespace page by page, tally, one Application patch), "
         "in a child process straight against kube-apiserver: median of {0} timed runs (wall time, which "
-        "includes kube-apiserver's and etcd's answers, and the client's own CPU time); peak Python "
+        "includes kube-apiserver's answers, and the client's own CPU time); peak Python "
         "allocations (tracemalloc) of one more run; RSS growth (high-water mark) during the timed runs. One "
         "job in ten is Failed. Creating the jobs (create, then status, 8 threads) took {1}.".format(
-            aggregation.RUNS, ", ".join("{0:.0f} s for {1:,}".format(r["load_seconds"], r["n"])
+            aggregation.RUNS, ", ".join("{0:,.0f} s for {1:,}".format(r["load_seconds"], r["n"])
                                         for r in agg["rows"])),
         "",
         table(["N", "wall s", "client CPU s", "peak MiB", "RSS growth MiB", "list requests", "jobs/s",
                "Application"], rows),
         "",
+        "**Against the floor.** In the same child, interleaved with the reconciles ({0} runs each, medians): the "
+        "floor is the bare paged list the API server allows, the same requests as ours (`limit` {1}, `continue`, "
+        "no `resourceVersion`: a consistent list) through the same client and credentials, each body read and "
+        "thrown away; *list + decode* is the floor with each page parsed by `json.loads`. Where kube-apiserver "
+        "served each run's lists from (its `apiserver_cache_list_total` and `apiserver_storage_list_total`): "
+        "`cache` is the watch cache, `etcd` a read of etcd.".format(aggregation.RUNS, agg["page_size"]),
+        "",
+        table(["N", "reconcile s", "floor s", "ratio", "list + decode s", "floor CPU s", "list + decode CPU s",
+               "MiB listed", "pages", "reconcile lists from", "floor lists from"], floors),
+        "",
         "![aggregation time and memory vs N](benchmark-aggregation.png)",
         "",
         "- growth: " + "; ".join(ratios),
         "- time linear in N (growth at most 1.5x N's, from 1,000 up): client CPU {0}, wall {1}; peak memory "
-        "flat beyond one page (500 jobs): {2}".format(verdict(linear), verdict(linear_wall), verdict(flat)),
+        "flat beyond one page ({2} jobs): {3}".format(verdict(linear), verdict(linear_wall), agg["page_size"],
+                                                     verdict(flat)),
+        "- reconcile against the floor, from 1,000 jobs up: at most {0:.2f}x (N = {1:,}) — target <= 1.3x: {2}".format(
+            worst["seconds"] / worst["floor_seconds"], worst["n"], verdict(worst["seconds"] <= 1.3 * worst["floor_seconds"])),
         "- 10,000 jobs in {0:.1f} s — target < 30 s: {1}".format(last["seconds"], verdict(last["seconds"] < 30))
-        if last["n"] == 10000 else "- (10,000 not run: --quick)",
+        if last["n"] == 10000 else "- (10,000 not run: largest N {0:,})".format(last["n"]),
     ])
+
+
+def served_from(counts):
+    """``{"cache": lists, "etcd": lists}`` of one run as ``cache 2`` / ``etcd 20`` / ``cache 1, etcd 19``."""
+    parts = ["{0} {1:g}".format(where, counts[where]) for where in ("cache", "etcd") if counts[where]]
+    return ", ".join(parts) or "-"
 
 
 def section_burst(b):
@@ -466,9 +492,10 @@ def burst_of(cluster, workdir, jobs):
     return result, section
 
 
-def write_sections(args, sections, burst=None):
+def write_sections(args, sections, burst=None, aggregation_rows=None):
     """Replace ``sections`` (``{number: text}``) in docs/benchmarks.md, with a note of when and how they ran, and
-    the burst plot when benchmark 6 ran; nothing with ``--quick`` alone."""
+    the burst plot when benchmark 6 ran (the aggregation plot when benchmark 3 did); nothing with ``--quick``
+    alone."""
     if args.quick and not args.write:
         print("(--quick: docs not written)")
         return
@@ -476,6 +503,8 @@ def write_sections(args, sections, burst=None):
     command = "tools/bench.py --only " + args.only + (" --burst-jobs 0" if numbers == [5] else "")
     if args.burst_jobs not in (0, operator_burst.JOBS):
         command += " --burst-jobs {0}".format(args.burst_jobs)
+    if args.sizes:
+        command += " --sizes " + ",".join(map(str, args.sizes))
     note = "Section {{number}} regenerated by `{0}` on {{date}} (load average {{load}} at its end).".format(command)
     facts = machine()
     doc = DOC.read_text()
@@ -486,6 +515,9 @@ def write_sections(args, sections, burst=None):
     if burst is not None:
         BURST_PNG.write_bytes(burst_png(burst["runs"]))
         written.append(str(BURST_PNG.relative_to(REPO)))
+    if aggregation_rows is not None:
+        PNG.write_bytes(aggregation_png(aggregation_rows))
+        written.append(str(PNG.relative_to(REPO)))
     print("wrote section(s) {0} of {1}".format(", ".join(map(str, numbers)), " and ".join(written)))
 
 
@@ -502,6 +534,22 @@ def splice(doc, number, section):
     head, rest = doc.split(marker, 1)
     tail = rest.split("\n## ", 1)
     return head + section + "\n" + ("\n## " + tail[1] if len(tail) > 1 else "")
+
+
+def only_aggregation(args):
+    def run(cluster, workdir):
+        print("3 aggregation ...", flush=True)
+        agg = aggregation.aggregation(cluster, sizes=aggregation_sizes(args))
+        section = section_aggregation(agg)
+        print(section + "\n", flush=True)
+        return {3: section}, agg
+
+    sections, agg = on_a_cluster(run)
+    write_sections(args, sections, aggregation_rows=agg["rows"])
+
+
+def aggregation_sizes(args):
+    return args.sizes or ((100, 300, 1000) if args.quick else aggregation.SIZES)
 
 
 def only_argocd(args):
@@ -532,12 +580,18 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller sizes, nothing written")
     parser.add_argument("--write", action="store_true", help="write docs even with --quick")
-    parser.add_argument("--only", choices=["operator", "operator-burst", "argocd", "faults", "floor"],
+    parser.add_argument("--only", choices=["aggregation", "operator", "operator-burst", "argocd", "faults", "floor"],
                         help="run this benchmark alone, replace its section")
     parser.add_argument("--burst-jobs", type=int, default=operator_burst.JOBS,
                         help="jobs completed at once in benchmarks 6 and 8 (default %(default)s; 0 with --only "
                              "operator: benchmark 5 alone)")
+    parser.add_argument("--sizes", type=lambda text: tuple(int(n) for n in text.split(",")),
+                        help="job counts of benchmark 3, comma-separated (default: {0}; 100,300,1000 with "
+                             "--quick)".format(",".join(map(str, aggregation.SIZES))))
     args = parser.parse_args()
+    if args.only == "aggregation":
+        only_aggregation(args)
+        return
     if args.only == "operator":
         only_operator(args)
         return
@@ -573,8 +627,7 @@ def main():
             sections.append(section_requests(reconcile_cost.request_counts(cluster, workdir)))
             print(sections[-1] + "\n", flush=True)
             print("3/4 aggregation ...", flush=True)
-            sizes = (100, 300, 1000) if args.quick else aggregation.SIZES
-            agg = aggregation.aggregation(cluster, sizes=sizes)
+            agg = aggregation.aggregation(cluster, sizes=aggregation_sizes(args))
             sections.append(section_aggregation(agg))
             print(sections[-1] + "\n", flush=True)
             print("4/4 burst ...", flush=True)
