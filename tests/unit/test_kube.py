@@ -81,13 +81,14 @@ class PagedClient:
         return types.SimpleNamespace(data=self.pages[query.get("continue")])
 
 
-def names(api, **kwargs):
-    return [obj["metadata"]["name"] for obj in api.list("x/v1", "Thing", namespace="ns", page_size=2, **kwargs)]
+def names(api):
+    return [obj["metadata"]["name"] for obj in api.list("x/v1", "Thing", namespace="ns", page_size=2)]
 
 
 def test_pages_follow_the_decoded_token_when_the_hint_is_wrong():
     """A layout whose tail is not the list's metadata (here an item carries a ``continue`` of its own, the list's
-    metadata comes first): the page read ahead on the wrong hint is dropped, the right one read; nothing counted twice."""
+    metadata comes first): the page read ahead on the wrong hint is dropped, the right one read; none counted
+    twice."""
     odd = {"metadata": {"name": "b", "continue": "wrong"}}
     pages = {None: list_body([item("a"), odd], token="p2", metadata_first=True),
              "wrong": list_body([item("never")]), "p2": list_body([item("c")])}

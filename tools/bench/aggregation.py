@@ -163,6 +163,8 @@ def child(kubeconfig, namespace):
         row[prefix + "cpu_seconds"] = statistics.median(r[1] for r in runs)
         row[prefix + "served"] = {"cache": sum(r[2] for r in runs) / RUNS, "etcd": sum(r[3] for r in runs) / RUNS}
         row[prefix + "samples"] = [r[0] for r in runs]
+    # each reconcile against the floor measured just before it: the machine's load drifts less within a pair
+    row["ratio"] = statistics.median(r[0] / f[0] for r, f in zip(samples["reconcile"], samples["floor"]))
     json.dump(row, sys.stdout)
 
 
