@@ -7,8 +7,9 @@ the request counts of benchmark 2 (other processes') come from the proxy's log.
 
 Prints a table per benchmark and writes docs/benchmarks.md and docs/benchmark-aggregation.png.
 ``--quick`` runs smaller sizes (to try the tool) and writes nothing unless ``--write`` is given.
-``--only argocd`` runs benchmark 7 alone (the real Argo CD: start-up, memory, the wave release and the sync
-trigger, 10 runs each). ``--only operator`` runs benchmarks 5 and 6 alone (the real ansible-operator: 13
+``--only aggregation`` runs benchmark 3 alone (``--sizes 1000,2000`` chooses its job counts; 100, 1,000 and
+10,000 by default) and replaces its section and plot. ``--only argocd`` runs benchmark 7 alone (the real
+Argo CD: start-up, memory, the wave release and the sync trigger, 10 runs each). ``--only operator`` runs benchmarks 5 and 6 alone (the real ansible-operator: 13
 minutes, then a burst of ``--burst-jobs`` completions, 100 by default, with 2 and with 4 workers; needs
 `make operator-runtime`) and replaces their sections in docs/benchmarks.md; ``--only operator-burst`` runs
 benchmark 6 alone. ``--only faults`` runs benchmark 8 alone (process faults: ansible-operator killed at each point

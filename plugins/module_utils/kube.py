@@ -389,8 +389,8 @@ class KubeApi:
             return self._send("GET", path, "list", target, self.request_timeout, query=query).data
 
         pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+        ahead = pool.submit(fetch, None)
         try:
-            ahead = pool.submit(fetch, None)
             while ahead is not None:
                 body = ahead.result()
                 hint = continue_hint(body)
@@ -404,7 +404,9 @@ class KubeApi:
                     ahead = pool.submit(fetch, token) if token else None
                 yield page
         finally:  # also when the caller stops early: a page on its way is dropped, not waited for
-            pool.shutdown(wait=False, cancel_futures=True)
+            if ahead is not None:
+                ahead.cancel()
+            pool.shutdown(wait=False)
 
     def list(self, api_version, kind, namespace=None, label_selector=None, field_selector=None, page_size=500):
         """Yield every object, one page in memory at a time."""
