@@ -23,6 +23,7 @@ from ansible_collections.mlops.gitops.plugins.module_utils import notebook_statu
 from ansible_collections.mlops.gitops.plugins.module_utils.kube import continue_hint
 
 from harness import world
+from harness.cluster import rss_mib
 
 SIZES = (100, 1000, 10000)
 OUTPUT_BYTES = 20 * 1024
@@ -60,6 +61,7 @@ def run_child(kubeconfig, namespace):
 
 def aggregation(cluster, sizes=SIZES):
     """Benchmark 3 on ``cluster`` (the session's ``TestCluster``), without the recording proxy."""
+    local = cluster.local  # the control plane this run started (None on a user's cluster)
     cluster = cluster.direct()
     rows = []
     for count in sizes:
@@ -68,7 +70,8 @@ def aggregation(cluster, sizes=SIZES):
         load(cluster, namespace, count)
         loaded = time.perf_counter() - started
         row = run_child(cluster.kubeconfig, namespace)
-        row.update(n=count, load_seconds=loaded)
+        row.update(n=count, load_seconds=loaded,  # kube-apiserver holds every job in its watch cache
+                   apiserver_rss_mib=rss_mib(local.processes["kube-apiserver"]) if local else None)
         expected = (count, count - (count + 9) // 10, (count + 9) // 10)
         if (row["total"], row["succeeded"], row["failed"]) != expected:
             raise AssertionError("aggregation of {0} jobs counted {1}".format(count, row))
@@ -82,6 +85,7 @@ def aggregation(cluster, sizes=SIZES):
         "n_growth": last["n"] / first["n"],
         "memory_growth": last["peak_bytes"] / first["peak_bytes"],
         "page_size": PAGE_SIZE,
+        "load": " ".join("{0:.1f}".format(v) for v in os.getloadavg()),
     }
 
 
