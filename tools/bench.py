@@ -198,6 +198,10 @@ def section_aggregation(agg):
                                                      verdict(flat)),
         "- reconcile against the floor, from 1,000 jobs up: at most **{0:.2f}x** (N = {1:,}) — target <= 1.3x: "
         "{2}".format(worst["ratio"], worst["n"], verdict(worst["ratio"] <= 1.3)),
+        "- each run's seconds (floor / reconcile / list + decode, in the order run): " + "; ".join(
+            "{0:,}: {1}".format(r["n"], " / ".join(" ".join("{0:.2f}".format(v) for v in r[key])
+                                                   for key in ("floor_samples", "samples", "decoded_samples")))
+            for r in agg["rows"]),
         "- where the rest goes, client CPU per job beyond the floor's (decode + count): " + "; ".join(per_job),
         "- why: every page comes from kube-apiserver's watch cache (no list bypasses it; the one etcd request per "
         "list is a consistent list's read of the current revision, at most one object), so what the reconcile adds "

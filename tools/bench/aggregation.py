@@ -4,7 +4,9 @@ The jobs are created on the local control plane (create, then status through the
 a few threads); the aggregation runs in a child process straight against kube-apiserver (no recording
 proxy), so its CPU time and memory are the client's alone: timed RUNS times (median wall clock, which
 includes kube-apiserver's and etcd's answers, and median client CPU time; RSS high-water mark growth),
-then once more under tracemalloc (peak of Python allocations while aggregating).
+then once more under tracemalloc (peak of Python allocations while aggregating). Interleaved with the timed
+runs, the floor the API server sets: the same paged list bare (``bare_list``), and that list decoded; and, around
+each, where kube-apiserver served the lists from (its watch cache or etcd, from its /metrics).
 The child is ``python -m bench.aggregation child <kubeconfig> <namespace>``.
 """
 
