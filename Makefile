@@ -20,7 +20,7 @@ export PATH := $(BIN):$(PATH)
 GOBUILD := $(CURDIR)/tools/gobuild/build.sh
 CLUSTER_DIR := $(CURDIR)/.build/cluster
 
-.PHONY: bench-argocd demo test run venv lock collection control-plane cluster-up cluster-down lint unit integration check sanity molecule bench bench-floor bench-operator bench-faults clean
+.PHONY: bench-aggregation bench-argocd demo test run venv lock collection control-plane cluster-up cluster-down lint unit integration check sanity molecule bench bench-floor bench-operator bench-faults clean
 
 demo: collection control-plane operator-runtime  ## run the end-to-end demo on a local control plane (or $KUBECONFIG)
 	$(BIN)/python tools/demo.py
@@ -102,6 +102,9 @@ molecule: collection control-plane operator-runtime
 
 bench: collection control-plane operator-runtime  ## benchmarks (not part of `make test`); writes docs/benchmarks.md
 	$(BIN)/python tools/bench.py
+
+bench-aggregation: collection control-plane  ## benchmark 3 alone: the status aggregation over 100, 1,000 and 10,000 jobs against the bare paged list (BENCH_ARGS="--sizes 1000,2000")
+	$(BIN)/python tools/bench.py --only aggregation $(BENCH_ARGS)
 
 bench-argocd: collection control-plane  ## benchmark 7 alone: the real Argo CD (start-up, memory, wave release, sync trigger)
 	$(BIN)/python tools/bench.py --only argocd $(BENCH_ARGS)

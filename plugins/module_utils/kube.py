@@ -15,12 +15,14 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import concurrent.futures
 import copy
 import datetime
 import email.utils
 import json
 import random
 import re
+import threading
 import time
 
 from ansible_collections.mlops.gitops.plugins.module_utils.names import describe
@@ -170,6 +172,21 @@ def connection_error(exc, target, verb, server=None):
     return err
 
 
+def continue_hint(body):
+    """A raw JSON list's ``metadata.continue``, read from its tail without decoding the items: kube-apiserver
+    writes the list's own metadata last (``...],"kind":"...List","metadata":{"continue":...}}``), and a key
+    outside a string cannot hide in the items' text, where every quote is escaped. None when the tail is not
+    shaped so or the list has no next page; a hint only, which ``KubeApi._pages`` checks against the decoded page."""
+    at = body.rfind(b'"metadata":', max(0, len(body) - 4096)) if body else -1
+    if at < 0:
+        return None
+    try:
+        meta = json.JSONDecoder().raw_decode(body[at + len(b'"metadata":'):].decode("utf-8"))[0]
+    except ValueError:
+        return None
+    return (meta.get("continue") or None) if isinstance(meta, dict) else None
+
+
 def _is_connection_error(exc):
     """A request that got no HTTP answer: urllib3's errors (refused, reset, DNS, TLS, timeouts) or the OSError
     under them."""
@@ -222,6 +239,7 @@ class KubeApi:
         self.retries = retries
         self.dry_run = bool(dry_run)
         self.counts = {}
+        self._counting = threading.Lock()  # pages of a list are read ahead from another thread (``_pages``)
         self._resources = {}
 
     # -- construction -------------------------------------------------------------------
@@ -315,7 +333,8 @@ class KubeApi:
         retries = self.retries if retries is None else retries
         attempt, paused = 0, 0.0
         while True:
-            self.counts[verb] = self.counts.get(verb, 0) + 1
+            with self._counting:
+                self.counts[verb] = self.counts.get(verb, 0) + 1
             try:
                 return self.client.request(method, path, body=body, query_params=list(query or []),
                                            content_type=content_type, serialize=False, _request_timeout=timeout)
@@ -348,11 +367,18 @@ class KubeApi:
             raise
 
     def _pages(self, api_version, kind, namespace, label_selector, field_selector, page_size):
-        """Every page of a list (``limit``/``continue``), one in memory at a time."""
+        """Every page of a list (``limit``/``continue``), decoded one at a time, the next one already on its way.
+
+        The page after this one is asked for before this one is decoded (``json.loads``) and counted by the
+        caller, with the continue token read from the raw body's tail (``continue_hint``): kube-apiserver
+        encodes page k+1 while the client parses page k, instead of each waiting for the other. The decoded
+        page's own token rules: a hint that differs is dropped and the right page asked for. Every page comes
+        from the same snapshot (the token pins the first page's resourceVersion), so a list read ahead is the
+        same list. In memory: the page being counted and the raw bytes of the next one."""
         path = self._path(api_version, kind, namespace=namespace)
         target = "{0} in {1}".format(kind, namespace or "all namespaces")
-        token = None
-        while True:
+
+        def fetch(token):
             query = [("limit", page_size)]
             if token:
                 query.append(("continue", token))
@@ -360,11 +386,27 @@ class KubeApi:
                 query.append(("labelSelector", label_selector))
             if field_selector:
                 query.append(("fieldSelector", field_selector))
-            page = self.request("GET", path, "list", target, query=query)
-            token = (page.get("metadata") or {}).get("continue")
-            yield page
-            if not token:
-                return
+            return self._send("GET", path, "list", target, self.request_timeout, query=query).data
+
+        pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+        ahead = pool.submit(fetch, None)
+        try:
+            while ahead is not None:
+                body = ahead.result()
+                hint = continue_hint(body)
+                ahead = pool.submit(fetch, hint) if hint else None
+                page = (json.loads(body) if body else None) or {}
+                del body
+                token = (page.get("metadata") or {}).get("continue")
+                if token != hint:  # the tail was not the list's own metadata: read on from the decoded token
+                    if ahead is not None:
+                        ahead.cancel()
+                    ahead = pool.submit(fetch, token) if token else None
+                yield page
+        finally:  # also when the caller stops early: a page on its way is dropped, not waited for
+            if ahead is not None:
+                ahead.cancel()
+            pool.shutdown(wait=False)
 
     def list(self, api_version, kind, namespace=None, label_selector=None, field_selector=None, page_size=500):
         """Yield every object, one page in memory at a time."""

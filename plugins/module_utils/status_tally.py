@@ -53,13 +53,13 @@ def _sortable(completed):
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if moment else ""
 
 
-def completion_ref(job):
+def completion_ref(job, completed=None):
     """``(sort time, "ns/name", "ns/name@completionTime")``, the job's completion reference: references
     order by time, then by job; the third part is what ``notebook-last-failure`` / ``notebook-last-success``
-    hold."""
+    hold. ``completed``: the job's ``nvj.completion_time`` when the caller has it already."""
     meta = nvj.metadata(job)
     job_key = "{}/{}".format(meta.get("namespace") or "", meta.get("name") or "")
-    completed = nvj.completion_time(job) or ""
+    completed = (nvj.completion_time(job) if completed is None else completed) or ""
     return (_sortable(completed), job_key, job_key + "@" + completed)
 
 
@@ -96,10 +96,11 @@ class Tally:
         self.total += 1
         self.namespaces.add(namespace)
         phase = nvj.phase(job)
-        if phase not in nvj.TERMINAL_PHASES or nvj.completion_time(job) is None:
+        completed = nvj.completion_time(job) if phase in nvj.TERMINAL_PHASES else None
+        if completed is None:
             self.running += 1
             return
-        ref = completion_ref(job)
+        ref = completion_ref(job, completed)
         if phase == nvj.SUCCEEDED:
             self.succeeded += 1
             self.last_success = max(self.last_success or ref, ref)

@@ -279,6 +279,25 @@ def test_1200_jobs_across_pages(api, kube, namespace, spaces):
     assert result["jobs_without_application"] == 0 and len(app_patches(kube, api)) == 2
 
 
+def test_the_next_page_is_asked_for_while_one_is_counted_and_paging_stays_consistent(api, kube, spaces):
+    """The list reads one page ahead (``KubeApi._pages``): the second page's request goes out before the caller has
+    finished the first, with the continue token of the first; and the pages are one snapshot (the token pins the
+    first page's resourceVersion), so a job created meanwhile is not in this list, and none is counted twice."""
+    (ns,) = spaces(1)
+    kube.load([job_body(ns, "job-{:02d}".format(i)) for i in range(7)])
+    kube.clear_log()
+    listed = api.list(nvj.API_VERSION, nvj.KIND, namespace=ns, page_size=3)
+    first = next(listed)
+    world.wait_for("the second page asked for", lambda: len(
+        [e for e in settled_log(kube, api) if e["verb"] == "list" and e["resource"] == nvj.PLURAL]) >= 2)
+    world.create(api, job_body(ns, "job-05-late"))  # sorts into the third page, which is not read yet
+    names = [first["metadata"]["name"]] + [job["metadata"]["name"] for job in listed]
+    assert names == ["job-{:02d}".format(i) for i in range(7)]
+    lists = [e for e in settled_log(kube, api) if e["verb"] == "list" and e["resource"] == nvj.PLURAL]
+    assert len(lists) == 3 and [bool(e["query"].get("continue")) for e in lists] == [False, True, True]
+    assert len(list(api.list(nvj.API_VERSION, nvj.KIND, namespace=ns, page_size=3))) == 8
+
+
 def test_module_check_mode_diff_and_idempotence(api, playbook, three_apps):
     argocd, ns_a, ns_b = three_apps
     args = {"namespaces": [ns_a, ns_b], "argocd_namespace": argocd}

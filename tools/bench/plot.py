@@ -22,10 +22,11 @@ def _label(value):
     return ("{0:.0f}" if value >= 10 else "{0:.1f}" if value >= 1 else "{0:.2f}").format(value)
 
 
-def panel(canvas, box, title, ns, values, colour, unit, target=None):
+def panel(canvas, box, title, ns, values, colour, unit, target=None, floor=None):
+    """One series against N; ``floor``: a second one, grey (benchmark 3's bare list)."""
     left, top, right, bottom = box
     canvas.text((left + right) // 2, top - 40, title, anchor="center")
-    y_top = _nice_top(max(list(values) + ([target * 1.1] if target else [])) * 1.15)
+    y_top = _nice_top(max(list(values) + list(floor or []) + ([target * 1.1] if target else [])) * 1.15)
     lo, hi = math.log10(ns[0]), math.log10(ns[-1])
 
     def xy(n, v):
@@ -44,6 +45,13 @@ def panel(canvas, box, title, ns, values, colour, unit, target=None):
         y = xy(ns[0], target)[1]
         canvas.line(left, y, right, y, RED, width=2, dash=8)
         canvas.text(right - 4, y - 20, "TARGET {0} S".format(_label(target)), RED, anchor="right")
+    if floor:
+        low = [xy(n, v) for n, v in zip(ns, floor)]
+        for (x0, y0), (x1, y1) in zip(low, low[1:]):
+            canvas.line(x0, y0, x1, y1, GREY, width=2, dash=6)
+        for x, y in low:
+            canvas.dot(x, y, GREY, radius=4)
+        canvas.text(low[-1][0] - 8, low[-1][1] + 8, "FLOOR", GREY, anchor="right")
     points = [xy(n, v) for n, v in zip(ns, values)]
     for (x0, y0), (x1, y1) in zip(points, points[1:]):
         canvas.line(x0, y0, x1, y1, colour, width=3)
@@ -58,7 +66,7 @@ def aggregation_png(rows):
     ns = [row["n"] for row in rows]
     canvas = Canvas(WIDTH, HEIGHT)
     panel(canvas, (90, 80, 520, 440), "AGGREGATION TIME", ns, [row["seconds"] for row in rows], BLUE, "S",
-          target=30.0)
+          target=30.0, floor=[row["floor_seconds"] for row in rows])
     panel(canvas, (640, 80, 1070, 440), "PEAK MEMORY (TRACEMALLOC)", ns,
           [row["peak_bytes"] / 2 ** 20 for row in rows], ORANGE, "MIB")
     canvas.text(WIDTH // 2, HEIGHT - 24, "LOG SCALE IN N, PAGE SIZE 500", GREY, scale=1, anchor="center")
