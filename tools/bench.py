@@ -225,10 +225,15 @@ def floor_figures(f):
 def poll_setting(settings, short=False):
     """The running poll the operator ran with (the Dockerfile's ENV under the benchmark's own settings)."""
     env = dict(dockerfile_env(), **settings)
-    text = "{0} s growing to {1} s, {2} s with a sync wave" if short else \
-        "{0} s growing to a fifth of the running time, at most {1} s, or {2} s for a job with a sync wave"
-    return text.format(env["NOTEBOOK_CONTROLLER_RUNNING_REQUEUE"], env["NOTEBOOK_CONTROLLER_RUNNING_REQUEUE_MAX"],
-                       env["NOTEBOOK_CONTROLLER_ANNOUNCED_REQUEUE_MAX"])
+    base, cap = env["NOTEBOOK_CONTROLLER_RUNNING_REQUEUE"], env["NOTEBOOK_CONTROLLER_RUNNING_REQUEUE_MAX"]
+    if base == cap:
+        text = "every {0} s, {2} s with a sync wave" if short else \
+            "every {0} s, or growing from {0} s to a fifth of the running time, at most {2} s, for a job with a " \
+            "sync wave"
+    else:
+        text = "{0} s growing to {1} s, {2} s with a sync wave" if short else \
+            "{0} s growing to a fifth of the running time, at most {1} s, or {2} s for a job with a sync wave"
+    return text.format(base, cap, env["NOTEBOOK_CONTROLLER_ANNOUNCED_REQUEUE_MAX"])
 
 
 def section_operator(o, f):

@@ -47,12 +47,13 @@ class DeferredPackage(types.ModuleType):
         if name.startswith("__"):
             raise AttributeError(name)
         source = self.__dict__["_deferred_names"].get(name)
+        submodule = "{0}.{1}".format(self.__name__, name)
         try:
             value = getattr(importlib.import_module(source[0]), source[1]) if source else \
-                importlib.import_module("{0}.{1}".format(self.__name__, name))
-        except ImportError:
-            if source:
-                raise
+                importlib.import_module(submodule)
+        except ImportError as exc:
+            if source or getattr(exc, "name", None) != submodule:
+                raise  # a module the name needs is missing or broken: its own error, not a missing name
             raise AttributeError("module {0!r} has no attribute {1!r}".format(self.__name__, name)) from None
         setattr(self, name, value)
         return value

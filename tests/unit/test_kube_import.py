@@ -181,3 +181,19 @@ def test_the_installed_kubernetes_library_builds_the_controllers_client_the_same
     assert deferred.pop("deferred") is True and eager.pop("deferred") is False
     assert deferred == eager
     assert all(eager["loaders"]) and eager["configuration"] and eager["api_client"]
+
+
+def test_a_submodule_that_fails_to_import_raises_its_own_error(tmp_path):
+    files = dict(GENERATED)
+    files["gen/broken.py"] = "import no_such_dependency_here\n"
+    result = run(tmp_path, '''
+        ki.defer({0!r})
+        import gen
+        try:
+            gen.broken
+            error = "none"
+        except ImportError as exc:
+            error = exc.name
+        print(json.dumps(error))
+        '''.format(PACKAGES), files)
+    assert result == "no_such_dependency_here"
