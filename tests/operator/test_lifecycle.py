@@ -277,11 +277,11 @@ def test_the_running_poll_backs_off_with_the_running_time(start_operator, api, n
     """With the Deployment's running poll unchanged, an unfinished job is requeued after 10 s (the role's
     requeue_after, parsed by ansible-operator as a Go duration), not after reconcilePeriod; for a job with a sync
     wave the wait grows to a fifth of the time the job has been running (status.startTime), never beyond 60 s,
-    one without is polled every 10 s (its cap), and a finished job is not requeued. Read from the operator's own log, not timed.
-    min_interval 0: a debounced Application write would be deferred work, and requeue_after is the sooner of
-    that and the poll. The poll state is off: each
-    step wakes the job with an annotation write while its poll is armed, and with the state a woken run asks
-    for the armed instant instead (test_a_wake_up_while_a_requeue_is_armed_leaves_one_poll_chain)."""
+    one without is polled every 10 s (its cap), and a finished job is not requeued. Read from the operator's own
+    log, not timed. min_interval 0: a debounced Application write would be deferred work, and requeue_after is the
+    sooner of that and the poll. The poll state is off: each step wakes the job with an annotation write while its
+    poll is armed, and with the state a woken run asks for the armed instant instead
+    (test_a_wake_up_while_a_requeue_is_armed_leaves_one_poll_chain)."""
     operator = start_operator(namespace, env={"NOTEBOOK_CONTROLLER_ARGOCD_NAMESPACE": namespace,
                                               "NOTEBOOK_CONTROLLER_MIN_INTERVAL": "0",
                                               "NOTEBOOK_CONTROLLER_POLL_STATE": ""})
