@@ -13,6 +13,7 @@ wave marker is not one of them, since the Go operator writes it too), and when t
 reaped children (ansible-runner and everything under it), both over the drain.
 """
 
+import contextlib
 import datetime
 import json
 import statistics
@@ -67,7 +68,10 @@ def _idle(operator, namespace, quiet, timeout):
         time.sleep(0.5)
 
 
-def one_burst(cluster, api, workdir, jobs, workers, quiet=10, env=None):
+def one_burst(cluster, api, workdir, jobs, workers, quiet=10, env=None, sampler=None):
+    """One row of the burst. ``sampler``: ``sampler(pid)``, a context manager over ansible-operator's pid with
+    ``phase(name)`` and ``summary()`` (tools/bench/memory.py), given the phases ``idle`` (started, no job yet),
+    ``first runs`` and ``burst`` (from the first completion write until idle); its summary is ``memory``."""
     namespace = "bench-burst-{0}w".format(workers)
     cluster.create_namespace(namespace, service_account=True)
     cluster.load([world.application(namespace), world.inference_service(namespace)]
@@ -77,7 +81,13 @@ def one_burst(cluster, api, workdir, jobs, workers, quiet=10, env=None):
     operator = AnsibleOperator(cluster, workdir / namespace, [namespace], env=settings,
                                args=["--max-concurrent-reconciles={0}".format(workers)])
     operator.start()
+    watching = contextlib.ExitStack()
     try:
+        memory = watching.enter_context(sampler(operator.proc.pid)) if sampler else None
+        if memory:
+            memory.phase("idle")
+            time.sleep(5)
+            memory.phase("first runs")
         names = _names(jobs)
         begin = time.time()
         cluster.load([world.job(namespace, name=name, wave=3, trigger=world.RESTART_TRIGGER,
@@ -91,6 +101,8 @@ def one_burst(cluster, api, workdir, jobs, workers, quiet=10, env=None):
         runs_before = len(operator.runs(None, namespace))
         cpu_before = operator.cpu_seconds()
         completed = time.time()
+        if memory:
+            memory.phase("burst")
         for name in names:
             world.complete(api, namespace, name, {"phase": nvj.SUCCEEDED, "completionTime": world.stamp(_now()),
                                                   "message": "phase Succeeded"})
@@ -121,17 +133,19 @@ def one_burst(cluster, api, workdir, jobs, workers, quiet=10, env=None):
             "cpu_drain": children - cpu_before[1], "operator_cpu_drain": own - cpu_before[0],
             "wall_per_run": statistics.median(walls) if walls else None,
             "errors": len(operator.errors()),
+            "memory": memory.summary() if memory else None,
         }
     finally:
+        watching.close()
         operator.stop()
 
 
-def operator_burst(cluster, workdir, jobs=JOBS, workers=WORKERS, env=None):
+def operator_burst(cluster, workdir, jobs=JOBS, workers=WORKERS, env=None, sampler=None):
     from ansible_collections.mlops.gitops.plugins.module_utils.kube import KubeApi
 
     target = cluster.direct()
     api = KubeApi.from_auth(kubeconfig=target.kubeconfig)
-    runs = [one_burst(target, api, workdir, jobs, count, env=env) for count in workers]
+    runs = [one_burst(target, api, workdir, jobs, count, env=env, sampler=sampler) for count in workers]
     base = runs[0]
     for run in runs:
         run["drain_ratio"] = run["drained_s"] / base["drained_s"]

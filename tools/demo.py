@@ -507,8 +507,8 @@ def main():
             operator = AnsibleOperator(cluster.kubeconfig, workdir / "operator", [NAMESPACE], env={
                 "NOTEBOOK_CONTROLLER_ARGOCD_NAMESPACE": ARGOCD,
                 "NOTEBOOK_CONTROLLER_MIN_INTERVAL": "0",  # no debounce, so every step shows on the Application
-                "NOTEBOOK_CONTROLLER_RUNNING_REQUEUE": str(OPERATOR_REQUEUE),  # 15 s in production
-                "NOTEBOOK_CONTROLLER_RUNNING_REQUEUE_MAX": str(OPERATOR_REQUEUE),  # 30 s in production
+                "NOTEBOOK_CONTROLLER_RUNNING_REQUEUE": str(OPERATOR_REQUEUE),  # 10 s in production
+                "NOTEBOOK_CONTROLLER_RUNNING_REQUEUE_MAX": str(OPERATOR_REQUEUE),  # 10 s in production
                 # 60 s in production, where the Go operator's wave annotations wake the run; the demo writes
                 # the status only, so its job's poll is what notices each phase
                 "NOTEBOOK_CONTROLLER_ANNOUNCED_REQUEUE_MAX": str(OPERATOR_REQUEUE),

@@ -25,7 +25,10 @@ import re
 import threading
 import time
 
+from ansible_collections.mlops.gitops.plugins.module_utils import kube_import
 from ansible_collections.mlops.gitops.plugins.module_utils.names import describe
+
+kube_import.defer()  # before the library's first import: its generated API and model classes only when used
 
 try:
     from kubernetes.dynamic.exceptions import DynamicApiError, ResourceNotFoundError

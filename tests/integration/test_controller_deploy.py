@@ -125,7 +125,7 @@ def assert_installed(api, name, namespace):
         "notebook_controller_min_interval": 30,
         "notebook_controller_features": ["wave", "status"],
         "notebook_controller_running_requeue": 5,
-        "notebook_controller_running_requeue_max": 30,
+        "notebook_controller_running_requeue_max": 10,
         "notebook_controller_announced_requeue_max": 90,
         "notebook_controller_poll_state": "/var/run/mlops/polls.json",
         "notebook_controller_api": "in-cluster",

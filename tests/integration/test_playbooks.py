@@ -190,3 +190,20 @@ def test_a_missing_installer_right_is_named(api, playbook, cluster, namespace, t
     assert "lacks list on argocds.argoproj.io in namespace {0}; it needs list on argocds.argoproj.io (to find out " \
         "whether the Argo CD Operator manages the namespace".format(namespace) in msg, msg
     assert data(api, namespace, "argocd-cm") == OWN
+
+
+def test_the_controller_role_outside_ansible_operator_without_a_job_names_the_variables(api, kube, playbook,
+                                                                                          namespace):
+    """No ansible_operator_meta and no notebook_controller_name/namespace: the reconcile fails with the role's hint
+    (chosen in the task's options, not by tasks of their own) before any request, and nothing is requeued."""
+    world.load_scenario(kube, namespace)
+    before = api.get(nvj.API_VERSION, nvj.KIND, world.JOB_NAME, namespace)["metadata"]["resourceVersion"]
+    for unset in ({"notebook_controller_namespace": namespace}, {"notebook_controller_name": world.JOB_NAME}):
+        run = playbook.run([], roles=[{"role": "mlops.gitops.notebook_controller",
+                                       "vars": dict(unset, notebook_controller_argocd_namespace=namespace)}])
+        assert run.rc != 0
+        failed = [(name, res) for name, res in run.tasks if res.get("failed")]
+        assert [name for name, _res in failed] == ["mlops.gitops.notebook_controller : Reconcile the "
+                                                   "NotebookValidationJob"], run.tasks
+        assert "set notebook_controller_name and notebook_controller_namespace" in failed[0][1]["msg"]
+    assert api.get(nvj.API_VERSION, nvj.KIND, world.JOB_NAME, namespace)["metadata"]["resourceVersion"] == before

@@ -3,7 +3,7 @@
 The test plays the Go operator: it creates the job and writes its phases through the status subresource
 (Initializing -> Building -> BuildComplete -> ValidationRunning -> Succeeded or Failed, a re-run, a failed
 build, a delete). ansible-operator's predicates let no status-only change through; the role's requeue
-(NOTEBOOK_CONTROLLER_RUNNING_REQUEUE, 3 s here instead of 15 s, and ..._MAX 3 s so that it does not back off,
+(NOTEBOOK_CONTROLLER_RUNNING_REQUEUE, 3 s here instead of 10 s, and ..._MAX 3 s so that it does not back off,
 to keep the test short) is how it sees one. The Go operator's wave annotations after a terminal status write
 (world.complete) would wake a run at once; these lifecycles leave them out, so that the poll is what they check,
 and test_the_go_operators_wave_annotations_wake_the_run_at_once plays them.
@@ -265,40 +265,41 @@ def next_run(operator, api, namespace, value, annotations=None):
     return [r for r in operator.run_table(world.JOB_NAME, namespace) if r["start"] >= since][0]
 
 
-def backed_off(started, run):
+def backed_off(started, run, cap):
     """The requeues the policy allows for a job started at ``started`` (epoch s) and read by ``run``: a fifth of
-    its running time at some moment between the run's start and its requeue, at least 15 s, at most 30 s."""
-    return {f"{min(30, max(15, int((moment - started) * 0.2)))}s"
+    its running time at some moment between the run's start and its requeue, at least the base 10 s, at most
+    ``cap``."""
+    return {f"{min(cap, max(10, int((moment - started) * 0.2)))}s"
             for moment in range(int(run["start"]), int(run["returned"] or run["end"]) + 2)}
 
 
 def test_the_running_poll_backs_off_with_the_running_time(start_operator, api, namespace):
-    """With the Deployment's running poll unchanged, an unfinished job is requeued after 15 s (the role's
-    requeue_after, parsed by ansible-operator as a Go duration), not after reconcilePeriod; the wait grows to a
-    fifth of the time the job has been running (status.startTime), never beyond 60 s for a job with a sync wave
-    and 30 s for one without, and a finished job is not requeued. Read from the operator's own log, not timed.
-    min_interval 0: a debounced Application write would be deferred work, and requeue_after is the sooner of
-    that and the poll. The poll state is off: each
-    step wakes the job with an annotation write while its poll is armed, and with the state a woken run asks
-    for the armed instant instead (test_a_wake_up_while_a_requeue_is_armed_leaves_one_poll_chain)."""
+    """With the Deployment's running poll unchanged, an unfinished job is requeued after 10 s (the role's
+    requeue_after, parsed by ansible-operator as a Go duration), not after reconcilePeriod; for a job with a sync
+    wave the wait grows to a fifth of the time the job has been running (status.startTime), never beyond 60 s,
+    one without is polled every 10 s (its cap), and a finished job is not requeued. Read from the operator's own
+    log, not timed. min_interval 0: a debounced Application write would be deferred work, and requeue_after is the
+    sooner of that and the poll. The poll state is off: each step wakes the job with an annotation write while its
+    poll is armed, and with the state a woken run asks for the armed instant instead
+    (test_a_wake_up_while_a_requeue_is_armed_leaves_one_poll_chain)."""
     operator = start_operator(namespace, env={"NOTEBOOK_CONTROLLER_ARGOCD_NAMESPACE": namespace,
                                               "NOTEBOOK_CONTROLLER_MIN_INTERVAL": "0",
                                               "NOTEBOOK_CONTROLLER_POLL_STATE": ""})
     world.build(api, namespace)
     operator.wait_for(lambda: operator.requeues(world.JOB_NAME, namespace), what="a requeue")
-    assert operator.requeues(world.JOB_NAME, namespace) == ["15s"]  # no status yet: the base
+    assert operator.requeues(world.JOB_NAME, namespace) == ["10s"]  # no status yet: the base
     world.set_phase(api, namespace, world.JOB_NAME, "ValidationRunning", started=now(-20))
-    assert next_run(operator, api, namespace, "1")["requeue"] == "15s"  # a fifth of the running time is below
+    assert next_run(operator, api, namespace, "1")["requeue"] == "10s"  # a fifth of the running time is below
     started = int(time.time()) - 110  # whole seconds, as the status is written
     world.set_phase(api, namespace, world.JOB_NAME, "ValidationRunning", started=now(-110))
     run = next_run(operator, api, namespace, "2")
-    assert run["requeue"] in backed_off(started, run), run  # ~22 s (more when the run starts late)
-    assert run["requeue"] not in ("15s", "30s"), run
+    assert run["requeue"] in backed_off(started, run, 60), run  # ~22 s (more when the run starts late)
+    assert run["requeue"] not in ("10s", "1m0s"), run
     world.set_phase(api, namespace, world.JOB_NAME, "ValidationRunning", started=now(-600))
     # the cap: 60 s for a job with a sync wave (the Go operator's wave annotations wake its completion's run),
-    # 30 s without one (only the poll finds its completion); the wave's removal is a wake-up of its own
+    # 10 s without one (only the poll finds its completion); the wave's removal is a wake-up of its own
     assert next_run(operator, api, namespace, "3")["requeue"] == "1m0s"
-    assert next_run(operator, api, namespace, "the wave removed", {nvj.ANN_SYNC_WAVE: None})["requeue"] == "30s"
+    assert next_run(operator, api, namespace, "the wave removed", {nvj.ANN_SYNC_WAVE: None})["requeue"] == "10s"
     world.set_phase(api, namespace, world.JOB_NAME, "Succeeded", started=now(-600), completed=now())
     assert next_run(operator, api, namespace, "4")["requeue"] is None
     assert operator.errors() == []
