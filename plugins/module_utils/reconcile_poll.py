@@ -13,8 +13,10 @@ interleave and the job runs back to back until it finishes.
 So each run records, per job (by uid), when the requeue it asked for is due, in a small JSON file the controller
 process keeps (its pod's file system). A run that started before its job's recorded due time is a wake-up while
 that requeue is armed. It asks for the same instant (``due - now``: the queue merges the two), or, when the armed
-requeue fires before this run returns (the job is queued again behind it), for none. The run the armed requeue
-causes starts after the due time and asks for the next poll as usual.
+requeue fires before this run returns (the job is queued again behind it), for a backstop well after it: the run
+the armed requeue causes starts after the due time and asks for the next poll as usual, sooner than the backstop,
+and the queue keeps the sooner entry; the backstop fires only if the armed requeue is gone (the chain then resumes
+``BACKSTOP`` seconds late instead of at ansible-operator's periodic resync, minutes later).
 
 When a run started is told by ansible-operator itself: for each reconcile it writes a fresh kubeconfig (Go's
 ``os.CreateTemp("", "kubeconfig")``: ``$TMPDIR/kubeconfig<digits>``, pointing the run at its API proxy) just before it
@@ -45,6 +47,9 @@ except ImportError:  # not POSIX: no lock; runs of one controller are then not c
 FIRES_BEFORE_RETURN = 3.0
 # A run counts as a wake-up when it started this many seconds or more before its job's due time.
 EARLY_SLACK = 0.5
+# How long after the armed instant (plus the poll) a run the armed requeue overtakes asks to be run again: longer
+# than a run, so that the armed requeue's own run, which asks for its poll when it returns, always asks sooner.
+BACKSTOP = 30.0
 # A record whose due time is older than this belongs to a job that has gone: pruned.
 KEEP_SECONDS = 3600
 
@@ -66,7 +71,9 @@ def decide(record, wait, started, now, margin=FIRES_BEFORE_RETURN):
     if early and now + wait >= due:
         if due - now > margin:
             return int(math.ceil(due - now)), record  # the armed instant: the queue keeps one entry
-        return None, record  # the armed requeue fires before this run returns: its run follows this one
+        # The armed requeue fires before this run returns: its run follows this one and asks for the next poll,
+        # sooner than this backstop (the queue keeps the sooner); the backstop only runs the job if it is gone.
+        return int(math.ceil(max(due - now, 0) + BACKSTOP + wait)), record
     # The armed requeue's own run (or the first, or one with no requeue armed), or one that needs the job
     # sooner than the armed instant (the queue keeps the sooner entry): this run's requeue is the chain.
     return wait, {"due": now + wait}

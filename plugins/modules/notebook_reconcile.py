@@ -116,7 +116,8 @@ options:
       - A file where each run records, per job (by uid), when the running poll it asked for is due; under
         ansible-operator it keeps one poll chain per job. A run that starts before that time (an annotation or
         spec change woke it while the requeue was armed) asks for the armed instant, which the work queue
-        merges, or for no requeue when the armed one fires before the run returns. Without it, such a wake-up
+        merges, or only for a backstop 30 s after the next poll when the armed one fires before the run returns
+        (its run, which follows, asks sooner). Without it, such a wake-up
         can leave two interleaved requeue chains.
       - Not set (the default), every run asks for its full poll. Only with one job (not with I(namespaces)).
       - The C(mlops.gitops.notebook_controller) role sets it from C(NOTEBOOK_CONTROLLER_POLL_STATE).

@@ -166,9 +166,9 @@ def test_a_wake_up_while_a_requeue_is_armed_leaves_one_poll_chain(start_operator
     """An annotation write right after a run asked for its requeue runs the job at once while that requeue is
     armed. A run here takes longer than the 3 s poll, so the armed requeue fires during the woken run: without
     the poll state each of the two runs arms a requeue of its own and from then on the runs come back to back
-    (each ~1.5 s after the last returned, ansible-runner's start-up). With it, the woken run asks for none and
-    the job keeps one chain: in a window after that, every run starts REQUEUE s or more after the last one
-    asked, and no more runs start than one chain allows."""
+    (each ~1.5 s after the last returned, ansible-runner's start-up). With it, the woken run asks only for a
+    backstop and the job keeps one chain: in a window after that, every run starts REQUEUE s or more after the
+    last one asked, and no more runs start than one chain allows."""
     operator = start_operator(namespace, env=settings(namespace))
     world.build(api, namespace)
 

@@ -6,7 +6,7 @@ import os
 
 import pytest
 from ansible_collections.mlops.gitops.plugins.module_utils import reconcile_poll
-from ansible_collections.mlops.gitops.plugins.module_utils.reconcile_poll import decide
+from ansible_collections.mlops.gitops.plugins.module_utils.reconcile_poll import BACKSTOP, decide
 
 
 def test_a_run_with_nothing_armed_asks_for_its_poll_and_records_when_it_is_due():
@@ -29,11 +29,21 @@ def test_an_early_wake_up_asks_for_the_armed_instant_and_keeps_the_record():
     assert decide(record, 30, started=105.0, now=108.0) == (10, record)  # a longer poll: still the armed one
 
 
-def test_an_early_run_the_armed_requeue_overtakes_asks_for_none():
-    """The armed requeue fires before this run returns: the job is queued again behind it, and that run arms."""
+def test_an_early_run_the_armed_requeue_overtakes_asks_only_for_a_backstop():
+    """The armed requeue fires before this run returns: the job is queued again behind it, and that run arms the
+    next poll, sooner than this run's backstop (so the queue keeps it). The backstop is there for an armed
+    requeue that is gone: the job is then polled BACKSTOP seconds late, not at the periodic resync."""
     record = {"due": 118.0}
-    assert decide(record, 15, started=110.0, now=116.0) == (None, record)
-    assert decide(record, 15, started=110.0, now=125.0) == (None, record)  # already fired during this run
+    assert decide(record, 15, started=110.0, now=116.0) == (2 + BACKSTOP + 15, record)
+    assert decide(record, 15, started=110.0, now=125.0) == (BACKSTOP + 15, record)  # already fired during this run
+
+
+def test_a_lost_armed_requeue_costs_a_backstop_not_the_chain():
+    """A queue that drops the armed entry when a watch event queues the job (merges the two): the woken run is
+    taken for one the armed requeue overtakes, and without the backstop no run would ever follow it."""
+    starts = simulate([6.1], poll_state=True, merge_wake_ups=True, until=200.0)
+    assert [s for s in starts if s > 6.1 + BACKSTOP], starts  # polled again, BACKSTOP late at most
+    assert [s for s in starts if s > 150.0], starts  # and the chain goes on
 
 
 def test_a_job_that_needs_a_sooner_poll_than_the_armed_one_starts_the_chain_again():
@@ -62,10 +72,11 @@ class Queue:
         self.waiting = moment if self.waiting is None else min(self.waiting, moment)
 
 
-def simulate(wake_ups, poll_state, wait=3.0, run=6.0, decide_at=4.5, until=120.0):
+def simulate(wake_ups, poll_state, wait=3.0, run=6.0, decide_at=4.5, until=120.0, merge_wake_ups=False):
     """Start times of the runs of one job: each run takes ``run`` seconds to return, decides ``decide_at`` s
     after its start; ``wake_ups`` are watch events (an annotation write). The run is longer than the poll, as
-    in the test on a loaded machine, which is when two chains never merge by themselves."""
+    in the test on a loaded machine, which is when two chains never merge by themselves. ``merge_wake_ups``: a
+    watch event drops the waiting entry (a queue that merges the two) instead of leaving it armed."""
     queue, record, starts, now, ask = Queue(), None, [], 0.0, None
     pending = sorted(wake_ups)
     queue.queued = True  # the job's creation
@@ -76,6 +87,8 @@ def simulate(wake_ups, poll_state, wait=3.0, run=6.0, decide_at=4.5, until=120.0
         if pending and pending[0] <= now:
             pending.pop(0)
             queue.queued = True
+            if merge_wake_ups:
+                queue.waiting = None
         if busy_until is not None and now >= busy_until:
             busy_until = None
             if ask is not None:
