@@ -313,8 +313,12 @@ class Demo:
         started = time.time()
         self.api.patch(*APP_GVK, APP, {"metadata": {"annotations": {"argocd.argoproj.io/refresh": "normal"}}},
                        namespace=ARGOCD)
+        # Watched closely: the step writes the Go operator's status as soon as this returns, and the Go operator
+        # resets a job's status within milliseconds of its new generation, before ansible-operator's run (which
+        # the same spec change wakes) has started ansible-runner and read the job. A run that read the job
+        # first would see the last revision's Succeeded and leave its wave-complete marker (docs/sync-waves.md).
         job = until(lambda: (lambda j: j if j and nvj.metadata(j).get("generation") != before else None)(
-            self.api.get(nvj.API_VERSION, nvj.KIND, JOB, NAMESPACE)))
+            self.api.get(nvj.API_VERSION, nvj.KIND, JOB, NAMESPACE)), interval=0.02)
         r.row("Git", f"{self.revision[:7]} {message}")
         r.expect(bool(job), f"Argo CD applied the job of revision {self.revision[:7]} (sync wave 3)")
         self.uid = nvj.metadata(job or {}).get("uid")
