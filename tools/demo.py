@@ -470,7 +470,14 @@ def walk(demo):
                                                                message="Running 4 cells"))
     step = demo.phase(since=since)
     r.expect(step["health"] == "Progressing", "the Application is Progressing again")
-    r.expect(step["markers"] == {}, "the stale wave-complete marker is cleared, nothing waits on it")
+    # The run the spec change wakes races the Go operator's reset (docs/sync-waves.md, "A job changed in git while
+    # its last run Succeeded"): a run that read the job first saw the last revision's Succeeded, and its marker
+    # stays until the Go operator's wave annotations at the new run's end (the next step) wake a run.
+    if ((step["run"]["result"] or {}).get("phase")) == "Succeeded":
+        r.expect(step["markers"].get(nvj.ANN_WAVE_COMPLETE) == "3", "the run read the job before the Go operator's "
+                 "reset (a race docs/sync-waves.md describes): the last revision's marker stays until the next wake")
+    else:
+        r.expect(step["markers"] == {}, "the stale wave-complete marker is cleared, nothing waits on it")
 
     step = demo.phase("The Go operator reports Failed: a cell raised an error", world.status(
         JOB, "Failed", rerun, stamp(1), retries=3, message="Cell 2 failed: ValueError: input contains NaN"),
