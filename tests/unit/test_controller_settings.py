@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from harness.controller_config import render_template
+from harness.real_operator import dockerfile_env
 from harness import controller_settings as cs
 
 
@@ -71,9 +72,7 @@ def expand(text, env):
 
 def image_env(overrides=None):
     """The manager container's environment: the Dockerfile's ENV, then the Deployment's env (rendered)."""
-    block = (cs.REPO / "Dockerfile").read_text().split("\nENV ", 1)[1]
-    env = dict((k, yaml.safe_load(v) if v.startswith('"') else v)
-               for k, v in re.findall(r"([A-Z_]+)=(\S+?)\s*(?:\\|$)", block, re.M))
+    env = dockerfile_env()
     [deployment] = render_template("deployment.yaml.j2", dict({"notebook_controller_deploy_image": "x"},
                                                               **(overrides or {})))
     env.update((e["name"], e["value"]) for e in deployment["spec"]["template"]["spec"]["containers"][0]["env"])
@@ -106,9 +105,7 @@ def test_the_image_defaults_are_the_settings_the_deploy_role_defaults_to():
     """Without the Deployment (docker run), the Dockerfile's ENV gives what the deploy role would have set."""
     from harness.controller_config import role_variables
 
-    block = (cs.REPO / "Dockerfile").read_text().split("\nENV ", 1)[1]
-    env = dict(re.findall(r"([A-Z_]+)=(\S+?)\s*(?:\\|$)", block, re.M))
-    watched = expand((cs.REPO / "watches.yaml").read_text(), env)
+    watched = expand((cs.REPO / "watches.yaml").read_text(), dockerfile_env())
     settings = role_variables()["notebook_controller_deploy_checked"]["settings"]
     for name in cs.Settings(cs.role_options(cs.CONTROLLER), cs.reconcile_options()).deployed():
         assert watched["vars"][cs.ROLE_PREFIX + name] == settings[name], name
